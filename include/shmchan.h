@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* shmchan: message channels between processes over POSIX shared memory. */
+#ifndef SHMCHAN_H
+#define SHMCHAN_H
+
+#include "shmchan/common.h"
+#include "shmchan/segment.h"
+#include "shmchan/ring.h"
+#include "shmchan/channel.h"
+
+#endif /* SHMCHAN_H */

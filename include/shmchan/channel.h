@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Channel layer: a named channel is a segment holding a self-describing
+ * header followed by a ring. Writers create or join it by name; one reader at
+ * a time opens it by name.
+ *
+ *   struct shmchan_channel w, r;
+ *   struct shmchan_config cfg = { .slot_size = 4096, .slot_count = 256 };
+ *   shmchan_channel_create_writer(&w, "telemetry", &cfg);       // process A
+ *   shmchan_channel_write(&w, msg, len);
+ *   shmchan_channel_open_reader(&r, "telemetry", NULL);         // process B
+ *   if (shmchan_channel_wait_readable(&r, 1000) == 0)
+ *           shmchan_channel_read(&r, buf, sizeof(buf), &len);
+ *
+ * Handles are caller-owned structs; the library allocates nothing. A handle
+ * is used by one thread at a time: threads that write concurrently open one
+ * writer handle each (shmchan_channel_open_writer), which also gives every
+ * producer its own registry entry in the segment.
+ *
+ * Every open validates the header: magic, layout version, kind, geometry,
+ * sizes against the file, and the ring's own header. Each failure has its own
+ * error (see common.h): SHMCHAN_EBADMAGIC, SHMCHAN_EVERSION, SHMCHAN_EKIND,
+ * SHMCHAN_EGEOMETRY, SHMCHAN_ETRUNCATED, and -EBADMSG for a header whose
+ * fields contradict each other.
+ */
+#ifndef SHMCHAN_CHANNEL_H
+#define SHMCHAN_CHANNEL_H
+
+#include "shmchan/common.h"
+#include "shmchan/ring.h"
+#include "shmchan/segment.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Channel kinds (the header's kind field). */
+#define SHMCHAN_KIND_SLOT 1u /* MPSC ring of fixed-size slots */
+/* Reserved for the kinds that follow: 2 records, 3 broadcast, 4 work queue. */
+
+/* Most writer handles attached to one channel at once. */
+#define SHMCHAN_MAX_WRITERS 64
+
+/*
+ * Creation parameters, and expectations when opening.
+ *   create: kind 0 means SHMCHAN_KIND_SLOT; slot_size (1 to
+ *           SHMCHAN_RING_MAX_SLOT_SIZE) and slot_count (a power of two, 1 to
+ *           SHMCHAN_RING_MAX_SLOTS) are required; mode 0 means 0600.
+ *   open:   a NULL config, or 0 in a field, accepts whatever the creator
+ *           chose; a non-zero kind or geometry must match exactly.
+ * Fields marked reserved must be zero (room for later options).
+ */
+struct shmchan_config {
+	uint32_t kind;
+	uint32_t slot_size;
+	uint32_t slot_count;
+	uint32_t mode;
+	uint32_t reserved[12];
+};
+
+/* Handle: caller-owned; fields are private to the library. */
+struct shmchan_channel {
+	struct shmchan_segment seg;
+	struct shmchan_ring ring;
+	void *hdr;   /* channel header in the segment */
+	void *self;  /* this handle's registry entry in the segment */
+	uint64_t nonce;
+	uint32_t role; /* 0 closed, 1 writer, 2 reader */
+	uint32_t kind;
+};
+
+/*
+ * shmchan_channel_create_writer - create channel @name exclusively and attach
+ * as its first writer.
+ * Returns 0, or -EINVAL (NULL argument, bad name, bad geometry, unknown kind,
+ * non-zero reserved field), -ENAMETOOLONG, -EEXIST (the name is taken),
+ * -ENOTSUP (kind not supported by this build), and the segment errors
+ * (-EACCES, -ENOSPC, -ENOMEM, -EMFILE, -ENFILE).
+ */
+SHMCHAN_API int shmchan_channel_create_writer(struct shmchan_channel *ch, const char *name,
+					      const struct shmchan_config *cfg);
+
+/*
+ * shmchan_channel_create_or_replace_writer - as create_writer, after removing
+ * any object of that name (a leftover of a crashed process). Processes still
+ * attached to the old object keep it until they close.
+ */
+SHMCHAN_API int shmchan_channel_create_or_replace_writer(struct shmchan_channel *ch,
+							 const char *name,
+							 const struct shmchan_config *cfg);
+
+/*
+ * shmchan_channel_open_writer - join an existing channel as another producer.
+ * @expect may be NULL. Returns 0, or -EINVAL, -ENAMETOOLONG, -ENOENT,
+ * -EACCES, -EAGAIN (the channel is still being created: retry),
+ * SHMCHAN_EBADMAGIC, SHMCHAN_EVERSION, SHMCHAN_EKIND, SHMCHAN_EGEOMETRY,
+ * SHMCHAN_ETRUNCATED, -EBADMSG (inconsistent header), -ENOTSUP,
+ * -EUSERS (SHMCHAN_MAX_WRITERS writers attached).
+ */
+SHMCHAN_API int shmchan_channel_open_writer(struct shmchan_channel *ch, const char *name,
+					    const struct shmchan_config *expect);
+
+/*
+ * shmchan_channel_open_reader - attach as the channel's reader. The reader
+ * starts at the oldest message not yet consumed.
+ * Returns 0, or the errors of open_writer (except -EUSERS), and -EBUSY while
+ * another reader is attached.
+ */
+SHMCHAN_API int shmchan_channel_open_reader(struct shmchan_channel *ch, const char *name,
+					    const struct shmchan_config *expect);
+
+/*
+ * shmchan_channel_write - writer: copy one message of @len bytes (0 allowed).
+ * Makes no system call. Returns 0, or -EAGAIN (the ring is full: every slot
+ * holds a message not yet consumed), -EMSGSIZE (@len above the slot size),
+ * -EINVAL (NULL handle, NULL @data with @len > 0), -ENOTSUP (not a writer),
+ * -EALREADY (a reservation is outstanding).
+ */
+SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len);
+
+/*
+ * shmchan_channel_read - reader: copy the oldest message into @buf.
+ * On success returns 0 and sets *@len. Returns -EAGAIN (nothing to read),
+ * -EMSGSIZE (@cap too small: *@len gets the size needed and the message stays
+ * in the channel), -EBADMSG (a corrupt slot was found and dropped; the next
+ * read goes on with the following message), -EINVAL, -ENOTSUP (not the
+ * reader), -EALREADY (a peek is outstanding).
+ */
+SHMCHAN_API int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap,
+				     size_t *len);
+
+/*
+ * shmchan_channel_reserve - writer, zero copy: claim a slot and get a pointer
+ * to its payload (slot-size bytes writable). @len is checked against the slot
+ * size before anything is claimed. Follow with commit (or cancel) promptly:
+ * the reader cannot pass an uncommitted slot.
+ * Returns 0, or -EINVAL, -EMSGSIZE, -EAGAIN (full), -ENOTSUP, -EALREADY.
+ */
+SHMCHAN_API int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data);
+
+/*
+ * shmchan_channel_commit - publish the reserved slot with @len bytes.
+ * Returns 0, or -EINVAL (nothing reserved), -EMSGSIZE (above the slot size;
+ * the reservation stays), -ENOTSUP.
+ */
+SHMCHAN_API int shmchan_channel_commit(struct shmchan_channel *ch, size_t len);
+
+/*
+ * shmchan_channel_cancel - give up the reserved slot; the reader skips it.
+ * Returns 0, or -EINVAL (nothing reserved), -ENOTSUP.
+ */
+SHMCHAN_API int shmchan_channel_cancel(struct shmchan_channel *ch);
+
+/*
+ * shmchan_channel_peek - reader, zero copy: the oldest message in place.
+ * *@data stays valid until shmchan_channel_release(). Returns 0, or -EAGAIN,
+ * -EBADMSG (as for read), -EINVAL, -ENOTSUP, -EALREADY.
+ */
+SHMCHAN_API int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *len);
+
+/*
+ * shmchan_channel_release - reader: remove the message peek returned.
+ * Returns 0, or -EINVAL (nothing peeked), -ENOTSUP.
+ */
+SHMCHAN_API int shmchan_channel_release(struct shmchan_channel *ch);
+
+/*
+ * shmchan_channel_wait_readable - reader: wait until a message can be read.
+ * @timeout_ms: 0 checks once, -1 waits forever, otherwise a relative bound
+ * measured on CLOCK_MONOTONIC. Polls with exponential backoff: sleeps of
+ * 50 us doubling to 1 ms; a signal does not cut the wait short.
+ * Returns 0 (readable: a read may still report -EBADMSG for a corrupt slot),
+ * -ETIMEDOUT, -EINVAL (NULL handle, timeout below -1), -ENOTSUP (not the
+ * reader).
+ */
+SHMCHAN_API int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms);
+
+/*
+ * shmchan_channel_depth - messages claimed and not yet consumed (including
+ * slots a writer has reserved but not committed). A snapshot.
+ * Returns the count, or -EINVAL.
+ */
+SHMCHAN_API int shmchan_channel_depth(const struct shmchan_channel *ch);
+
+/* shmchan_channel_capacity - the slot count, or -EINVAL. */
+SHMCHAN_API int shmchan_channel_capacity(const struct shmchan_channel *ch);
+
+/*
+ * shmchan_channel_config - the channel's kind and geometry as created (mode
+ * is left 0). Returns 0, or -EINVAL.
+ */
+SHMCHAN_API int shmchan_channel_config(const struct shmchan_channel *ch,
+				       struct shmchan_config *out);
+
+/*
+ * shmchan_channel_close - detach: a writer frees its registry entry (an
+ * outstanding reservation is cancelled); the reader frees the reader role (a
+ * message it peeked and did not release stays for the next reader). Unmaps.
+ * Does not unlink. Returns 0 or -EINVAL; safe on a closed or zeroed handle.
+ */
+SHMCHAN_API int shmchan_channel_close(struct shmchan_channel *ch);
+
+/*
+ * shmchan_channel_unlink - remove channel @name from /dev/shm; attached
+ * processes keep working on it until they close. Returns 0, or -EINVAL,
+ * -ENAMETOOLONG, -ENOENT, -EACCES.
+ */
+SHMCHAN_API int shmchan_channel_unlink(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMCHAN_CHANNEL_H */

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Channel layer: create, open and validate a named channel; role registries;
+ * the message calls route to the ring with the role checked.
+ */
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "channel_pvt.h"
+
+#define ROLE_WRITER 1u
+#define ROLE_READER 2u
+
+/* Backoff of wait_readable, from the article: 50 us doubling to 1 ms. */
+#define BACKOFF_MIN_NS 50000
+#define BACKOFF_MAX_NS 1000000
+
+static struct shmchan__chan_hdr *hdr_of(const struct shmchan_channel *ch)
+{
+	return (struct shmchan__chan_hdr *)ch->hdr;
+}
+
+static int reserved_zero(const struct shmchan_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg->reserved) / sizeof(cfg->reserved[0]); i++)
+		if (cfg->reserved[i])
+			return 0;
+	return 1;
+}
+
+static uint64_t make_nonce(void)
+{
+	uint64_t v = 0;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v) && v)
+		return v;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+	       ((uint64_t)getpid() << 32) ^ (uintptr_t)&v;
+}
+
+/* Claim a free registry entry for this process. Returns 0 or -EBUSY. */
+static int peer_take(struct shmchan__peer *p, pid_t pid, uint64_t start)
+{
+	uint32_t expected = 0;
+
+	/* Acquire: pairs with the release in peer_drop, so the previous owner's
+	 * last stores to the entry are done before we reuse it. Release: our
+	 * pid is visible with the reset below to any acquire of pid. */
+	if (!atomic_compare_exchange_strong_explicit(&p->pid, &expected, (uint32_t)pid,
+						     memory_order_acq_rel, memory_order_relaxed))
+		return -EBUSY;
+	/* Relaxed: the entry is ours; readers of it tolerate a partly reset
+	 * entry (start_time 0 just means "not yet known"). */
+	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->messages, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->events, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->start_time, start, memory_order_release);
+	return 0;
+}
+
+static void peer_drop(struct shmchan__peer *p)
+{
+	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->start_time, 0, memory_order_relaxed);
+	/* Release: pairs with the acquire CAS in peer_take. */
+	atomic_store_explicit(&p->pid, 0, memory_order_release);
+}
+
+static int join(struct shmchan_channel *ch, uint32_t role)
+{
+	struct shmchan__chan_hdr *h = hdr_of(ch);
+	pid_t pid = getpid();
+	uint64_t start = 0;
+	int i;
+
+	if (shmchan__proc_start_time(pid, &start) != 0)
+		start = 0;
+	if (role == ROLE_READER) {
+		if (peer_take(&h->reader, pid, start) != 0)
+			return -EBUSY;
+		ch->self = &h->reader;
+	} else {
+		for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
+			if (peer_take(&h->writers[i], pid, start) == 0)
+				break;
+		if (i == SHMCHAN_MAX_WRITERS)
+			return -EUSERS;
+		ch->self = &h->writers[i];
+		ch->ring.claim = &h->writers[i].claim;
+	}
+	ch->role = role;
+	return 0;
+}
+
+static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind)
+{
+	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777)
+		return -EINVAL;
+	*kind = cfg->kind ? cfg->kind : SHMCHAN_KIND_SLOT;
+	if (*kind != SHMCHAN_KIND_SLOT)
+		return *kind <= 4 ? -ENOTSUP : -EINVAL;
+	if (shmchan_ring_memsize(cfg->slot_size, cfg->slot_count) == 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Lay out header and ring in a fresh, zero-filled segment; publish last. */
+static int layout(struct shmchan_channel *ch, uint32_t kind, const struct shmchan_config *cfg)
+{
+	struct shmchan__chan_hdr *h = ch->seg.addr;
+	size_t ring_size = shmchan_ring_memsize(cfg->slot_size, cfg->slot_count);
+	int err;
+
+	err = shmchan_ring_init((char *)h + SHMCHAN__HDR_SPACE, ring_size, cfg->slot_size,
+				cfg->slot_count);
+	if (err)
+		return err;
+	h->version = SHMCHAN__LAYOUT_VERSION;
+	h->hdr_size = (uint32_t)SHMCHAN__HDR_SPACE;
+	h->kind = kind;
+	h->flags = 0;
+	h->total_size = ch->seg.size;
+	h->ring_offset = SHMCHAN__HDR_SPACE;
+	h->ring_size = ring_size;
+	h->slot_size = cfg->slot_size;
+	h->slot_count = cfg->slot_count;
+	h->nonce = make_nonce();
+	/* Relaxed: published by the magic store below. */
+	atomic_store_explicit(&h->state, SHMCHAN__STATE_OPEN, memory_order_relaxed);
+	return 0;
+}
+
+static void publish_magic(struct shmchan_channel *ch)
+{
+	/* Release: pairs with the load-acquire of magic in validate(); every
+	 * header and ring field written by layout() is visible to an opener
+	 * that sees the magic. */
+	atomic_store_explicit(&hdr_of(ch)->magic, SHMCHAN__MAGIC, memory_order_release);
+}
+
+static int attach(struct shmchan_channel *ch)
+{
+	const struct shmchan__chan_hdr *h = hdr_of(ch);
+
+	ch->nonce = h->nonce;
+	ch->kind = h->kind;
+	return shmchan_ring_attach(&ch->ring, (char *)ch->seg.addr + h->ring_offset,
+				   (size_t)h->ring_size);
+}
+
+static int create(struct shmchan_channel *ch, const char *name, const struct shmchan_config *cfg,
+		  int replace)
+{
+	uint32_t kind;
+	size_t total;
+	int err;
+
+	if (!ch)
+		return -EINVAL;
+	memset(ch, 0, sizeof(*ch));
+	err = check_create_cfg(cfg, &kind);
+	if (err)
+		return err;
+	total = SHMCHAN__HDR_SPACE + shmchan_ring_memsize(cfg->slot_size, cfg->slot_count);
+	if (total < SHMCHAN__HDR_SPACE)
+		return -EINVAL;
+	err = replace ? shmchan_segment_create_or_replace(&ch->seg, name, total, cfg->mode)
+		      : shmchan_segment_create(&ch->seg, name, total, cfg->mode);
+	if (err)
+		return err;
+	ch->hdr = ch->seg.addr;
+	err = layout(ch, kind, cfg);
+	if (!err)
+		err = attach(ch);
+	if (!err)
+		err = join(ch, ROLE_WRITER);
+	if (err) {
+		shmchan_segment_unlink(name);
+		shmchan_segment_close(&ch->seg);
+		memset(ch, 0, sizeof(*ch));
+		return err;
+	}
+	publish_magic(ch);
+	return 0;
+}
+
+int shmchan_channel_create_writer(struct shmchan_channel *ch, const char *name,
+				  const struct shmchan_config *cfg)
+{
+	return create(ch, name, cfg, 0);
+}
+
+int shmchan_channel_create_or_replace_writer(struct shmchan_channel *ch, const char *name,
+					     const struct shmchan_config *cfg)
+{
+	return create(ch, name, cfg, 1);
+}
+
+/* Check the geometry fields against each other and the file. Each field is
+ * read once by the caller and passed in, so no check can be raced. */
+static int check_sizes(const struct shmchan__chan_hdr *h, size_t file_size)
+{
+	uint32_t slot_size = h->slot_size, slot_count = h->slot_count;
+	uint64_t ring_off = h->ring_offset, ring_size = h->ring_size, total = h->total_size;
+	size_t need = shmchan_ring_memsize(slot_size, slot_count);
+
+	if (h->hdr_size != SHMCHAN__HDR_SPACE || ring_off != SHMCHAN__HDR_SPACE || need == 0 ||
+	    ring_size != need || total != ring_off + ring_size || h->flags != 0)
+		return -EBADMSG;
+	if (total > file_size)
+		return SHMCHAN_ETRUNCATED;
+	return 0;
+}
+
+static int validate(const struct shmchan_channel *ch, const struct shmchan_config *expect)
+{
+	const struct shmchan__chan_hdr *h = hdr_of(ch);
+	uint64_t magic;
+	uint32_t kind;
+	int err;
+
+	if (ch->seg.size < sizeof(magic))
+		return SHMCHAN_EBADMAGIC;
+	/* Acquire: pairs with the release in publish_magic(). */
+	magic = atomic_load_explicit(&h->magic, memory_order_acquire);
+	if (magic == 0)
+		return ch->seg.size >= sizeof(*h) ? -EAGAIN : SHMCHAN_EBADMAGIC;
+	if (magic != SHMCHAN__MAGIC)
+		return SHMCHAN_EBADMAGIC;
+	if (ch->seg.size < sizeof(*h))
+		return SHMCHAN_ETRUNCATED;
+	if (h->version != SHMCHAN__LAYOUT_VERSION)
+		return SHMCHAN_EVERSION;
+	kind = h->kind;
+	if (kind == 0 || kind > 4)
+		return -EBADMSG;
+	err = check_sizes(h, ch->seg.size);
+	if (err)
+		return err;
+	if (expect && expect->kind && expect->kind != kind)
+		return SHMCHAN_EKIND;
+	if (expect && ((expect->slot_size && expect->slot_size != h->slot_size) ||
+		       (expect->slot_count && expect->slot_count != h->slot_count)))
+		return SHMCHAN_EGEOMETRY;
+	if (kind != SHMCHAN_KIND_SLOT)
+		return -ENOTSUP;
+	return 0;
+}
+
+/* The ring's own header must agree with the channel header. */
+static int check_ring(const struct shmchan_channel *ch)
+{
+	const struct shmchan__chan_hdr *h = hdr_of(ch);
+
+	if (ch->ring.slot_size != h->slot_size || ch->ring.slot_count != h->slot_count)
+		return -EBADMSG;
+	return 0;
+}
+
+static int open_role(struct shmchan_channel *ch, const char *name,
+		     const struct shmchan_config *expect, uint32_t role)
+{
+	int err;
+
+	if (!ch)
+		return -EINVAL;
+	memset(ch, 0, sizeof(*ch));
+	if (expect && !reserved_zero(expect))
+		return -EINVAL;
+	err = shmchan_segment_open(&ch->seg, name);
+	if (err)
+		return err;
+	ch->hdr = ch->seg.addr;
+	err = validate(ch, expect);
+	if (!err) {
+		err = attach(ch);
+		/* The channel header was fine, so a bad ring header is corruption. */
+		if (err == SHMCHAN_EBADMAGIC || err == SHMCHAN_EVERSION ||
+		    err == SHMCHAN_ETRUNCATED)
+			err = -EBADMSG;
+	}
+	if (!err)
+		err = check_ring(ch);
+	if (!err)
+		err = join(ch, role);
+	/* A reader starts where the previous one stopped: load head only now
+	 * that the role is ours (join's acquire ordered the old reader's last
+	 * consume before this). */
+	if (!err && role == ROLE_READER)
+		shmchan__ring_load_head(&ch->ring);
+	if (err) {
+		shmchan_segment_close(&ch->seg);
+		memset(ch, 0, sizeof(*ch));
+		return err;
+	}
+	return 0;
+}
+
+int shmchan_channel_open_writer(struct shmchan_channel *ch, const char *name,
+				const struct shmchan_config *expect)
+{
+	return open_role(ch, name, expect, ROLE_WRITER);
+}
+
+int shmchan_channel_open_reader(struct shmchan_channel *ch, const char *name,
+				const struct shmchan_config *expect)
+{
+	return open_role(ch, name, expect, ROLE_READER);
+}
+
+/* Returns 0 if @ch is open in @role, else -EINVAL (closed) or -ENOTSUP. */
+static int check_role(const struct shmchan_channel *ch, uint32_t role)
+{
+	if (!ch || !ch->hdr)
+		return -EINVAL;
+	return ch->role == role ? 0 : -ENOTSUP;
+}
+
+int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len)
+{
+	int err = check_role(ch, ROLE_WRITER);
+
+	return err ? err : shmchan_ring_push(&ch->ring, data, len);
+}
+
+int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data)
+{
+	int err = check_role(ch, ROLE_WRITER);
+
+	return err ? err : shmchan_ring_reserve(&ch->ring, len, data);
+}
+
+int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
+{
+	int err = check_role(ch, ROLE_WRITER);
+
+	return err ? err : shmchan_ring_commit(&ch->ring, len);
+}
+
+int shmchan_channel_cancel(struct shmchan_channel *ch)
+{
+	int err = check_role(ch, ROLE_WRITER);
+
+	return err ? err : shmchan_ring_cancel(&ch->ring);
+}
+
+int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+{
+	int err = check_role(ch, ROLE_READER);
+
+	return err ? err : shmchan_ring_pop(&ch->ring, buf, cap, len);
+}
+
+int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *len)
+{
+	int err = check_role(ch, ROLE_READER);
+
+	return err ? err : shmchan_ring_peek(&ch->ring, data, len);
+}
+
+int shmchan_channel_release(struct shmchan_channel *ch)
+{
+	int err = check_role(ch, ROLE_READER);
+
+	return err ? err : shmchan_ring_release(&ch->ring);
+}
+
+int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms)
+{
+	struct shmchan__deadline dl;
+	int64_t nap = BACKOFF_MIN_NS;
+	int err = check_role(ch, ROLE_READER);
+
+	if (err)
+		return err;
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	for (;;) {
+		if (shmchan_ring_readable(&ch->ring) == 1)
+			return 0;
+		if (shmchan__deadline_left(&dl) == 0)
+			return -ETIMEDOUT;
+		shmchan__deadline_sleep(&dl, nap);
+		nap = nap * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : nap * 2;
+	}
+}
+
+int shmchan_channel_depth(const struct shmchan_channel *ch)
+{
+	return (ch && ch->hdr) ? shmchan_ring_depth(&ch->ring) : -EINVAL;
+}
+
+int shmchan_channel_capacity(const struct shmchan_channel *ch)
+{
+	return (ch && ch->hdr) ? shmchan_ring_capacity(&ch->ring) : -EINVAL;
+}
+
+int shmchan_channel_config(const struct shmchan_channel *ch, struct shmchan_config *out)
+{
+	if (!ch || !ch->hdr || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	/* From the handle's validated copy, not from shared memory. */
+	out->kind = ch->kind;
+	out->slot_size = ch->ring.slot_size;
+	out->slot_count = ch->ring.slot_count;
+	return 0;
+}
+
+int shmchan_channel_close(struct shmchan_channel *ch)
+{
+	if (!ch)
+		return -EINVAL;
+	if (!ch->hdr)
+		return 0;
+	if (ch->role == ROLE_WRITER && (ch->ring.busy & SHMCHAN__RING_RESERVED))
+		shmchan_ring_cancel(&ch->ring);
+	if (ch->self)
+		peer_drop(ch->self);
+	shmchan_segment_close(&ch->seg);
+	memset(ch, 0, sizeof(*ch));
+	return 0;
+}
+
+int shmchan_channel_unlink(const char *name)
+{
+	return shmchan_segment_unlink(name);
+}

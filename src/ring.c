@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The slot ring: a bounded MPSC queue with a sequence number per slot.
+ *
+ * Protocol, for the message at position p in slot s = p & mask (N slots):
+ *   s.seq == p        slot free for the producer that claims position p;
+ *   s.seq == p + 1    message committed, ready for the consumer;
+ *   s.seq == p + N    consumed: free for position p + N.
+ * A producer claims p by a compare-and-swap of tail from p to p + 1 after it
+ * saw s.seq == p; only the consumer moves head. Every comparison is on the
+ * signed 32-bit difference, so positions wrap at 2^32 without a special case.
+ *
+ * Ordering (labels are referred to in the code):
+ *  P1  producer load-acquire of s.seq == p. Pairs with C3 of the previous lap:
+ *      the consumer's reads of the slot happen before our writes to it.
+ *  P2  producer CAS of tail, release on success. Publishes the claim word the
+ *      channel layer stored before it, to anyone who load-acquires tail.
+ *  P3  producer store-release s.seq = p + 1. Publishes len, flags and data to
+ *      the consumer's C1.
+ *  C1  consumer load-acquire of s.seq. Pairs with P3.
+ *  C3  consumer store-release s.seq = p + N. Pairs with P1.
+ *  C4  consumer store-release head = p + 1. Pairs with the load-acquire of head
+ *      in attach: a consumer that takes over from a previous one sees every slot
+ *      that one released. depth() reads head relaxed: it is a snapshot.
+ */
+#include <string.h>
+
+#include "ring_pvt.h"
+
+static uint64_t stride_of(uint32_t slot_size)
+{
+	uint64_t s = (uint64_t)SHMCHAN__SLOT_HDR + slot_size;
+
+	return (s + SHMCHAN__CACHELINE - 1) & ~(uint64_t)(SHMCHAN__CACHELINE - 1);
+}
+
+static int geometry_ok(uint32_t slot_size, uint32_t slot_count)
+{
+	return slot_size > 0 && slot_size <= SHMCHAN_RING_MAX_SLOT_SIZE && slot_count > 0 &&
+	       slot_count <= SHMCHAN_RING_MAX_SLOTS && (slot_count & (slot_count - 1)) == 0;
+}
+
+static uint64_t memsize64(uint32_t slot_size, uint32_t slot_count)
+{
+	return sizeof(struct shmchan__ring_hdr) + stride_of(slot_size) * slot_count;
+}
+
+size_t shmchan_ring_memsize(uint32_t slot_size, uint32_t slot_count)
+{
+	uint64_t n;
+
+	if (!geometry_ok(slot_size, slot_count))
+		return 0;
+	n = memsize64(slot_size, slot_count);
+	return n > SIZE_MAX ? 0 : (size_t)n;
+}
+
+static struct shmchan__slot *slot_at(const struct shmchan_ring *r, uint32_t pos)
+{
+	return (struct shmchan__slot *)(r->base + (size_t)(pos & r->mask) * r->stride);
+}
+
+int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count,
+			  uint32_t start)
+{
+	struct shmchan__ring_hdr *h = mem;
+	size_t need = shmchan_ring_memsize(slot_size, slot_count);
+	uint32_t i, stride;
+
+	if (!mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0 || need == 0 || mem_size < need)
+		return -EINVAL;
+	stride = (uint32_t)stride_of(slot_size);
+	memset(h, 0, sizeof(*h));
+	h->magic = SHMCHAN__RING_MAGIC;
+	h->version = SHMCHAN__RING_VERSION;
+	h->slot_size = slot_size;
+	h->slot_count = slot_count;
+	h->stride = stride;
+	h->slot_offset = (uint32_t)offsetof(struct shmchan__ring_hdr, slots);
+	h->mem_size = need;
+	/* Relaxed: nobody may attach before init returns; whoever makes the ring
+	 * known to other processes publishes it (the channel's magic store). */
+	atomic_store_explicit(&h->tail, start, memory_order_relaxed);
+	atomic_store_explicit(&h->head, start, memory_order_relaxed);
+	for (i = 0; i < slot_count; i++) {
+		uint32_t pos = start + i;
+		struct shmchan__slot *s =
+			(struct shmchan__slot *)(h->slots + (size_t)(pos & (slot_count - 1)) * stride);
+
+		atomic_store_explicit(&s->seq, pos, memory_order_relaxed);
+		atomic_store_explicit(&s->len, 0, memory_order_relaxed);
+		atomic_store_explicit(&s->flags, 0, memory_order_relaxed);
+	}
+	return 0;
+}
+
+int shmchan_ring_init(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count)
+{
+	return shmchan__ring_init_at(mem, mem_size, slot_size, slot_count, 0);
+}
+
+int shmchan_ring_attach(struct shmchan_ring *r, void *mem, size_t mem_size)
+{
+	struct shmchan__ring_hdr *h = mem;
+	uint32_t size, count;
+
+	if (!r || !mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	if (mem_size < sizeof(*h))
+		return SHMCHAN_ETRUNCATED;
+	if (h->magic != SHMCHAN__RING_MAGIC)
+		return SHMCHAN_EBADMAGIC;
+	if (h->version != SHMCHAN__RING_VERSION)
+		return SHMCHAN_EVERSION;
+	/* Read each field once; everything later uses the handle's copy. */
+	size = h->slot_size;
+	count = h->slot_count;
+	if (!geometry_ok(size, count) || h->stride != stride_of(size) ||
+	    h->slot_offset != offsetof(struct shmchan__ring_hdr, slots) ||
+	    h->mem_size != memsize64(size, count))
+		return -EBADMSG;
+	if (memsize64(size, count) > mem_size)
+		return SHMCHAN_ETRUNCATED;
+	r->hdr = h;
+	r->base = h->slots;
+	r->mem_size = mem_size;
+	r->slot_size = size;
+	r->slot_count = count;
+	r->mask = count - 1;
+	r->stride = (uint32_t)stride_of(size);
+	/* Pairs with C4 of a previous consumer (see the top of this file). */
+	r->head = atomic_load_explicit(&h->head, memory_order_acquire);
+	return 0;
+}
+
+static struct shmchan__ring_hdr *hdr_of(const struct shmchan_ring *r)
+{
+	return (struct shmchan__ring_hdr *)r->hdr;
+}
+
+void shmchan__ring_load_head(struct shmchan_ring *r)
+{
+	/* Pairs with C4 of the previous consumer. */
+	r->head = atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire);
+}
+
+/* Claim the next free position; returns 0 and *pos, or -EAGAIN when full. */
+static int claim(struct shmchan_ring *r, uint32_t *pos_out)
+{
+	struct shmchan__ring_hdr *h = hdr_of(r);
+	_Atomic uint64_t *cw = r->claim;
+	/* Relaxed: only a starting guess; the seq check and the CAS validate it. */
+	uint32_t pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
+
+	for (;;) {
+		/* P1: pairs with C3; the slot's previous reader is done with it. */
+		uint32_t seq = atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_acquire);
+		int32_t diff = (int32_t)(seq - pos);
+
+		if (diff == 0) {
+			/* Record the attempt before the CAS: P2's release publishes it
+			 * to the consumer, which uses it to tell a dead claimer. */
+			if (cw)
+				atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | pos,
+						      memory_order_relaxed);
+			/* P2. On failure pos is reloaded (relaxed: revalidated above). */
+			if (atomic_compare_exchange_weak_explicit(&h->tail, &pos, pos + 1,
+								  memory_order_release,
+								  memory_order_relaxed))
+				break;
+		} else if (diff < 0) {
+			/* The slot still holds an unconsumed message of the previous
+			 * lap. Full, unless our pos is stale: another producer moved
+			 * tail after we loaded it. Relaxed: same reasoning as above. */
+			uint32_t now = atomic_load_explicit(&h->tail, memory_order_relaxed);
+
+			if (now == pos) {
+				if (cw)
+					atomic_store_explicit(cw, 0, memory_order_relaxed);
+				return -EAGAIN;
+			}
+			pos = now;
+		} else {
+			/* Another producer won this position: retry at the new tail. */
+			pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
+		}
+	}
+	*pos_out = pos;
+	return 0;
+}
+
+static void publish(struct shmchan_ring *r, uint32_t pos, uint32_t len, uint32_t flags)
+{
+	struct shmchan__slot *s = slot_at(r, pos);
+	_Atomic uint64_t *cw = r->claim;
+
+	/* Relaxed: published by the P3 release below. */
+	atomic_store_explicit(&s->len, len, memory_order_relaxed);
+	atomic_store_explicit(&s->flags, flags, memory_order_relaxed);
+	/* P3: publishes len, flags and data to the consumer's C1. */
+	atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+	/* Release: a consumer that load-acquires the cleared claim word also
+	 * sees the commit above, so it never takes a committed slot for dead. */
+	if (cw)
+		atomic_store_explicit(cw, 0, memory_order_release);
+}
+
+int shmchan_ring_reserve(struct shmchan_ring *r, size_t len, void **data)
+{
+	uint32_t pos;
+	int err;
+
+	if (!r || !r->hdr || !data)
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_RESERVED)
+		return -EALREADY;
+	if (len > r->slot_size)
+		return -EMSGSIZE;
+	err = claim(r, &pos);
+	if (err)
+		return err;
+	r->rsv_pos = pos;
+	r->rsv_len = (uint32_t)len;
+	r->busy |= SHMCHAN__RING_RESERVED;
+	*data = slot_at(r, pos)->data;
+	return 0;
+}
+
+int shmchan_ring_commit(struct shmchan_ring *r, size_t len)
+{
+	if (!r || !(r->busy & SHMCHAN__RING_RESERVED))
+		return -EINVAL;
+	if (len > r->slot_size)
+		return -EMSGSIZE;
+	r->busy &= ~SHMCHAN__RING_RESERVED;
+	publish(r, r->rsv_pos, (uint32_t)len, 0);
+	return 0;
+}
+
+int shmchan_ring_cancel(struct shmchan_ring *r)
+{
+	if (!r || !(r->busy & SHMCHAN__RING_RESERVED))
+		return -EINVAL;
+	r->busy &= ~SHMCHAN__RING_RESERVED;
+	publish(r, r->rsv_pos, 0, SHMCHAN__SLOT_DISCARDED);
+	return 0;
+}
+
+int shmchan_ring_push(struct shmchan_ring *r, const void *data, size_t len)
+{
+	void *dst;
+	int err;
+
+	if (!r || (!data && len > 0))
+		return -EINVAL;
+	err = shmchan_ring_reserve(r, len, &dst);
+	if (err)
+		return err;
+	if (len)
+		memcpy(dst, data, len);
+	return shmchan_ring_commit(r, len);
+}
+
+/* Give the slot at r->head back to the producers and advance. */
+static void consume(struct shmchan_ring *r)
+{
+	struct shmchan__ring_hdr *h = hdr_of(r);
+	uint32_t pos = r->head;
+
+	/* C3: pairs with P1 of the producer one lap later. */
+	atomic_store_explicit(&slot_at(r, pos)->seq, pos + r->slot_count, memory_order_release);
+	r->head = pos + 1;
+	/* C4: pairs with the load-acquire of head in attach. */
+	atomic_store_explicit(&h->head, pos + 1, memory_order_release);
+}
+
+/*
+ * Look at the slot at head, stepping over discarded slots. Returns 0 with *len
+ * and *slot for a committed, well-formed message; -EAGAIN if nothing is
+ * committed there; -EBADMSG (after dropping the slot) if its sequence, length
+ * or flags are impossible (with @keep_corrupt the slot stays, for a caller
+ * that only asks whether something is there). Bounded: at most one lap.
+ */
+static int inspect(struct shmchan_ring *r, struct shmchan__slot **slot, uint32_t *len,
+		   int keep_corrupt)
+{
+	uint32_t lap;
+
+	for (lap = 0; lap < r->slot_count; lap++) {
+		uint32_t pos = r->head;
+		struct shmchan__slot *s = slot_at(r, pos);
+		/* C1: pairs with P3; len, flags and data are visible after it. */
+		uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		int32_t diff = (int32_t)(seq - (pos + 1));
+		uint32_t n, fl;
+
+		if (diff < 0)
+			return -EAGAIN; /* free, or claimed and not yet committed */
+		if (diff > 0)
+			goto corrupt; /* a single consumer never sees a later lap here */
+		/* Relaxed: ordered after C1, which synchronized with P3. Each
+		 * field is read once; the checks below bound what follows. */
+		n = atomic_load_explicit(&s->len, memory_order_relaxed);
+		fl = atomic_load_explicit(&s->flags, memory_order_relaxed);
+		if (n > r->slot_size || (fl & ~SHMCHAN__SLOT_FLAGS_KNOWN))
+			goto corrupt;
+		if (fl & SHMCHAN__SLOT_DISCARDED) {
+			consume(r);
+			continue;
+		}
+		*slot = s;
+		*len = n;
+		return 0;
+corrupt:
+		if (!keep_corrupt)
+			consume(r);
+		return -EBADMSG;
+	}
+	return -EAGAIN;
+}
+
+int shmchan_ring_pop(struct shmchan_ring *r, void *buf, size_t cap, size_t *len)
+{
+	struct shmchan__slot *s;
+	uint32_t n;
+	int err;
+
+	if (!r || !r->hdr || !len || (!buf && cap > 0))
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_PEEKED)
+		return -EALREADY;
+	err = inspect(r, &s, &n, 0);
+	if (err)
+		return err;
+	*len = n;
+	if (n > cap)
+		return -EMSGSIZE;
+	if (n)
+		memcpy(buf, s->data, n);
+	consume(r);
+	return 0;
+}
+
+int shmchan_ring_peek(struct shmchan_ring *r, const void **data, size_t *len)
+{
+	struct shmchan__slot *s;
+	uint32_t n;
+	int err;
+
+	if (!r || !r->hdr || !data || !len)
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_PEEKED)
+		return -EALREADY;
+	err = inspect(r, &s, &n, 0);
+	if (err)
+		return err;
+	r->busy |= SHMCHAN__RING_PEEKED;
+	*data = s->data;
+	*len = n;
+	return 0;
+}
+
+int shmchan_ring_release(struct shmchan_ring *r)
+{
+	if (!r || !(r->busy & SHMCHAN__RING_PEEKED))
+		return -EINVAL;
+	r->busy &= ~SHMCHAN__RING_PEEKED;
+	consume(r);
+	return 0;
+}
+
+int shmchan_ring_readable(struct shmchan_ring *r)
+{
+	struct shmchan__slot *s;
+	uint32_t n;
+	int err;
+
+	if (!r || !r->hdr)
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_PEEKED)
+		return 1;
+	/* Steps over discarded slots; a corrupt one counts as readable so that
+	 * the next pop or peek reports it. */
+	err = inspect(r, &s, &n, 1);
+	return err == 0 || err == -EBADMSG;
+}
+
+int shmchan_ring_depth(const struct shmchan_ring *r)
+{
+	const struct shmchan__ring_hdr *h;
+	uint32_t head, tail, d;
+
+	if (!r || !r->hdr)
+		return -EINVAL;
+	h = hdr_of(r);
+	/* Relaxed: a snapshot; head first so that tail is the newer value. */
+	head = atomic_load_explicit(&h->head, memory_order_relaxed);
+	tail = atomic_load_explicit(&h->tail, memory_order_relaxed);
+	d = tail - head;
+	/* A producer may claim a slot the consumer freed before head moved,
+	 * and a hostile segment may hold anything: clamp. */
+	if ((int32_t)d < 0)
+		return 0;
+	return (int)(d > r->slot_count ? r->slot_count : d);
+}
+
+int shmchan_ring_capacity(const struct shmchan_ring *r)
+{
+	return (r && r->hdr) ? (int)r->slot_count : -EINVAL;
+}
+
+int shmchan_ring_slot_size(const struct shmchan_ring *r)
+{
+	return (r && r->hdr) ? (int)r->slot_size : -EINVAL;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal: the slot ring's memory layout. Not installed. */
+#ifndef SHMCHAN_RING_PVT_H
+#define SHMCHAN_RING_PVT_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shmchan/ring.h"
+
+#define SHMCHAN__CACHELINE 64
+#define SHMCHAN__RING_MAGIC 0x676e6972u /* "ring" */
+#define SHMCHAN__RING_VERSION 1u
+
+/* Handle states (struct shmchan_ring.busy). */
+#define SHMCHAN__RING_RESERVED 1u
+#define SHMCHAN__RING_PEEKED 2u
+
+/* Producer claim word: SHMCHAN__CLAIM_ACTIVE | position while a slot is claimed. */
+#define SHMCHAN__CLAIM_ACTIVE (1ull << 32)
+
+/*
+ * Ring header. Line 0 is written once by init and read-only afterwards. The
+ * producers' claim position (tail) and the consumer's position (head) sit on
+ * lines of their own so that neither side's stores invalidate the other's.
+ */
+struct shmchan__ring_hdr {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t slot_size;
+	uint32_t slot_count;
+	uint32_t stride;
+	uint32_t slot_offset; /* from the header to slot 0 */
+	uint64_t mem_size;    /* bytes the layout needs */
+	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t tail;
+	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t head;
+	alignas(SHMCHAN__CACHELINE) unsigned char slots[];
+};
+
+/*
+ * Slot: seq drives the protocol (see ring.c); len and flags are published by
+ * seq's release store and read once (atomically, so a hostile writer cannot
+ * make the consumer read two different values) after its acquire load.
+ */
+struct shmchan__slot {
+	_Atomic uint32_t seq;
+	_Atomic uint32_t len;
+	_Atomic uint32_t flags;
+	uint32_t reserved;
+	unsigned char data[];
+};
+
+#define SHMCHAN__SLOT_HDR 16u
+
+/* Slot flags. Any other bit set marks the slot corrupt. */
+#define SHMCHAN__SLOT_DISCARDED 1u /* cancelled or abandoned: skip, deliver nothing */
+#define SHMCHAN__SLOT_FLAGS_KNOWN SHMCHAN__SLOT_DISCARDED
+
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+_Static_assert(sizeof(_Atomic uint32_t) == 4, "atomic u32 is 4 bytes");
+_Static_assert(offsetof(struct shmchan__ring_hdr, tail) == 64, "tail on line 1");
+_Static_assert(offsetof(struct shmchan__ring_hdr, head) == 128, "head on line 2");
+_Static_assert(offsetof(struct shmchan__ring_hdr, slots) == 192, "slots after line 2");
+_Static_assert(sizeof(struct shmchan__ring_hdr) == 192, "ring header is 3 lines");
+_Static_assert(offsetof(struct shmchan__slot, data) == SHMCHAN__SLOT_HDR, "slot header");
+
+/* Consumer: reload the read position from the ring (after a role change). */
+void shmchan__ring_load_head(struct shmchan_ring *ring);
+
+/* Test hook: init a ring whose positions start at @start (wraparound tests). */
+int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count,
+			  uint32_t start);
+
+#endif /* SHMCHAN_RING_PVT_H */

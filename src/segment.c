@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* Segment layer: named POSIX shared memory, validated names, no truncation. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shmchan/segment.h"
+
+static int name_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+int shmchan_name_check(const char *name)
+{
+	size_t n;
+
+	if (!name || !name[0])
+		return -EINVAL;
+	for (n = 0; name[n]; n++) {
+		if (n >= SHMCHAN_NAME_MAX)
+			return -ENAMETOOLONG;
+		if (!name_char_ok(name[n]))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Build "/" SHMCHAN_PREFIX name into @path, which has room for the longest. */
+static int make_path(char *path, size_t cap, const char *name)
+{
+	int err = shmchan_name_check(name);
+	size_t plen = sizeof(SHMCHAN_PREFIX) - 1, nlen;
+
+	if (err)
+		return err;
+	nlen = strlen(name);
+	if (1 + plen + nlen + 1 > cap)
+		return -ENAMETOOLONG;
+	path[0] = '/';
+	memcpy(path + 1, SHMCHAN_PREFIX, plen);
+	memcpy(path + 1 + plen, name, nlen + 1);
+	return 0;
+}
+
+static void seg_reset(struct shmchan_segment *seg)
+{
+	seg->addr = NULL;
+	seg->size = 0;
+	seg->fd = -1;
+	seg->path[0] = '\0';
+}
+
+static int seg_map(struct shmchan_segment *seg, int fd, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	seg->addr = p;
+	seg->size = size;
+	seg->fd = fd;
+	return 0;
+}
+
+int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t size,
+			   unsigned mode)
+{
+	int fd, err;
+
+	if (!seg || size == 0 || mode > 07777 || (off_t)size < 0)
+		return -EINVAL;
+	seg_reset(seg);
+	err = make_path(seg->path, sizeof(seg->path), name);
+	if (err)
+		return err;
+	fd = shm_open(seg->path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+		      mode ? (mode_t)mode : SHMCHAN_DEFAULT_MODE);
+	if (fd < 0)
+		return -errno;
+	/* tmpfs: ftruncate zero-fills; ENOSPC surfaces here or at first touch. */
+	if (ftruncate(fd, (off_t)size) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = seg_map(seg, fd, size);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	close(fd);
+	shm_unlink(seg->path);
+	seg_reset(seg);
+	return err;
+}
+
+int shmchan_segment_create_or_replace(struct shmchan_segment *seg, const char *name, size_t size,
+				      unsigned mode)
+{
+	int err = shmchan_segment_unlink(name);
+
+	if (err && err != -ENOENT)
+		return err;
+	return shmchan_segment_create(seg, name, size, mode);
+}
+
+int shmchan_segment_open(struct shmchan_segment *seg, const char *name)
+{
+	struct stat st;
+	int fd, err;
+
+	if (!seg)
+		return -EINVAL;
+	seg_reset(seg);
+	err = make_path(seg->path, sizeof(seg->path), name);
+	if (err)
+		return err;
+	fd = shm_open(seg->path, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto fail_path;
+	}
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (st.st_size <= 0) {
+		err = -EAGAIN; /* created but not sized yet */
+		goto fail;
+	}
+	if ((unsigned long long)st.st_size > (size_t)-1) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = seg_map(seg, fd, (size_t)st.st_size);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	close(fd);
+fail_path:
+	seg_reset(seg);
+	return err;
+}
+
+int shmchan_segment_close(struct shmchan_segment *seg)
+{
+	if (!seg)
+		return -EINVAL;
+	/* An open handle always has both a mapping and a descriptor; a zeroed
+	 * handle has neither (its fd of 0 is not ours to close). */
+	if (seg->addr) {
+		munmap(seg->addr, seg->size);
+		close(seg->fd);
+	}
+	seg_reset(seg);
+	return 0;
+}
+
+int shmchan_segment_unlink(const char *name)
+{
+	char path[sizeof(((struct shmchan_segment *)0)->path)];
+	int err = make_path(path, sizeof(path), name);
+
+	if (err)
+		return err;
+	return shm_unlink(path) < 0 ? -errno : 0;
+}
+
+void *shmchan_segment_data(const struct shmchan_segment *seg)
+{
+	return seg ? seg->addr : NULL;
+}
+
+size_t shmchan_segment_size(const struct shmchan_segment *seg)
+{
+	return seg ? seg->size : 0;
+}
