@@ -2,7 +2,7 @@
 /*
  * hello_channel: a writer and a reader in two processes over one channel.
  *
- *   hello_channel                      fork: the child reads, the parent writes
+ *   hello_channel [COUNT]              fork: the child reads, the parent writes
  *   hello_channel writer NAME [COUNT]  run the writer by hand (terminal 1)
  *   hello_channel reader NAME [COUNT]  run the reader by hand (terminal 2)
  *
@@ -167,6 +167,7 @@ static int demo(unsigned count)
 		return 1;
 	printf("hello_channel: %u messages of 8..%d bytes over /dev/shm/%s%s\n", count,
 	       SLOT_SIZE - 1, SHMCHAN_PREFIX, name);
+	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		rc = run_reader(name, count);
@@ -189,7 +190,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc == 1)
-		return demo(count);
+		return demo(100000);
+	if (argc == 2 && argv[1][0] >= '0' && argv[1][0] <= '9')
+		return demo((unsigned)strtoul(argv[1], NULL, 0));
 	if (argc >= 3 && strcmp(argv[1], "reader") == 0)
 		return run_reader(argv[2], count);
 	if (argc >= 3 && strcmp(argv[1], "writer") == 0) {
@@ -200,6 +203,7 @@ int main(int argc, char **argv)
 		shmchan_channel_unlink(argv[2]);
 		return rc;
 	}
-	fprintf(stderr, "usage: %s [writer|reader NAME [COUNT]]\n", argv[0]);
+	fprintf(stderr, "usage: %s [COUNT] | writer NAME [COUNT] | reader NAME [COUNT]\n",
+		argv[0]);
 	return 2;
 }

@@ -57,7 +57,7 @@ size_t shmchan_ring_memsize(uint32_t slot_size, uint32_t slot_count)
 
 static struct shmchan__slot *slot_at(const struct shmchan_ring *r, uint32_t pos)
 {
-	return (struct shmchan__slot *)(r->base + (size_t)(pos & r->mask) * r->stride);
+	return (struct shmchan__slot *)(void *)(r->base + (size_t)(pos & r->mask) * r->stride);
 }
 
 int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count,
@@ -85,7 +85,7 @@ int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32
 	for (i = 0; i < slot_count; i++) {
 		uint32_t pos = start + i;
 		struct shmchan__slot *s =
-			(struct shmchan__slot *)(h->slots + (size_t)(pos & (slot_count - 1)) * stride);
+			(struct shmchan__slot *)(void *)(h->slots + (size_t)(pos & (slot_count - 1)) * stride);
 
 		atomic_store_explicit(&s->seq, pos, memory_order_relaxed);
 		atomic_store_explicit(&s->len, 0, memory_order_relaxed);
@@ -145,7 +145,8 @@ void shmchan__ring_load_head(struct shmchan_ring *r)
 	r->head = atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire);
 }
 
-/* Claim the next free position; returns 0 and *pos, or -EAGAIN when full. */
+/* Claim the next free position; returns 0 and *pos, -EAGAIN when full, or
+ * -EBADMSG when the positions are corrupt. */
 static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 {
 	struct shmchan__ring_hdr *h = hdr_of(r);
@@ -182,8 +183,18 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 			}
 			pos = now;
 		} else {
-			/* Another producer won this position: retry at the new tail. */
-			pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
+			/* Another producer won this position: retry at the new tail.
+			 * A slot ahead of an unmoved tail is impossible (claiming pos
+			 * moved tail past it for good): the segment is corrupt, and
+			 * retrying would spin forever. Relaxed: as above. */
+			uint32_t now = atomic_load_explicit(&h->tail, memory_order_relaxed);
+
+			if (now == pos) {
+				if (cw)
+					atomic_store_explicit(cw, 0, memory_order_relaxed);
+				return -EBADMSG;
+			}
+			pos = now;
 		}
 	}
 	*pos_out = pos;

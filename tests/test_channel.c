@@ -1,1 +1,240 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: MIT */
+/* Channel layer: create/open, roles, expectations, zero copy, waits, and
+ * writer/reader pairs across processes. */
+#include "channel_pvt.h"
+#include "t_util.h"
+
+static const struct shmchan_config small = { .slot_size = 128, .slot_count = 8 };
+
+static void test_create_args(void)
+{
+	const char *name = t_name("args");
+	struct shmchan_config cfg = small;
+	struct shmchan_channel ch;
+
+	ASSERT_ERR(shmchan_channel_create_writer(NULL, name, &cfg), -EINVAL);
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, NULL), -EINVAL);
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, NULL, &cfg), -EINVAL);
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, "bad/name", &cfg), -EINVAL);
+	cfg.slot_count = 6;
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -EINVAL);
+	cfg = small;
+	cfg.slot_size = 0;
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -EINVAL);
+	cfg = small;
+	cfg.reserved[3] = 1;
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -EINVAL);
+	cfg = small;
+	cfg.kind = 99;
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -EINVAL);
+	cfg.kind = 2; /* records: a later kind */
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -ENOTSUP);
+	/* Nothing was left behind by the failures. */
+	ASSERT_ERR(shmchan_channel_open_reader(&ch, name, NULL), -ENOENT);
+	ASSERT_ERR(shmchan_channel_open_reader(NULL, name, NULL), -EINVAL);
+	ASSERT_ERR(shmchan_channel_close(NULL), -EINVAL);
+	memset(&ch, 0, sizeof(ch));
+	ASSERT_OK(shmchan_channel_close(&ch));
+	ASSERT_ERR(shmchan_channel_write(&ch, "x", 1), -EINVAL);
+	ASSERT_ERR(shmchan_channel_depth(&ch), -EINVAL);
+	ASSERT_ERR(shmchan_channel_depth(NULL), -EINVAL);
+}
+
+static void test_roles(void)
+{
+	const char *name = t_name("roles");
+	struct shmchan_channel w, w2, r, r2;
+	struct shmchan_config got, expect = { 0 };
+	unsigned char buf[128];
+	size_t len;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	ASSERT_ERR(shmchan_channel_create_writer(&w2, name, &small), -EEXIST);
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	ASSERT_ERR(shmchan_channel_open_reader(&r2, name, NULL), -EBUSY);
+	ASSERT_OK(shmchan_channel_config(&r, &got));
+	ASSERT_EQ(got.kind, SHMCHAN_KIND_SLOT);
+	ASSERT_EQ(got.slot_size, 128);
+	ASSERT_EQ(got.slot_count, 8);
+	ASSERT_EQ(shmchan_channel_capacity(&r), 8);
+	/* Each side refuses the other's calls. */
+	ASSERT_ERR(shmchan_channel_read(&w, buf, sizeof(buf), &len), -ENOTSUP);
+	ASSERT_ERR(shmchan_channel_write(&r, "x", 1), -ENOTSUP);
+	ASSERT_ERR(shmchan_channel_wait_readable(&w, 0), -ENOTSUP);
+	/* Expectations: 0 accepts; a mismatch names what differs. */
+	expect.slot_size = 128;
+	ASSERT_OK(shmchan_channel_open_writer(&w2, name, &expect));
+	shmchan_channel_close(&w2);
+	expect.slot_size = 64;
+	ASSERT_ERR(shmchan_channel_open_writer(&w2, name, &expect), SHMCHAN_EGEOMETRY);
+	expect.slot_size = 0;
+	expect.slot_count = 16;
+	ASSERT_ERR(shmchan_channel_open_writer(&w2, name, &expect), SHMCHAN_EGEOMETRY);
+	expect.slot_count = 0;
+	expect.kind = 3;
+	ASSERT_ERR(shmchan_channel_open_writer(&w2, name, &expect), SHMCHAN_EKIND);
+	/* The reader role frees on close; a new reader resumes where it was. */
+	ASSERT_OK(shmchan_channel_write(&w, "one", 3));
+	ASSERT_OK(shmchan_channel_write(&w, "two", 3));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_TRUE(len == 3 && memcmp(buf, "one", 3) == 0);
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_open_reader(&r2, name, NULL));
+	ASSERT_OK(shmchan_channel_read(&r2, buf, sizeof(buf), &len));
+	ASSERT_TRUE(len == 3 && memcmp(buf, "two", 3) == 0);
+	ASSERT_OK(shmchan_channel_close(&r2));
+	ASSERT_OK(shmchan_channel_close(&w));
+	ASSERT_OK(shmchan_channel_close(&w)); /* closed handle: harmless */
+	ASSERT_OK(shmchan_channel_unlink(name));
+}
+
+static void test_writer_limit(void)
+{
+	static struct shmchan_channel ws[SHMCHAN_MAX_WRITERS + 1];
+	const char *name = t_name("limit");
+	int i;
+
+	ASSERT_OK(shmchan_channel_create_writer(&ws[0], name, &small));
+	for (i = 1; i < SHMCHAN_MAX_WRITERS; i++)
+		ASSERT_OK(shmchan_channel_open_writer(&ws[i], name, NULL));
+	ASSERT_ERR(shmchan_channel_open_writer(&ws[i], name, NULL), -EUSERS);
+	/* A closed writer's entry is reusable. */
+	shmchan_channel_close(&ws[5]);
+	ASSERT_OK(shmchan_channel_open_writer(&ws[5], name, NULL));
+	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
+		shmchan_channel_close(&ws[i]);
+	shmchan_channel_unlink(name);
+}
+
+static void test_zero_copy_and_close(void)
+{
+	const char *name = t_name("zc");
+	struct shmchan_channel w, r;
+	const void *view;
+	void *slot;
+	size_t len;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, &small));
+	ASSERT_ERR(shmchan_channel_reserve(&w, 129, &slot), -EMSGSIZE);
+	ASSERT_OK(shmchan_channel_reserve(&w, 128, &slot));
+	memcpy(slot, "in place", 8);
+	ASSERT_OK(shmchan_channel_commit(&w, 8));
+	ASSERT_OK(shmchan_channel_reserve(&w, 5, &slot));
+	ASSERT_OK(shmchan_channel_cancel(&w));
+	/* A writer that closes with a reservation outstanding does not wedge
+	 * the reader: the slot is cancelled. */
+	ASSERT_OK(shmchan_channel_reserve(&w, 5, &slot));
+	ASSERT_OK(shmchan_channel_close(&w));
+	ASSERT_OK(shmchan_channel_wait_readable(&r, 0));
+	ASSERT_OK(shmchan_channel_peek(&r, &view, &len));
+	ASSERT_TRUE(len == 8 && memcmp(view, "in place", 8) == 0);
+	ASSERT_OK(shmchan_channel_release(&r));
+	ASSERT_ERR(shmchan_channel_peek(&r, &view, &len), -EAGAIN);
+	ASSERT_EQ(shmchan_channel_depth(&r), 0);
+	shmchan_channel_close(&r);
+	shmchan_channel_unlink(name);
+}
+
+static void test_wait_timeout(void)
+{
+	const char *name = t_name("wait");
+	struct shmchan_channel w, r;
+	int64_t t0, dt;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	ASSERT_ERR(shmchan_channel_wait_readable(&r, -2), -EINVAL);
+	ASSERT_ERR(shmchan_channel_wait_readable(&r, 0), -ETIMEDOUT);
+	t0 = t_now_ns();
+	ASSERT_ERR(shmchan_channel_wait_readable(&r, 30), -ETIMEDOUT);
+	dt = t_now_ns() - t0;
+	/* Correctness of the bound, not speed: never returns early. */
+	ASSERT_TRUE(dt >= 30 * 1000000LL);
+	ASSERT_OK(shmchan_channel_write(&w, "x", 1));
+	ASSERT_OK(shmchan_channel_wait_readable(&r, -1));
+	shmchan_channel_close(&w);
+	shmchan_channel_close(&r);
+	shmchan_channel_unlink(name);
+}
+
+/* Cross-process pair: the child writes N messages, the parent reads them. */
+static const char *g_name;
+#define XN 20000
+
+static int child_writer(void *arg)
+{
+	struct shmchan_channel w;
+	unsigned char msg[128];
+	unsigned i;
+	int err;
+
+	(void)arg;
+	if (shmchan_channel_open_writer(&w, g_name, &small) != 0)
+		return 2;
+	for (i = 0; i < XN; i++) {
+		size_t len = i % 129, k;
+		int64_t end = t_now_ns() + 10000000000LL;
+
+		for (k = 0; k < len; k++)
+			msg[k] = (unsigned char)(i ^ k);
+		while ((err = shmchan_channel_write(&w, msg, len)) == -EAGAIN && t_now_ns() < end)
+			t_sleep_us(20);
+		if (err)
+			return 3;
+	}
+	shmchan_channel_close(&w);
+	return 0;
+}
+
+static void test_cross_process(void)
+{
+	struct shmchan_channel w, r;
+	unsigned char buf[128];
+	unsigned i;
+	size_t len, k;
+	pid_t pid;
+
+	g_name = t_name("xproc");
+	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &small));
+	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
+	pid = t_fork(child_writer, NULL);
+	for (i = 0; i < XN; i++) {
+		int err;
+
+		while ((err = shmchan_channel_read(&r, buf, sizeof(buf), &len)) == -EAGAIN)
+			ASSERT_OK(shmchan_channel_wait_readable(&r, 10000));
+		ASSERT_OK(err);
+		ASSERT_EQ(len, i % 129);
+		for (k = 0; k < len; k++)
+			ASSERT_EQ(buf[k], (unsigned char)(i ^ k));
+	}
+	ASSERT_EQ(t_wait_child(pid, 10000), 0);
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EAGAIN);
+	shmchan_channel_close(&w);
+	shmchan_channel_close(&r);
+	shmchan_channel_unlink(g_name);
+}
+
+static void test_strerror(void)
+{
+	ASSERT_TRUE(strcmp(shmchan_strerror(0), "success") == 0);
+	ASSERT_TRUE(strcmp(shmchan_strerror(-EMSGSIZE), shmchan_strerror(EMSGSIZE)) == 0);
+	ASSERT_TRUE(strstr(shmchan_strerror(SHMCHAN_EBADMAGIC), "magic") != NULL);
+	ASSERT_TRUE(strcmp(shmchan_strerror(-12345), "unknown error") == 0);
+	ASSERT_TRUE(strcmp(shmchan_version(), "0.1.0") == 0);
+}
+
+int main(void)
+{
+	t_watchdog(120);
+	test_create_args();
+	test_roles();
+	test_writer_limit();
+	test_zero_copy_and_close();
+	test_wait_timeout();
+	test_cross_process();
+	test_strerror();
+	printf("test_channel: ok\n");
+	return 0;
+}

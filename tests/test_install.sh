@@ -1,0 +1,53 @@
+#!/bin/sh
+# Install the library into a scratch prefix, then build programs outside the
+# tree against the installed copy, through pkg-config and through CMake's
+# find_package, and run them: a writer and a reader in two processes.
+# Usage: test_install.sh SOURCE_DIR BUILD_DIR
+set -eu
+src=$1
+build=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+prefix=$work/prefix
+
+cmake --install "$build" --prefix "$prefix" >/dev/null
+libdir=$(ls -d "$prefix"/lib* | head -n 1)
+test -f "$prefix/include/shmchan.h"
+test -f "$libdir/pkgconfig/shmchan.pc"
+ls "$libdir"/libshmchan.so.0* >/dev/null
+
+# Exported symbols: only the public API.
+if nm -D --defined-only "$libdir/libshmchan.so" | awk '{print $3}' | grep -v '^shmchan_[a-z]' | grep -v '^SHMCHAN_' | grep .; then
+	echo "unexpected exported symbols (above)" >&2
+	exit 1
+fi
+if nm -D --defined-only "$libdir/libshmchan.so" | awk '{print $3}' | grep '^shmchan__'; then
+	echo "internal symbols exported (above)" >&2
+	exit 1
+fi
+readelf -d "$libdir/libshmchan.so" | grep -q 'SONAME.*libshmchan.so.0'
+
+# 1. pkg-config
+export PKG_CONFIG_PATH="$libdir/pkgconfig"
+${CC:-cc} -std=c11 -Wall -Wextra -Werror -o "$work/hello_pc" "$src/examples/hello_channel.c" \
+	$(pkg-config --cflags --libs shmchan)
+LD_LIBRARY_PATH="$libdir" "$work/hello_pc" writer "t.install.$$" 20000 &
+wpid=$!
+LD_LIBRARY_PATH="$libdir" "$work/hello_pc" reader "t.install.$$" 20000
+wait $wpid
+# The program resolved the installed library, not the build tree's.
+LD_LIBRARY_PATH="$libdir" ldd "$work/hello_pc" | grep -q "$libdir/libshmchan.so.0"
+
+# 2. find_package
+mkdir "$work/cm"
+cat >"$work/cm/CMakeLists.txt" <<CM
+cmake_minimum_required(VERSION 3.20)
+project(consumer C)
+find_package(shmchan 0.1 REQUIRED)
+add_executable(hello "$src/examples/hello_channel.c")
+target_link_libraries(hello PRIVATE shmchan::shmchan)
+CM
+cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/cm/build" >/dev/null
+LD_LIBRARY_PATH="$libdir" "$work/cm/build/hello" 5000
+echo "install: ok"

@@ -211,7 +211,7 @@ static void test_corrupt_slots(void)
 	for (mode = 0; mode < 4; mode++) {
 		uint32_t head = atomic_load(&h->head);
 
-		s = (struct shmchan__slot *)(h->slots + (size_t)(head & 3) * r.stride);
+		s = (struct shmchan__slot *)(void *)(h->slots + (size_t)(head & 3) * r.stride);
 		ASSERT_OK(shmchan_ring_push(&r, "bad", 3));
 		ASSERT_OK(shmchan_ring_push(&r, "good", 4));
 		if (mode == 0)

@@ -114,7 +114,8 @@ SHMCHAN_API int shmchan_channel_open_reader(struct shmchan_channel *ch, const ch
  * Makes no system call. Returns 0, or -EAGAIN (the ring is full: every slot
  * holds a message not yet consumed), -EMSGSIZE (@len above the slot size),
  * -EINVAL (NULL handle, NULL @data with @len > 0), -ENOTSUP (not a writer),
- * -EALREADY (a reservation is outstanding).
+ * -EALREADY (a reservation is outstanding), -EBADMSG (the ring's positions
+ * are corrupt).
  */
 SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len);
 
@@ -134,7 +135,8 @@ SHMCHAN_API int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size
  * to its payload (slot-size bytes writable). @len is checked against the slot
  * size before anything is claimed. Follow with commit (or cancel) promptly:
  * the reader cannot pass an uncommitted slot.
- * Returns 0, or -EINVAL, -EMSGSIZE, -EAGAIN (full), -ENOTSUP, -EALREADY.
+ * Returns 0, or -EINVAL, -EMSGSIZE, -EAGAIN (full), -ENOTSUP, -EALREADY,
+ * -EBADMSG.
  */
 SHMCHAN_API int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data);
 

@@ -93,7 +93,8 @@ SHMCHAN_API int shmchan_ring_cancel(struct shmchan_ring *ring);
  * shmchan_ring_push - copy one message of @len bytes (0 allowed) into the ring.
  * Returns 0, or -EINVAL (NULL ring, or NULL @data with @len > 0), -EMSGSIZE
  * (@len > slot size), -EAGAIN (every slot is in use: the ring is full),
- * -EALREADY (this handle has a reservation outstanding).
+ * -EALREADY (this handle has a reservation outstanding), -EBADMSG (the ring's
+ * positions are corrupt: a slot ahead of the claim position).
  */
 SHMCHAN_API int shmchan_ring_push(struct shmchan_ring *ring, const void *data, size_t len);
 
@@ -114,7 +115,7 @@ SHMCHAN_API int shmchan_ring_pop(struct shmchan_ring *ring, void *buf, size_t ca
  * caller means to write, checked here so a too-large message fails before a
  * slot is claimed. Commit with shmchan_ring_commit(). Until then the consumer
  * waits at this slot: commit promptly.
- * Returns 0, or -EINVAL, -EMSGSIZE, -EAGAIN (full), -EALREADY.
+ * Returns 0, or -EINVAL, -EMSGSIZE, -EAGAIN (full), -EALREADY, -EBADMSG.
  */
 SHMCHAN_API int shmchan_ring_reserve(struct shmchan_ring *ring, size_t len, void **data);
 
