@@ -81,7 +81,8 @@ static int run_writer(struct shmchan_channel *ch, unsigned count)
 		make_msg(msg, seq, len);
 		while ((err = shmchan_channel_write(ch, msg, len)) == -EAGAIN) {
 			if (now_s() - stall > STALL_MS / 1000.0) {
-				fprintf(stderr, "writer: ring full for %d ms: is a reader running?\n",
+				fprintf(stderr,
+					"writer: ring full for %d ms: is a reader running?\n",
 					STALL_MS);
 				return 1;
 			}
@@ -139,8 +140,8 @@ static int run_reader(const char *name, unsigned count)
 		seq++;
 	}
 	t0 = now_s() - t0;
-	printf("reader: %u messages, %.1f MB, %u bad, %.3f s, %.0f msg/s\n", seq, bytes / 1e6,
-	       bad, t0, t0 > 0 ? seq / t0 : 0.0);
+	printf("reader: %u messages, %.1f MB, %u bad, %.3f s, %.0f msg/s\n", seq, bytes / 1e6, bad,
+	       t0, t0 > 0 ? seq / t0 : 0.0);
 	shmchan_channel_close(&ch);
 	return (seq == count && bad == 0) ? 0 : 1;
 }
@@ -203,7 +204,6 @@ int main(int argc, char **argv)
 		shmchan_channel_unlink(argv[2]);
 		return rc;
 	}
-	fprintf(stderr, "usage: %s [COUNT] | writer NAME [COUNT] | reader NAME [COUNT]\n",
-		argv[0]);
+	fprintf(stderr, "usage: %s [COUNT] | writer NAME [COUNT] | reader NAME [COUNT]\n", argv[0]);
 	return 2;
 }

@@ -40,7 +40,7 @@ struct shmchan__peer {
 	_Atomic uint32_t pid;
 	uint32_t reserved0;
 	_Atomic uint64_t start_time; /* /proc/PID/stat field 22, clock ticks */
-	_Atomic uint64_t claim;      /* writer: SHMCHAN__CLAIM_ACTIVE | pos while claiming */
+	_Atomic uint64_t claim;	     /* writer: SHMCHAN__CLAIM_ACTIVE | pos while claiming */
 	_Atomic uint64_t messages;   /* writer: committed; reader: consumed */
 	_Atomic uint64_t events;     /* writer: full events */
 	_Atomic uint64_t aux[3];     /* reserved for later counters */
@@ -50,15 +50,15 @@ struct shmchan__chan_hdr {
 	/* line 0: identity, immutable once published */
 	_Atomic uint64_t magic;
 	uint32_t version;
-	uint32_t hdr_size;    /* == ring_offset: bytes before the ring */
+	uint32_t hdr_size; /* == ring_offset: bytes before the ring */
 	uint32_t kind;
-	uint32_t flags;       /* reserved, 0 */
-	uint64_t total_size;  /* the file's size */
+	uint32_t flags;	     /* reserved, 0 */
+	uint64_t total_size; /* the file's size */
 	uint64_t ring_offset;
 	uint64_t ring_size;
 	uint32_t slot_size;
 	uint32_t slot_count;
-	uint64_t nonce;       /* random per incarnation */
+	uint64_t nonce; /* random per incarnation */
 	/* line 1: lifecycle */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t state;
 	/* lines 2 and 3: wait words for readers (data) and writers (space) */
@@ -84,7 +84,7 @@ _Static_assert(offsetof(struct shmchan__chan_hdr, subscribers) ==
 _Static_assert(sizeof(struct shmchan__chan_hdr) == 8512, "header size is part of layout 1");
 
 /* Bytes before the ring: the header rounded up to a page. */
-#define SHMCHAN__HDR_SPACE                                                                 \
+#define SHMCHAN__HDR_SPACE                                                                         \
 	((sizeof(struct shmchan__chan_hdr) + SHMCHAN__PAGE - 1) & ~(size_t)(SHMCHAN__PAGE - 1))
 
 /* proc.c: liveness of peers. */

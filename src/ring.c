@@ -85,7 +85,8 @@ int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32
 	for (i = 0; i < slot_count; i++) {
 		uint32_t pos = start + i;
 		struct shmchan__slot *s =
-			(struct shmchan__slot *)(void *)(h->slots + (size_t)(pos & (slot_count - 1)) * stride);
+			(struct shmchan__slot *)(void *)(h->slots +
+							 (size_t)(pos & (slot_count - 1)) * stride);
 
 		atomic_store_explicit(&s->seq, pos, memory_order_relaxed);
 		atomic_store_explicit(&s->len, 0, memory_order_relaxed);

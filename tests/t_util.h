@@ -19,50 +19,36 @@
 
 #include "shmchan.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define T_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define T_TSAN 1
-#endif
-#endif
-#ifndef T_TSAN
-#define T_TSAN 0
-#endif
 
-/* Stress counts shrink by this factor under TSan (documented in README). */
-#define T_TSAN_DIV 8
-
-#define T_FAIL(...)                                                                        \
-	do {                                                                               \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                            \
-		fprintf(stderr, __VA_ARGS__);                                              \
-		fprintf(stderr, "\n");                                                     \
-		t_cleanup();                                                               \
-		exit(1);                                                                   \
+#define T_FAIL(...)                                                                                \
+	do {                                                                                       \
+		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                    \
+		fprintf(stderr, __VA_ARGS__);                                                      \
+		fprintf(stderr, "\n");                                                             \
+		t_cleanup();                                                                       \
+		exit(1);                                                                           \
 	} while (0)
 
-#define ASSERT_TRUE(c)                                                                     \
-	do {                                                                               \
-		if (!(c))                                                                  \
-			T_FAIL("assertion failed: %s", #c);                                \
+#define ASSERT_TRUE(c)                                                                             \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			T_FAIL("assertion failed: %s", #c);                                        \
 	} while (0)
 
-#define ASSERT_EQ(a, b)                                                                    \
-	do {                                                                               \
-		long long a_ = (long long)(a), b_ = (long long)(b);                        \
-		if (a_ != b_)                                                              \
-			T_FAIL("%s == %s: %lld != %lld", #a, #b, a_, b_);                  \
+#define ASSERT_EQ(a, b)                                                                            \
+	do {                                                                                       \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                \
+		if (a_ != b_)                                                                      \
+			T_FAIL("%s == %s: %lld != %lld", #a, #b, a_, b_);                          \
 	} while (0)
 
 /* Checks a shmchan return value; prints the error's name on failure. */
-#define ASSERT_ERR(expr, want)                                                             \
-	do {                                                                               \
-		long long got_ = (long long)(expr), want_ = (long long)(want);             \
-		if (got_ != want_)                                                         \
-			T_FAIL("%s returned %lld (%s), expected %lld (%s)", #expr, got_,   \
-			       shmchan_strerror((int)got_), want_,                         \
-			       shmchan_strerror((int)want_));                              \
+#define ASSERT_ERR(expr, want)                                                                     \
+	do {                                                                                       \
+		long long got_ = (long long)(expr), want_ = (long long)(want);                     \
+		if (got_ != want_)                                                                 \
+			T_FAIL("%s returned %lld (%s), expected %lld (%s)", #expr, got_,           \
+			       shmchan_strerror((int)got_), want_, shmchan_strerror((int)want_));  \
 	} while (0)
 
 #define ASSERT_OK(expr) ASSERT_ERR(expr, 0)

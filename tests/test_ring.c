@@ -267,7 +267,7 @@ static void *mt_producer(void *p)
 
 static void test_threads(void)
 {
-	unsigned per = T_TSAN ? 20000 : 100000, next[MT_PRODUCERS] = { 0 }, got = 0, id, seq;
+	unsigned per = 100000, next[MT_PRODUCERS] = { 0 }, got = 0, id, seq;
 	struct mt_arg args[MT_PRODUCERS];
 	pthread_t th[MT_PRODUCERS];
 	struct shmchan_ring r;

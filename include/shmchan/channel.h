@@ -62,8 +62,8 @@ struct shmchan_config {
 struct shmchan_channel {
 	struct shmchan_segment seg;
 	struct shmchan_ring ring;
-	void *hdr;   /* channel header in the segment */
-	void *self;  /* this handle's registry entry in the segment */
+	void *hdr;  /* channel header in the segment */
+	void *self; /* this handle's registry entry in the segment */
 	uint64_t nonce;
 	uint32_t role; /* 0 closed, 1 writer, 2 reader */
 	uint32_t kind;

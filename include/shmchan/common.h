@@ -29,11 +29,11 @@ extern "C" {
 #define SHMCHAN_VERSION_PATCH 0
 
 /* Errors with a shmchan-specific meaning (all are negative errno values). */
-#define SHMCHAN_EBADMAGIC (-EPROTO)          /* not a shmchan object (bad magic) */
-#define SHMCHAN_EVERSION (-EPROTONOSUPPORT)  /* layout version not supported */
-#define SHMCHAN_EGEOMETRY (-EDOM)            /* geometry differs from the expected one */
-#define SHMCHAN_EKIND (-EMEDIUMTYPE)         /* channel kind differs from the expected one */
-#define SHMCHAN_ETRUNCATED (-EOVERFLOW)      /* header describes more bytes than the object has */
+#define SHMCHAN_EBADMAGIC (-EPROTO)	    /* not a shmchan object (bad magic) */
+#define SHMCHAN_EVERSION (-EPROTONOSUPPORT) /* layout version not supported */
+#define SHMCHAN_EGEOMETRY (-EDOM)	    /* geometry differs from the expected one */
+#define SHMCHAN_EKIND (-EMEDIUMTYPE)	    /* channel kind differs from the expected one */
+#define SHMCHAN_ETRUNCATED (-EOVERFLOW)	    /* header describes more bytes than the object has */
 
 /*
  * shmchan_strerror - describe an error returned by a shmchan function.

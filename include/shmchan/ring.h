@@ -43,18 +43,18 @@ extern "C" {
 
 /* Handle: caller-owned; fields are private to the library. */
 struct shmchan_ring {
-	void *hdr;           /* ring header in the caller's memory */
+	void *hdr;	     /* ring header in the caller's memory */
 	unsigned char *base; /* first slot */
-	void *claim;         /* optional producer claim word (set by the channel layer) */
+	void *claim;	     /* optional producer claim word (set by the channel layer) */
 	size_t mem_size;
 	uint32_t slot_size;
 	uint32_t slot_count;
 	uint32_t mask;
 	uint32_t stride;  /* bytes from one slot to the next */
-	uint32_t head;    /* consumer: next position to read */
+	uint32_t head;	  /* consumer: next position to read */
 	uint32_t rsv_pos; /* producer: position of the outstanding reservation */
 	uint32_t rsv_len; /* producer: bytes reserved */
-	uint32_t busy;    /* SHMCHAN__RING_RESERVED / _PEEKED while outstanding */
+	uint32_t busy;	  /* SHMCHAN__RING_RESERVED / _PEEKED while outstanding */
 };
 
 /*

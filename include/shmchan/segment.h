@@ -31,7 +31,7 @@ extern "C" {
 struct shmchan_segment {
 	void *addr;  /* mapping, or NULL when closed */
 	size_t size; /* mapped bytes */
-	int fd;      /* descriptor, or -1 when closed */
+	int fd;	     /* descriptor, or -1 when closed */
 	/* "/" SHMCHAN_PREFIX name, NUL-terminated */
 	char path[1 + sizeof(SHMCHAN_PREFIX) + SHMCHAN_NAME_MAX + 1];
 };

@@ -1,0 +1,61 @@
+# Thin wrapper around CMake so the everyday commands stay short.
+#   make          build (gcc, warnings are errors) into build/
+#   make demo     build and run the main example
+#   make test     the whole suite: gcc, clang, ASan+UBSan and TSan builds, each
+#                 running every ctest test, plus the format check
+#   make check    only the gcc build's tests (quick, for development)
+#   make install  install into PREFIX (default /usr/local)
+JOBS ?= 2
+PREFIX ?= /usr/local
+CMAKE ?= cmake
+CTEST ?= ctest
+CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
+
+# configure-and-build DIR EXTRA_FLAGS
+define build
+	$(CMAKE) -S . -B $(1) -DSHMCHAN_WERROR=ON $(2) >/dev/null
+	$(CMAKE) --build $(1) -j$(JOBS)
+endef
+
+.PHONY: all demo check test test-gcc test-clang test-asan test-tsan format format-check install clean
+
+all:
+	$(call build,build,)
+
+demo: all
+	./build/examples/hello_channel
+
+check: all
+	cd build && $(CTEST) $(CTEST_FLAGS)
+
+test-gcc: all
+	cd build && $(CTEST) $(CTEST_FLAGS)
+
+test-clang:
+	$(call build,build-clang,-DCMAKE_C_COMPILER=clang)
+	cd build-clang && $(CTEST) $(CTEST_FLAGS)
+
+test-asan:
+	$(call build,build-asan,-DCMAKE_C_COMPILER=gcc -DSHMCHAN_SANITIZE=address)
+	cd build-asan && $(CTEST) $(CTEST_FLAGS)
+
+test-tsan:
+	$(call build,build-tsan,-DCMAKE_C_COMPILER=gcc -DSHMCHAN_SANITIZE=thread)
+	cd build-tsan && $(CTEST) $(CTEST_FLAGS)
+
+test: format-check test-gcc test-clang test-asan test-tsan
+	@echo "make test: every build passed (gcc, clang, asan+ubsan, tsan)"
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_FILES)
+
+install: all
+	$(CMAKE) --install build --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-clang build-asan build-tsan
