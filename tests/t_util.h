@@ -19,7 +19,6 @@
 
 #include "shmchan.h"
 
-
 #define T_FAIL(...)                                                                                \
 	do {                                                                                       \
 		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                    \
