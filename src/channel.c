@@ -13,10 +13,6 @@
 #define ROLE_WRITER 1u
 #define ROLE_READER 2u
 
-/* Backoff of wait_readable, from the article: 50 us doubling to 1 ms. */
-#define BACKOFF_MIN_NS 50000
-#define BACKOFF_MAX_NS 1000000
-
 static struct shmchan__chan_hdr *hdr_of(const struct shmchan_channel *ch)
 {
 	return (struct shmchan__chan_hdr *)ch->hdr;
@@ -98,6 +94,21 @@ static int join(struct shmchan_channel *ch, uint32_t role)
 	return 0;
 }
 
+/* The handle's wait strategy from @cfg (NULL: defaults). Returns 0 or -EINVAL. */
+static int set_wait(struct shmchan_channel *ch, const struct shmchan_config *cfg)
+{
+	uint32_t wait = cfg ? cfg->wait : SHMCHAN_WAIT_FUTEX;
+	int32_t us = cfg ? cfg->spin_us : 0;
+
+	if (wait > SHMCHAN_WAIT_BACKOFF || us < -1 || us > SHMCHAN_MAX_SPIN_US)
+		return -EINVAL;
+	if (us == 0)
+		us = wait == SHMCHAN_WAIT_FUTEX ? SHMCHAN_DEFAULT_SPIN_US : -1;
+	ch->wait = wait;
+	ch->spin_ns = us < 0 ? 0 : (uint32_t)us * 1000u;
+	return 0;
+}
+
 static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind)
 {
 	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777)
@@ -165,6 +176,8 @@ static int create(struct shmchan_channel *ch, const char *name, const struct shm
 		return -EINVAL;
 	memset(ch, 0, sizeof(*ch));
 	err = check_create_cfg(cfg, &kind);
+	if (!err)
+		err = set_wait(ch, cfg);
 	if (err)
 		return err;
 	total = SHMCHAN__HDR_SPACE + shmchan_ring_memsize(cfg->slot_size, cfg->slot_count);
@@ -271,11 +284,13 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 	if (!ch)
 		return -EINVAL;
 	memset(ch, 0, sizeof(*ch));
-	if (expect && !reserved_zero(expect))
+	if ((expect && !reserved_zero(expect)) || set_wait(ch, expect) != 0)
 		return -EINVAL;
 	err = shmchan_segment_open(&ch->seg, name);
-	if (err)
+	if (err) {
+		memset(ch, 0, sizeof(*ch));
 		return err;
+	}
 	ch->hdr = ch->seg.addr;
 	err = validate(ch, expect);
 	if (!err) {
@@ -322,11 +337,46 @@ static int check_role(const struct shmchan_channel *ch, uint32_t role)
 	return ch->role == role ? 0 : -ENOTSUP;
 }
 
+static void wait_queues(const struct shmchan_channel *ch, struct shmchan__waitq *data,
+			struct shmchan__waitq *space)
+{
+	struct shmchan__chan_hdr *h = hdr_of(ch);
+
+	data->futex = &h->data_futex;
+	data->waiters = &h->data_waiters;
+	space->futex = &h->space_futex;
+	space->waiters = &h->space_waiters;
+}
+
+/* Writer: a message (or a cancelled slot) was published; wake the reader. */
+static void wake_readers(const struct shmchan_channel *ch)
+{
+	struct shmchan__waitq data, space;
+
+	wait_queues(ch, &data, &space);
+	shmchan__wake(&data);
+}
+
+/* Reader: wake writers if the call freed slots (head moved past @before). */
+static void wake_writers(const struct shmchan_channel *ch, uint32_t before)
+{
+	struct shmchan__waitq data, space;
+
+	if (ch->ring.head == before)
+		return;
+	wait_queues(ch, &data, &space);
+	shmchan__wake(&space);
+}
+
 int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
-	return err ? err : shmchan_ring_push(&ch->ring, data, len);
+	if (!err)
+		err = shmchan_ring_push(&ch->ring, data, len);
+	if (!err)
+		wake_readers(ch);
+	return err;
 }
 
 int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data)
@@ -340,56 +390,142 @@ int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
-	return err ? err : shmchan_ring_commit(&ch->ring, len);
+	if (!err)
+		err = shmchan_ring_commit(&ch->ring, len);
+	if (!err)
+		wake_readers(ch);
+	return err;
 }
 
 int shmchan_channel_cancel(struct shmchan_channel *ch)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
-	return err ? err : shmchan_ring_cancel(&ch->ring);
+	if (!err)
+		err = shmchan_ring_cancel(&ch->ring);
+	if (!err)
+		wake_readers(ch); /* the reader may wait on this very slot */
+	return err;
 }
 
 int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
 {
 	int err = check_role(ch, ROLE_READER);
+	uint32_t before;
 
-	return err ? err : shmchan_ring_pop(&ch->ring, buf, cap, len);
+	if (err)
+		return err;
+	before = ch->ring.head;
+	err = shmchan_ring_pop(&ch->ring, buf, cap, len);
+	wake_writers(ch, before);
+	return err;
 }
 
 int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *len)
 {
 	int err = check_role(ch, ROLE_READER);
+	uint32_t before;
 
-	return err ? err : shmchan_ring_peek(&ch->ring, data, len);
+	if (err)
+		return err;
+	before = ch->ring.head;
+	err = shmchan_ring_peek(&ch->ring, data, len);
+	wake_writers(ch, before); /* discarded or corrupt slots were dropped */
+	return err;
 }
 
 int shmchan_channel_release(struct shmchan_channel *ch)
 {
 	int err = check_role(ch, ROLE_READER);
+	uint32_t before;
 
-	return err ? err : shmchan_ring_release(&ch->ring);
+	if (err)
+		return err;
+	before = ch->ring.head;
+	err = shmchan_ring_release(&ch->ring);
+	wake_writers(ch, before);
+	return err;
 }
 
-int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms)
+static int readable_cb(void *ctx)
+{
+	return shmchan_ring_readable(ctx) == 1;
+}
+
+static int writable_cb(void *ctx)
+{
+	return shmchan_ring_writable(ctx) == 1;
+}
+
+static int wait_on(struct shmchan_channel *ch, uint32_t role, const struct shmchan__deadline *dl)
+{
+	struct shmchan__waitcfg cfg = { ch->wait, ch->spin_ns };
+	struct shmchan__waitq data, space;
+	uint32_t before = ch->ring.head;
+	int err;
+
+	wait_queues(ch, &data, &space);
+	if (role == ROLE_WRITER)
+		return shmchan__wait(&cfg, &space, writable_cb, &ch->ring, dl);
+	err = shmchan__wait(&cfg, &data, readable_cb, &ch->ring, dl);
+	wake_writers(ch, before); /* readable() may step over discarded slots */
+	return err;
+}
+
+static int wait_role(struct shmchan_channel *ch, uint32_t role, int timeout_ms)
 {
 	struct shmchan__deadline dl;
-	int64_t nap = BACKOFF_MIN_NS;
-	int err = check_role(ch, ROLE_READER);
+	int err = check_role(ch, role);
 
 	if (err)
 		return err;
 	if (timeout_ms < -1)
 		return -EINVAL;
 	shmchan__deadline_init(&dl, timeout_ms);
-	for (;;) {
-		if (shmchan_ring_readable(&ch->ring) == 1)
-			return 0;
-		if (shmchan__deadline_left(&dl) == 0)
-			return -ETIMEDOUT;
-		shmchan__deadline_sleep(&dl, nap);
-		nap = nap * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : nap * 2;
+	return wait_on(ch, role, &dl);
+}
+
+int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms)
+{
+	return wait_role(ch, ROLE_READER, timeout_ms);
+}
+
+int shmchan_channel_wait_writable(struct shmchan_channel *ch, int timeout_ms)
+{
+	return wait_role(ch, ROLE_WRITER, timeout_ms);
+}
+
+int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms)
+{
+	struct shmchan__deadline dl;
+	int err;
+
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	while ((err = shmchan_channel_write(ch, data, len)) == -EAGAIN) {
+		err = wait_on(ch, ROLE_WRITER, &dl);
+		if (err)
+			return err;
 	}
+	return err;
+}
+
+int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
+			 int timeout_ms)
+{
+	struct shmchan__deadline dl;
+	int err;
+
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	while ((err = shmchan_channel_read(ch, buf, cap, len)) == -EAGAIN) {
+		err = wait_on(ch, ROLE_READER, &dl);
+		if (err)
+			return err;
+	}
+	return err;
 }
 
 int shmchan_channel_depth(const struct shmchan_channel *ch)
@@ -421,7 +557,7 @@ int shmchan_channel_close(struct shmchan_channel *ch)
 	if (!ch->hdr)
 		return 0;
 	if (ch->role == ROLE_WRITER && (ch->ring.busy & SHMCHAN__RING_RESERVED))
-		shmchan_ring_cancel(&ch->ring);
+		shmchan_channel_cancel(ch);
 	if (ch->self)
 		peer_drop(ch->self);
 	shmchan_segment_close(&ch->seg);

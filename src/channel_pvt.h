@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "ring_pvt.h"
+#include "wait_pvt.h"
 #include "shmchan/channel.h"
 
 #define SHMCHAN__MAGIC 0x314e4148434d4853ull /* "SHMCHAN1" little-endian */
@@ -90,15 +91,5 @@ _Static_assert(sizeof(struct shmchan__chan_hdr) == 8512, "header size is part of
 /* proc.c: liveness of peers. */
 int shmchan__proc_start_time(pid_t pid, uint64_t *start_time);
 int shmchan__proc_alive(pid_t pid, uint64_t start_time);
-
-/* deadline.c: relative timeouts on CLOCK_MONOTONIC. */
-struct shmchan__deadline {
-	int64_t end_ns; /* -1: forever */
-};
-void shmchan__deadline_init(struct shmchan__deadline *d, int timeout_ms);
-/* Nanoseconds left (0 when expired), or INT64_MAX for forever. */
-int64_t shmchan__deadline_left(const struct shmchan__deadline *d);
-/* Sleep min(ns, left); returns after the sleep, whatever signals arrive. */
-void shmchan__deadline_sleep(const struct shmchan__deadline *d, int64_t ns);
 
 #endif /* SHMCHAN_CHANNEL_PVT_H */

@@ -4,9 +4,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "channel_pvt.h"
+#include "wait_pvt.h"
 
-static int64_t now_ns(void)
+int64_t shmchan__now_ns(void)
 {
 	struct timespec ts;
 
@@ -16,7 +16,7 @@ static int64_t now_ns(void)
 
 void shmchan__deadline_init(struct shmchan__deadline *d, int timeout_ms)
 {
-	d->end_ns = timeout_ms < 0 ? -1 : now_ns() + (int64_t)timeout_ms * 1000000;
+	d->end_ns = timeout_ms < 0 ? -1 : shmchan__now_ns() + (int64_t)timeout_ms * 1000000;
 }
 
 int64_t shmchan__deadline_left(const struct shmchan__deadline *d)
@@ -25,7 +25,7 @@ int64_t shmchan__deadline_left(const struct shmchan__deadline *d)
 
 	if (d->end_ns < 0)
 		return INT64_MAX;
-	left = d->end_ns - now_ns();
+	left = d->end_ns - shmchan__now_ns();
 	return left > 0 ? left : 0;
 }
 

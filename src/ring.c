@@ -22,6 +22,12 @@
  *  C4  consumer store-release head = p + 1. Pairs with the load-acquire of head
  *      in attach: a consumer that takes over from a previous one sees every slot
  *      that one released. depth() reads head relaxed: it is a snapshot.
+ *
+ * P3 and C3 are seq_cst rather than release, and C1 and the loads in
+ * shmchan_ring_writable() are seq_cst rather than acquire: they are the
+ * "publish" and "re-check" halves of the sleep protocol in wait.c, whose other
+ * halves (the waiter's announce, the waker's load of the waiter count) are
+ * seq_cst too, so that a waiter and a waker cannot both miss each other.
  */
 #include <string.h>
 
@@ -210,8 +216,9 @@ static void publish(struct shmchan_ring *r, uint32_t pos, uint32_t len, uint32_t
 	/* Relaxed: published by the P3 release below. */
 	atomic_store_explicit(&s->len, len, memory_order_relaxed);
 	atomic_store_explicit(&s->flags, flags, memory_order_relaxed);
-	/* P3: publishes len, flags and data to the consumer's C1. */
-	atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+	/* P3: publishes len, flags and data to the consumer's C1 (seq_cst: see
+	 * the top of this file). */
+	atomic_store_explicit(&s->seq, pos + 1, memory_order_seq_cst);
 	/* Release: a consumer that load-acquires the cleared claim word also
 	 * sees the commit above, so it never takes a committed slot for dead. */
 	if (cw)
@@ -280,8 +287,9 @@ static void consume(struct shmchan_ring *r)
 	struct shmchan__ring_hdr *h = hdr_of(r);
 	uint32_t pos = r->head;
 
-	/* C3: pairs with P1 of the producer one lap later. */
-	atomic_store_explicit(&slot_at(r, pos)->seq, pos + r->slot_count, memory_order_release);
+	/* C3: pairs with P1 of the producer one lap later (seq_cst: see the top
+	 * of this file). */
+	atomic_store_explicit(&slot_at(r, pos)->seq, pos + r->slot_count, memory_order_seq_cst);
 	r->head = pos + 1;
 	/* C4: pairs with the load-acquire of head in attach. */
 	atomic_store_explicit(&h->head, pos + 1, memory_order_release);
@@ -302,8 +310,9 @@ static int inspect(struct shmchan_ring *r, struct shmchan__slot **slot, uint32_t
 	for (lap = 0; lap < r->slot_count; lap++) {
 		uint32_t pos = r->head;
 		struct shmchan__slot *s = slot_at(r, pos);
-		/* C1: pairs with P3; len, flags and data are visible after it. */
-		uint32_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		/* C1: pairs with P3; len, flags and data are visible after it
+		 * (seq_cst: see the top of this file). */
+		uint32_t seq = atomic_load_explicit(&s->seq, memory_order_seq_cst);
 		int32_t diff = (int32_t)(seq - (pos + 1));
 		uint32_t n, fl;
 
@@ -396,6 +405,22 @@ int shmchan_ring_readable(struct shmchan_ring *r)
 	 * the next pop or peek reports it. */
 	err = inspect(r, &s, &n, 1);
 	return err == 0 || err == -EBADMSG;
+}
+
+int shmchan_ring_writable(const struct shmchan_ring *r)
+{
+	const struct shmchan__ring_hdr *h;
+	uint32_t tail, seq;
+
+	if (!r || !r->hdr)
+		return -EINVAL;
+	h = hdr_of(r);
+	/* seq_cst: the re-check half of the sleep protocol (top of this file);
+	 * the seq load also pairs with C3 like P1 does. */
+	tail = atomic_load_explicit(&h->tail, memory_order_seq_cst);
+	seq = atomic_load_explicit(&slot_at(r, tail)->seq, memory_order_seq_cst);
+	/* diff > 0: tail moved on meanwhile; a claim may well succeed. */
+	return (int32_t)(seq - tail) >= 0;
 }
 
 int shmchan_ring_depth(const struct shmchan_ring *r)

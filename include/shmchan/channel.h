@@ -42,12 +42,37 @@ extern "C" {
 #define SHMCHAN_MAX_WRITERS 64
 
 /*
+ * Wait strategies: how a handle waits in wait_readable, wait_writable, send
+ * and recv. Each handle chooses its own at create or open; waking is the
+ * same for all (a publisher wakes futex sleepers whatever its own strategy).
+ *   SHMCHAN_WAIT_FUTEX (default): spin for spin_us, then sleep in the kernel
+ *       on a futex word in the segment. An idle waiter uses no CPU; while
+ *       messages flow the spin phase catches them without a system call.
+ *   SHMCHAN_WAIT_SPIN: busy-poll with a CPU pause hint (yielding the CPU
+ *       every few thousand polls). Lowest latency; burns a core while waiting.
+ *   SHMCHAN_WAIT_BACKOFF: the article's polling: sleeps of 50 us doubling to
+ *       1 ms (after a spin phase only if spin_us asks for one). Up to 1 ms of
+ *       added latency; a few wake-ups per millisecond while idle.
+ */
+#define SHMCHAN_WAIT_FUTEX 0u
+#define SHMCHAN_WAIT_SPIN 1u
+#define SHMCHAN_WAIT_BACKOFF 2u
+/* FUTEX's spin phase when spin_us is 0, in microseconds. */
+#define SHMCHAN_DEFAULT_SPIN_US 20
+/* Longest spin phase accepted, in microseconds. */
+#define SHMCHAN_MAX_SPIN_US 1000000
+
+/*
  * Creation parameters, and expectations when opening.
  *   create: kind 0 means SHMCHAN_KIND_SLOT; slot_size (1 to
  *           SHMCHAN_RING_MAX_SLOT_SIZE) and slot_count (a power of two, 1 to
  *           SHMCHAN_RING_MAX_SLOTS) are required; mode 0 means 0600.
  *   open:   a NULL config, or 0 in a field, accepts whatever the creator
  *           chose; a non-zero kind or geometry must match exactly.
+ *   both:   wait and spin_us choose this handle's wait strategy.
+ *           spin_us: 0 means the default (SHMCHAN_DEFAULT_SPIN_US for FUTEX,
+ *           none for BACKOFF), -1 means no spin phase, otherwise 1 to
+ *           SHMCHAN_MAX_SPIN_US microseconds.
  * Fields marked reserved must be zero (room for later options).
  */
 struct shmchan_config {
@@ -55,7 +80,9 @@ struct shmchan_config {
 	uint32_t slot_size;
 	uint32_t slot_count;
 	uint32_t mode;
-	uint32_t reserved[12];
+	uint32_t wait;
+	int32_t spin_us;
+	uint32_t reserved[10];
 };
 
 /* Handle: caller-owned; fields are private to the library. */
@@ -67,14 +94,16 @@ struct shmchan_channel {
 	uint64_t nonce;
 	uint32_t role; /* 0 closed, 1 writer, 2 reader */
 	uint32_t kind;
+	uint32_t wait;	  /* SHMCHAN_WAIT_* */
+	uint32_t spin_ns; /* spin phase before sleeping */
 };
 
 /*
  * shmchan_channel_create_writer - create channel @name exclusively and attach
  * as its first writer.
  * Returns 0, or -EINVAL (NULL argument, bad name, bad geometry, unknown kind,
- * non-zero reserved field), -ENAMETOOLONG, -EEXIST (the name is taken),
- * -ENOTSUP (kind not supported by this build), and the segment errors
+ * unknown wait strategy, spin_us out of range, non-zero reserved field), -ENAMETOOLONG, -EEXIST
+ * (the name is taken), -ENOTSUP (kind not supported by this build), and the segment errors
  * (-EACCES, -ENOSPC, -ENOMEM, -EMFILE, -ENFILE).
  */
 SHMCHAN_API int shmchan_channel_create_writer(struct shmchan_channel *ch, const char *name,
@@ -167,15 +196,43 @@ SHMCHAN_API int shmchan_channel_peek(struct shmchan_channel *ch, const void **da
 SHMCHAN_API int shmchan_channel_release(struct shmchan_channel *ch);
 
 /*
- * shmchan_channel_wait_readable - reader: wait until a message can be read.
- * @timeout_ms: 0 checks once, -1 waits forever, otherwise a relative bound
- * measured on CLOCK_MONOTONIC. Polls with exponential backoff: sleeps of
- * 50 us doubling to 1 ms; a signal does not cut the wait short.
+ * Timeouts: @timeout_ms is relative and measured on CLOCK_MONOTONIC; 0 tries
+ * once without waiting, -1 waits without limit. A signal does not cut a wait
+ * short: it resumes with the time that is left. A timed-out wait changes
+ * nothing in the channel.
+ */
+
+/*
+ * shmchan_channel_wait_readable - reader: wait until a message can be read,
+ * with the handle's wait strategy.
  * Returns 0 (readable: a read may still report -EBADMSG for a corrupt slot),
  * -ETIMEDOUT, -EINVAL (NULL handle, timeout below -1), -ENOTSUP (not the
  * reader).
  */
 SHMCHAN_API int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms);
+
+/*
+ * shmchan_channel_wait_writable - writer: wait until the ring has a free slot.
+ * Another writer may take it first, so a write may still find it full.
+ * Returns 0, -ETIMEDOUT, -EINVAL, -ENOTSUP (not a writer).
+ */
+SHMCHAN_API int shmchan_channel_wait_writable(struct shmchan_channel *ch, int timeout_ms);
+
+/*
+ * shmchan_channel_send - writer: write, waiting up to @timeout_ms for space.
+ * Returns 0, or -ETIMEDOUT (still full; nothing written), and the errors of
+ * shmchan_channel_write other than -EAGAIN.
+ */
+SHMCHAN_API int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t len,
+				     int timeout_ms);
+
+/*
+ * shmchan_channel_recv - reader: read, waiting up to @timeout_ms for a
+ * message. Returns 0 with *@len set, or -ETIMEDOUT (nothing arrived), and the
+ * errors of shmchan_channel_read other than -EAGAIN.
+ */
+SHMCHAN_API int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
+				     int timeout_ms);
 
 /*
  * shmchan_channel_depth - messages claimed and not yet consumed (including

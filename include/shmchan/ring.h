@@ -149,6 +149,12 @@ SHMCHAN_API int shmchan_ring_release(struct shmchan_ring *ring);
 SHMCHAN_API int shmchan_ring_readable(struct shmchan_ring *ring);
 
 /*
+ * shmchan_ring_writable - producer: whether the next slot is free, so that a
+ * push would not find the ring full. Returns 1, 0, or -EINVAL.
+ */
+SHMCHAN_API int shmchan_ring_writable(const struct shmchan_ring *ring);
+
+/*
  * shmchan_ring_depth - slots claimed and not yet consumed (committed or not),
  * a snapshot clamped to the capacity. Returns the count, or -EINVAL.
  */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Waiting: spin, the article's exponential backoff, or spin-then-futex.
+ *
+ * The sleep protocol (FUTEX), for a waiter W and a waker K on queue q:
+ *
+ *   W1  v = q.futex                      (relaxed: the kernel re-compares it)
+ *   W2  q.waiters += 1                   (seq_cst RMW: "announce")
+ *   W3  if ready(): q.waiters -= 1; done (seq_cst load inside ready: "re-check")
+ *   W4  futex_wait(q.futex, v)           (sleeps only while q.futex == v)
+ *   W5  q.waiters -= 1; loop to W1
+ *
+ *   K1  publish                          (seq_cst store: ring.c P3 or C3)
+ *   K2  if q.waiters != 0:               (seq_cst load)
+ *   K3      q.futex += 1; futex_wake(q.futex, all)
+ *
+ * No lost wake-up: W2, W3, K1 and K2 are all seq_cst, so they appear in one
+ * total order consistent with program order. If W3 misses K1's publish, W3
+ * precedes K1 in that order, so W2 precedes K2 and K2 sees waiters != 0. Then
+ * K3 bumps the futex word after W1 read it: either W4's in-kernel compare sees
+ * the new value and returns at once, or W was already queued and K3's wake
+ * finds it (the kernel orders the compare and the wake under its bucket
+ * lock). A wake that finds several sleepers wakes them all with one call.
+ *
+ * The futex is shared (no FUTEX_PRIVATE_FLAG): the word lives in a MAP_SHARED
+ * mapping and the waker is usually another process. FUTEX_WAIT_BITSET takes an
+ * absolute CLOCK_MONOTONIC deadline, so a wait cut short by a signal resumes
+ * with exactly the time that is left.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmchan/channel.h"
+#include "wait_pvt.h"
+
+/* Backoff of the article: 50 us doubling to 1 ms. */
+#define BACKOFF_MIN_NS 50000
+#define BACKOFF_MAX_NS 1000000
+/* Spinning: look at the clock every this many polls, yield the CPU every
+ * SPIN_YIELD polls so a spinner never starves the process it waits for when
+ * both share a core. */
+#define SPIN_CLOCK 64
+#define SPIN_YIELD 4096
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* Returns 1 ready, 0 not ready when the spin budget or the deadline ran out. */
+static int spin(shmchan__ready_fn ready, void *ctx, const struct shmchan__deadline *dl,
+		int64_t budget_ns)
+{
+	int64_t end = shmchan__now_ns() + budget_ns;
+	unsigned i;
+
+	if (budget_ns <= 0)
+		return ready(ctx);
+	for (i = 1;; i++) {
+		if (ready(ctx))
+			return 1;
+		cpu_relax();
+		if (i % SPIN_CLOCK == 0) {
+			if (shmchan__now_ns() >= end || shmchan__deadline_left(dl) == 0)
+				return 0;
+			if (i % SPIN_YIELD == 0)
+				sched_yield();
+		}
+	}
+}
+
+static int wait_spin(shmchan__ready_fn ready, void *ctx, const struct shmchan__deadline *dl)
+{
+	return spin(ready, ctx, dl, INT64_MAX / 2) ? 0 : -ETIMEDOUT;
+}
+
+static int wait_backoff(const struct shmchan__waitcfg *cfg, shmchan__ready_fn ready, void *ctx,
+			const struct shmchan__deadline *dl)
+{
+	int64_t nap = BACKOFF_MIN_NS;
+
+	if (spin(ready, ctx, dl, cfg->spin_ns))
+		return 0;
+	for (;;) {
+		if (shmchan__deadline_left(dl) == 0)
+			return -ETIMEDOUT;
+		shmchan__deadline_sleep(dl, nap);
+		if (ready(ctx))
+			return 0;
+		nap = nap * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : nap * 2;
+	}
+}
+
+static int futex_wait(_Atomic uint32_t *word, uint32_t val, const struct shmchan__deadline *dl)
+{
+	struct timespec abs, *ts = NULL;
+	long r;
+
+	if (dl->end_ns >= 0) {
+		abs.tv_sec = (time_t)(dl->end_ns / 1000000000);
+		abs.tv_nsec = (long)(dl->end_ns % 1000000000);
+		ts = &abs;
+	}
+	r = syscall(SYS_futex, (void *)word, FUTEX_WAIT_BITSET, val, ts, NULL,
+		    FUTEX_BITSET_MATCH_ANY);
+	return r < 0 ? -errno : 0;
+}
+
+static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
+		      shmchan__ready_fn ready, void *ctx, const struct shmchan__deadline *dl)
+{
+	if (spin(ready, ctx, dl, cfg->spin_ns))
+		return 0;
+	for (;;) {
+		/* W1. Relaxed: a stale value only makes futex_wait return early. */
+		uint32_t v = atomic_load_explicit(q->futex, memory_order_relaxed);
+		int err;
+
+		if (shmchan__deadline_left(dl) == 0)
+			return ready(ctx) ? 0 : -ETIMEDOUT;
+		/* W2: announce (seq_cst; see the top of this file). */
+		atomic_fetch_add_explicit(q->waiters, 1, memory_order_seq_cst);
+		/* W3: re-check. */
+		if (ready(ctx)) {
+			atomic_fetch_sub_explicit(q->waiters, 1, memory_order_seq_cst);
+			return 0;
+		}
+		/* W4: EAGAIN (the word moved), EINTR and spurious wake-ups all
+		 * loop; ETIMEDOUT comes back through the deadline check. */
+		err = futex_wait(q->futex, v, dl);
+		/* W5. seq_cst like W2, so the count never looks lower than the
+		 * number of sleepers to a waker. */
+		atomic_fetch_sub_explicit(q->waiters, 1, memory_order_seq_cst);
+		if (ready(ctx))
+			return 0;
+		(void)err;
+	}
+}
+
+int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
+		  shmchan__ready_fn ready, void *ctx, const struct shmchan__deadline *dl)
+{
+	if (ready(ctx))
+		return 0;
+	if (shmchan__deadline_left(dl) == 0)
+		return -ETIMEDOUT;
+	switch (cfg->strategy) {
+	case SHMCHAN_WAIT_SPIN:
+		return wait_spin(ready, ctx, dl);
+	case SHMCHAN_WAIT_BACKOFF:
+		return wait_backoff(cfg, ready, ctx, dl);
+	default:
+		return wait_futex(cfg, q, ready, ctx, dl);
+	}
+}
+
+void shmchan__wake(const struct shmchan__waitq *q)
+{
+	/* K2 (seq_cst; see the top of this file). */
+	if (atomic_load_explicit(q->waiters, memory_order_seq_cst) == 0)
+		return;
+	/* K3. Relaxed: ordered after K2's load (seq_cst has acquire semantics),
+	 * and the kernel's compare in futex_wait reads the word itself. */
+	atomic_fetch_add_explicit(q->futex, 1, memory_order_relaxed);
+	syscall(SYS_futex, (void *)q->futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal: waiting for a condition on a shared channel, and waking waiters. */
+#ifndef SHMCHAN_WAIT_PVT_H
+#define SHMCHAN_WAIT_PVT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* Relative timeouts on CLOCK_MONOTONIC (deadline.c). */
+struct shmchan__deadline {
+	int64_t end_ns; /* absolute CLOCK_MONOTONIC time; -1: forever */
+};
+void shmchan__deadline_init(struct shmchan__deadline *d, int timeout_ms);
+/* Nanoseconds left (0 when expired), or INT64_MAX for forever. */
+int64_t shmchan__deadline_left(const struct shmchan__deadline *d);
+/* Sleep min(ns, left), resuming after signals with the time that is left. */
+void shmchan__deadline_sleep(const struct shmchan__deadline *d, int64_t ns);
+int64_t shmchan__now_ns(void);
+
+/*
+ * One side's wait queue in the segment: a futex word bumped by wakers and a
+ * count of sleepers (both seq_cst; see wait.c for the protocol).
+ */
+struct shmchan__waitq {
+	_Atomic uint32_t *futex;
+	_Atomic uint32_t *waiters;
+};
+
+/* How a handle waits. */
+struct shmchan__waitcfg {
+	uint32_t strategy; /* SHMCHAN_WAIT_* */
+	int64_t spin_ns;   /* spin phase before sleeping (FUTEX, BACKOFF) */
+};
+
+/* The condition: returns 1 when ready, else 0. Its load of the shared state
+ * must be seq_cst (the re-check half of the protocol). */
+typedef int (*shmchan__ready_fn)(void *ctx);
+
+/*
+ * Wait until ready(ctx) or the deadline. Returns 0 or -ETIMEDOUT. Signals do
+ * not end the wait early. On timeout nothing in the segment is left changed.
+ */
+int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
+		  shmchan__ready_fn ready, void *ctx, const struct shmchan__deadline *dl);
+
+/*
+ * After publishing (a seq_cst store that makes a waiter's condition true):
+ * wake every sleeper of @q, with one system call, if there is any. Costs one
+ * seq_cst load when nobody sleeps.
+ */
+void shmchan__wake(const struct shmchan__waitq *q);
+
+#endif /* SHMCHAN_WAIT_PVT_H */
