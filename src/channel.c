@@ -46,8 +46,8 @@ static int peer_take(struct shmchan__peer *p, pid_t pid, uint64_t start)
 	uint32_t expected = 0;
 
 	/* Acquire: pairs with the release in peer_drop, so the previous owner's
-	 * last stores to the entry are done before we reuse it. Release: our
-	 * pid is visible with the reset below to any acquire of pid. */
+	 * last stores to the entry are done before we reuse it. The resets
+	 * below are published by the release store of start_time. */
 	if (!atomic_compare_exchange_strong_explicit(&p->pid, &expected, (uint32_t)pid,
 						     memory_order_acq_rel, memory_order_relaxed))
 		return -EBUSY;
@@ -155,14 +155,17 @@ static void publish_magic(struct shmchan_channel *ch)
 	atomic_store_explicit(&hdr_of(ch)->magic, SHMCHAN__MAGIC, memory_order_release);
 }
 
+/*
+ * Attach the handle's ring. The ring sits at a fixed offset (validated in the
+ * header) and is bounded by the file's size, never by a size read from the
+ * segment, so a header changed after validation cannot move it.
+ */
 static int attach(struct shmchan_channel *ch)
 {
-	const struct shmchan__chan_hdr *h = hdr_of(ch);
-
-	ch->nonce = h->nonce;
-	ch->kind = h->kind;
-	return shmchan_ring_attach(&ch->ring, (char *)ch->seg.addr + h->ring_offset,
-				   (size_t)h->ring_size);
+	if (ch->seg.size < SHMCHAN__HDR_SPACE)
+		return SHMCHAN_ETRUNCATED;
+	return shmchan_ring_attach(&ch->ring, (char *)ch->seg.addr + SHMCHAN__HDR_SPACE,
+				   ch->seg.size - SHMCHAN__HDR_SPACE);
 }
 
 static int create(struct shmchan_channel *ch, const char *name, const struct shmchan_config *cfg,
@@ -191,6 +194,8 @@ static int create(struct shmchan_channel *ch, const char *name, const struct shm
 	err = layout(ch, kind, cfg);
 	if (!err)
 		err = attach(ch);
+	ch->kind = kind;
+	ch->nonce = hdr_of(ch)->nonce;
 	if (!err)
 		err = join(ch, ROLE_WRITER);
 	if (err) {
@@ -215,27 +220,62 @@ int shmchan_channel_create_or_replace_writer(struct shmchan_channel *ch, const c
 	return create(ch, name, cfg, 1);
 }
 
-/* Check the geometry fields against each other and the file. Each field is
- * read once by the caller and passed in, so no check can be raced. */
-static int check_sizes(const struct shmchan__chan_hdr *h, size_t file_size)
-{
-	uint32_t slot_size = h->slot_size, slot_count = h->slot_count;
-	uint64_t ring_off = h->ring_offset, ring_size = h->ring_size, total = h->total_size;
-	size_t need = shmchan_ring_memsize(slot_size, slot_count);
+/* The identity line of a header, read once: validation and everything after
+ * it use this copy, so a process that rewrites the header meanwhile cannot
+ * make a checked value differ from the used one. */
+struct chan_id {
+	uint32_t version, hdr_size, kind, flags, slot_size, slot_count;
+	uint64_t total_size, ring_offset, ring_size, nonce;
+};
 
-	if (h->hdr_size != SHMCHAN__HDR_SPACE || ring_off != SHMCHAN__HDR_SPACE || need == 0 ||
-	    ring_size != need || total != ring_off + ring_size || h->flags != 0)
+static void read_id(const struct shmchan__chan_hdr *h, struct chan_id *id)
+{
+	/* volatile: one load per field, never repeated by the compiler. */
+	const volatile struct shmchan__chan_hdr *v = h;
+
+	id->version = v->version;
+	id->hdr_size = v->hdr_size;
+	id->kind = v->kind;
+	id->flags = v->flags;
+	id->slot_size = v->slot_size;
+	id->slot_count = v->slot_count;
+	id->total_size = v->total_size;
+	id->ring_offset = v->ring_offset;
+	id->ring_size = v->ring_size;
+	id->nonce = v->nonce;
+}
+
+/* Check the geometry fields against each other and the file. */
+static int check_sizes(const struct chan_id *id, size_t file_size)
+{
+	size_t need = shmchan_ring_memsize(id->slot_size, id->slot_count);
+
+	if (id->hdr_size != SHMCHAN__HDR_SPACE || id->ring_offset != SHMCHAN__HDR_SPACE ||
+	    need == 0 || id->ring_size != need || id->total_size != id->ring_offset + need ||
+	    id->flags != 0)
 		return -EBADMSG;
-	if (total > file_size)
+	if (id->total_size > file_size)
 		return SHMCHAN_ETRUNCATED;
 	return 0;
 }
 
-static int validate(const struct shmchan_channel *ch, const struct shmchan_config *expect)
+static int check_expect(const struct chan_id *id, const struct shmchan_config *expect)
+{
+	if (!expect)
+		return 0;
+	if (expect->kind && expect->kind != id->kind)
+		return SHMCHAN_EKIND;
+	if ((expect->slot_size && expect->slot_size != id->slot_size) ||
+	    (expect->slot_count && expect->slot_count != id->slot_count))
+		return SHMCHAN_EGEOMETRY;
+	return 0;
+}
+
+static int validate(const struct shmchan_channel *ch, const struct shmchan_config *expect,
+		    struct chan_id *id)
 {
 	const struct shmchan__chan_hdr *h = hdr_of(ch);
 	uint64_t magic;
-	uint32_t kind;
 	int err;
 
 	if (ch->seg.size < sizeof(magic))
@@ -248,37 +288,40 @@ static int validate(const struct shmchan_channel *ch, const struct shmchan_confi
 		return SHMCHAN_EBADMAGIC;
 	if (ch->seg.size < sizeof(*h))
 		return SHMCHAN_ETRUNCATED;
-	if (h->version != SHMCHAN__LAYOUT_VERSION)
+	read_id(h, id);
+	if (id->version != SHMCHAN__LAYOUT_VERSION)
 		return SHMCHAN_EVERSION;
-	kind = h->kind;
-	if (kind == 0 || kind > 4)
+	if (id->kind == 0 || id->kind > 4)
 		return -EBADMSG;
-	err = check_sizes(h, ch->seg.size);
-	if (err)
-		return err;
-	if (expect && expect->kind && expect->kind != kind)
-		return SHMCHAN_EKIND;
-	if (expect && ((expect->slot_size && expect->slot_size != h->slot_size) ||
-		       (expect->slot_count && expect->slot_count != h->slot_count)))
-		return SHMCHAN_EGEOMETRY;
-	if (kind != SHMCHAN_KIND_SLOT)
-		return -ENOTSUP;
-	return 0;
+	err = check_sizes(id, ch->seg.size);
+	if (!err)
+		err = check_expect(id, expect);
+	if (!err && id->kind != SHMCHAN_KIND_SLOT)
+		err = -ENOTSUP;
+	return err;
 }
 
-/* The ring's own header must agree with the channel header. */
-static int check_ring(const struct shmchan_channel *ch)
+/* Attach the ring and check that its own header agrees with the channel's. */
+static int attach_checked(struct shmchan_channel *ch, const struct chan_id *id)
 {
-	const struct shmchan__chan_hdr *h = hdr_of(ch);
+	int err = attach(ch);
 
-	if (ch->ring.slot_size != h->slot_size || ch->ring.slot_count != h->slot_count)
+	/* The channel header was fine, so a bad ring header is corruption. */
+	if (err == SHMCHAN_EBADMAGIC || err == SHMCHAN_EVERSION || err == SHMCHAN_ETRUNCATED)
 		return -EBADMSG;
+	if (err)
+		return err;
+	if (ch->ring.slot_size != id->slot_size || ch->ring.slot_count != id->slot_count)
+		return -EBADMSG;
+	ch->kind = id->kind;
+	ch->nonce = id->nonce;
 	return 0;
 }
 
 static int open_role(struct shmchan_channel *ch, const char *name,
 		     const struct shmchan_config *expect, uint32_t role)
 {
+	struct chan_id id;
 	int err;
 
 	if (!ch)
@@ -292,16 +335,9 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 		return err;
 	}
 	ch->hdr = ch->seg.addr;
-	err = validate(ch, expect);
-	if (!err) {
-		err = attach(ch);
-		/* The channel header was fine, so a bad ring header is corruption. */
-		if (err == SHMCHAN_EBADMAGIC || err == SHMCHAN_EVERSION ||
-		    err == SHMCHAN_ETRUNCATED)
-			err = -EBADMSG;
-	}
+	err = validate(ch, expect, &id);
 	if (!err)
-		err = check_ring(ch);
+		err = attach_checked(ch, &id);
 	if (!err)
 		err = join(ch, role);
 	/* A reader starts where the previous one stopped: load head only now
@@ -556,10 +592,14 @@ int shmchan_channel_close(struct shmchan_channel *ch)
 		return -EINVAL;
 	if (!ch->hdr)
 		return 0;
-	if (ch->role == ROLE_WRITER && (ch->ring.busy & SHMCHAN__RING_RESERVED))
-		shmchan_channel_cancel(ch);
-	if (ch->self)
+	/* A handle inherited across fork belongs to the parent: the child only
+	 * unmaps its copy and leaves the parent's registry entry alone. */
+	if (ch->self && atomic_load_explicit(&((struct shmchan__peer *)ch->self)->pid,
+					     memory_order_relaxed) == (uint32_t)getpid()) {
+		if (ch->role == ROLE_WRITER && (ch->ring.busy & SHMCHAN__RING_RESERVED))
+			shmchan_channel_cancel(ch);
 		peer_drop(ch->self);
+	}
 	shmchan_segment_close(&ch->seg);
 	memset(ch, 0, sizeof(*ch));
 	return 0;

@@ -20,7 +20,7 @@
 	X(EAGAIN, "try again: ring full, ring empty, or object still being created")               \
 	X(EMSGSIZE, "message does not fit (too large for the slot or the caller buffer)")          \
 	X(EBADMSG, "corrupt message or segment data")                                              \
-	X(EBUSY, "the reader role is held by another live reader")                                 \
+	X(EBUSY, "the reader role is held by another reader")                                      \
 	X(EUSERS, "too many writers attached")                                                     \
 	X(EALREADY, "a reservation or peek is already outstanding")                                \
 	X(ENOTSUP, "operation not supported by this channel kind or role")                         \

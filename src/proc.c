@@ -33,8 +33,9 @@ int shmchan__proc_start_time(pid_t pid, uint64_t *start_time)
 	p = strrchr(buf, ')');
 	if (!p)
 		return -EIO;
-	/* After ')' comes field 3; skip to field 22. */
-	for (field = 2; field < 21 && p; field++)
+	/* p is at the ')' that ends field 2; each space starts the next field,
+	 * so after 20 of them p is at the space before field 22. */
+	for (field = 2; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &v) != 1)
 		return -EIO;

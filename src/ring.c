@@ -14,7 +14,9 @@
  *  P1  producer load-acquire of s.seq == p. Pairs with C3 of the previous lap:
  *      the consumer's reads of the slot happen before our writes to it.
  *  P2  producer CAS of tail, release on success. Publishes the claim word the
- *      channel layer stored before it, to anyone who load-acquires tail.
+ *      channel layer stored before it (in the producer's registry entry) to
+ *      anyone who load-acquires tail: a reader that finds a claimed slot
+ *      uncommitted can see who claimed it.
  *  P3  producer store-release s.seq = p + 1. Publishes len, flags and data to
  *      the consumer's C1.
  *  C1  consumer load-acquire of s.seq. Pairs with P3.
@@ -42,7 +44,9 @@ static uint64_t stride_of(uint32_t slot_size)
 
 static int geometry_ok(uint32_t slot_size, uint32_t slot_count)
 {
-	return slot_size > 0 && slot_size <= SHMCHAN_RING_MAX_SLOT_SIZE && slot_count > 0 &&
+	/* At least 2 slots: with one, "committed at p" (p + 1) and "released at
+	 * p" (p + N) would be the same sequence value. */
+	return slot_size > 0 && slot_size <= SHMCHAN_RING_MAX_SLOT_SIZE && slot_count >= 2 &&
 	       slot_count <= SHMCHAN_RING_MAX_SLOTS && (slot_count & (slot_count - 1)) == 0;
 }
 
@@ -167,8 +171,8 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 		int32_t diff = (int32_t)(seq - pos);
 
 		if (diff == 0) {
-			/* Record the attempt before the CAS: P2's release publishes it
-			 * to the consumer, which uses it to tell a dead claimer. */
+			/* Record the attempt before the CAS, which publishes it (P2),
+			 * so a claimed slot can always be traced to its producer. */
 			if (cw)
 				atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | pos,
 						      memory_order_relaxed);
@@ -295,12 +299,47 @@ static void consume(struct shmchan_ring *r)
 	atomic_store_explicit(&h->head, pos + 1, memory_order_release);
 }
 
+/* Move head over a slot a previous consumer already gave back: it stopped
+ * (was killed) between its C3 and C4. */
+static void skip_released(struct shmchan_ring *r)
+{
+	r->head++;
+	/* C4 again: pairs with the load-acquire of head in attach. */
+	atomic_store_explicit(&hdr_of(r)->head, r->head, memory_order_release);
+}
+
 /*
- * Look at the slot at head, stepping over discarded slots. Returns 0 with *len
- * and *slot for a committed, well-formed message; -EAGAIN if nothing is
- * committed there; -EBADMSG (after dropping the slot) if its sequence, length
- * or flags are impossible (with @keep_corrupt the slot stays, for a caller
- * that only asks whether something is there). Bounded: at most one lap.
+ * Drop the corrupt slot at head, whose sequence read @seen. A claimed position
+ * (tail is past it) is consumed so the ring goes on. An unclaimed one only
+ * gets its free value back, so the producer that claims it later finds it
+ * free; head stays. Relaxed tail load: a stale value only picks the repair
+ * over the drop, and the next call looks again.
+ */
+static void drop_corrupt(struct shmchan_ring *r, struct shmchan__slot *s, uint32_t seen)
+{
+	uint32_t pos = r->head;
+	uint32_t tail = atomic_load_explicit(&hdr_of(r)->tail, memory_order_relaxed);
+
+	if ((int32_t)(tail - pos) > 0) {
+		consume(r);
+		return;
+	}
+	/* CAS, not store: leave the slot alone if it changed meanwhile. seq_cst
+	 * like P3 and C3, the other stores to seq. */
+	atomic_compare_exchange_strong_explicit(&s->seq, &seen, pos, memory_order_seq_cst,
+						memory_order_relaxed);
+}
+
+/*
+ * Look at the slot at head. Its sequence can only be head (free or claimed,
+ * not committed), head + 1 (committed), or head + N and head + N + 1 (a
+ * previous consumer released it but died before moving head; the second
+ * value once a producer has reused it). Anything else is corrupt.
+ * Returns 0 with *len and *slot for a committed, well-formed message;
+ * -EAGAIN if nothing is committed there; -EBADMSG if the slot's sequence,
+ * length or flags are impossible: the slot is dropped (drop_corrupt), unless
+ * @keep_corrupt asks only whether something is there. Discarded slots and
+ * released ones are stepped over, at most one lap of them.
  */
 static int inspect(struct shmchan_ring *r, struct shmchan__slot **slot, uint32_t *len,
 		   int keep_corrupt)
@@ -313,13 +352,16 @@ static int inspect(struct shmchan_ring *r, struct shmchan__slot **slot, uint32_t
 		/* C1: pairs with P3; len, flags and data are visible after it
 		 * (seq_cst: see the top of this file). */
 		uint32_t seq = atomic_load_explicit(&s->seq, memory_order_seq_cst);
-		int32_t diff = (int32_t)(seq - (pos + 1));
-		uint32_t n, fl;
+		uint32_t d = seq - pos, n, fl;
 
-		if (diff < 0)
-			return -EAGAIN; /* free, or claimed and not yet committed */
-		if (diff > 0)
-			goto corrupt; /* a single consumer never sees a later lap here */
+		if (d == 0)
+			return -EAGAIN;
+		if (d == r->slot_count || d == r->slot_count + 1) {
+			skip_released(r);
+			continue;
+		}
+		if (d != 1)
+			goto corrupt;
 		/* Relaxed: ordered after C1, which synchronized with P3. Each
 		 * field is read once; the checks below bound what follows. */
 		n = atomic_load_explicit(&s->len, memory_order_relaxed);
@@ -335,7 +377,7 @@ static int inspect(struct shmchan_ring *r, struct shmchan__slot **slot, uint32_t
 		return 0;
 corrupt:
 		if (!keep_corrupt)
-			consume(r);
+			drop_corrupt(r, s, seq);
 		return -EBADMSG;
 	}
 	return -EAGAIN;
@@ -431,7 +473,7 @@ int shmchan_ring_depth(const struct shmchan_ring *r)
 	if (!r || !r->hdr)
 		return -EINVAL;
 	h = hdr_of(r);
-	/* Relaxed: a snapshot; head first so that tail is the newer value. */
+	/* Relaxed: a snapshot; the two loads are not ordered, hence the clamp. */
 	head = atomic_load_explicit(&h->head, memory_order_relaxed);
 	tail = atomic_load_explicit(&h->tail, memory_order_relaxed);
 	d = tail - head;

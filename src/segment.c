@@ -81,9 +81,16 @@ int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t
 		      mode ? (mode_t)mode : SHMCHAN_DEFAULT_MODE);
 	if (fd < 0)
 		return -errno;
-	/* tmpfs: ftruncate zero-fills; ENOSPC surfaces here or at first touch. */
 	if (ftruncate(fd, (off_t)size) < 0) {
 		err = -errno;
+		goto fail;
+	}
+	/* tmpfs accepts any size at ftruncate and would raise SIGBUS at the
+	 * first touch of a page it cannot provide: reserve the pages now so
+	 * that a lack of memory is -ENOSPC here instead. */
+	err = posix_fallocate(fd, 0, (off_t)size);
+	if (err && err != EOPNOTSUPP) {
+		err = -err;
 		goto fail;
 	}
 	err = seg_map(seg, fd, size);

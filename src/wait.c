@@ -21,6 +21,9 @@
  * the new value and returns at once, or W was already queued and K3's wake
  * finds it (the kernel orders the compare and the wake under its bucket
  * lock). A wake that finds several sleepers wakes them all with one call.
+ * Each sleep is also capped at SLEEP_SLICE_NS, after which the waiter
+ * re-checks: a safety net for wakers that die between K1 and K3, not a
+ * part of the argument above.
  *
  * The futex is shared (no FUTEX_PRIVATE_FLAG): the word lives in a MAP_SHARED
  * mapping and the waker is usually another process. FUTEX_WAIT_BITSET takes an
@@ -46,6 +49,10 @@
  * both share a core. */
 #define SPIN_CLOCK 64
 #define SPIN_YIELD 4096
+/* Longest single futex sleep: a sleeper re-checks the channel at least this
+ * often, so a waker that died between publishing and waking (or a waiter
+ * count damaged in the segment) delays it by at most this much. */
+#define SLEEP_SLICE_NS 200000000
 
 static inline void cpu_relax(void)
 {
@@ -100,19 +107,21 @@ static int wait_backoff(const struct shmchan__waitcfg *cfg, shmchan__ready_fn re
 	}
 }
 
-static int futex_wait(_Atomic uint32_t *word, uint32_t val, const struct shmchan__deadline *dl)
+/* Sleep while *word == val, until a wake, a signal, or the earlier of the
+ * deadline and SLEEP_SLICE_NS from now. */
+static void futex_wait(_Atomic uint32_t *word, uint32_t val, const struct shmchan__deadline *dl)
 {
-	struct timespec abs, *ts = NULL;
-	long r;
+	int64_t end = shmchan__now_ns() + SLEEP_SLICE_NS;
+	struct timespec abs;
 
-	if (dl->end_ns >= 0) {
-		abs.tv_sec = (time_t)(dl->end_ns / 1000000000);
-		abs.tv_nsec = (long)(dl->end_ns % 1000000000);
-		ts = &abs;
-	}
-	r = syscall(SYS_futex, (void *)word, FUTEX_WAIT_BITSET, val, ts, NULL,
-		    FUTEX_BITSET_MATCH_ANY);
-	return r < 0 ? -errno : 0;
+	if (dl->end_ns >= 0 && dl->end_ns < end)
+		end = dl->end_ns;
+	abs.tv_sec = (time_t)(end / 1000000000);
+	abs.tv_nsec = (long)(end % 1000000000);
+	/* Errors need no handling: EAGAIN (the word moved), EINTR, ETIMEDOUT
+	 * and spurious returns all lead back to the caller's re-check. */
+	syscall(SYS_futex, (void *)word, FUTEX_WAIT_BITSET, val, &abs, NULL,
+		FUTEX_BITSET_MATCH_ANY);
 }
 
 static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
@@ -123,7 +132,6 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 	for (;;) {
 		/* W1. Relaxed: a stale value only makes futex_wait return early. */
 		uint32_t v = atomic_load_explicit(q->futex, memory_order_relaxed);
-		int err;
 
 		if (shmchan__deadline_left(dl) == 0)
 			return ready(ctx) ? 0 : -ETIMEDOUT;
@@ -134,15 +142,13 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 			atomic_fetch_sub_explicit(q->waiters, 1, memory_order_seq_cst);
 			return 0;
 		}
-		/* W4: EAGAIN (the word moved), EINTR and spurious wake-ups all
-		 * loop; ETIMEDOUT comes back through the deadline check. */
-		err = futex_wait(q->futex, v, dl);
+		/* W4 */
+		futex_wait(q->futex, v, dl);
 		/* W5. seq_cst like W2, so the count never looks lower than the
 		 * number of sleepers to a waker. */
 		atomic_fetch_sub_explicit(q->waiters, 1, memory_order_seq_cst);
 		if (ready(ctx))
 			return 0;
-		(void)err;
 	}
 }
 

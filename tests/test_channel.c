@@ -216,6 +216,80 @@ static void test_cross_process(void)
 	shmchan_channel_unlink(g_name);
 }
 
+/* Field 22 of /proc/self/stat, parsed independently of the library. */
+static unsigned long long my_start_time(void)
+{
+	char buf[2048], *p, *tok, *save = NULL;
+	FILE *f = fopen("/proc/self/stat", "r");
+	size_t n;
+	int field = 2;
+
+	ASSERT_TRUE(f != NULL);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	ASSERT_TRUE(p != NULL);
+	for (tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (++field == 22)
+			return strtoull(tok, NULL, 10);
+	T_FAIL("no field 22 in /proc/self/stat");
+}
+
+static void test_registry_identity(void)
+{
+	const char *name = t_name("ident");
+	struct shmchan_channel w, r;
+	struct shmchan__chan_hdr *h;
+	uint64_t st = 0;
+
+	ASSERT_OK(shmchan__proc_start_time(getpid(), &st));
+	ASSERT_EQ(st, my_start_time());
+	ASSERT_TRUE(st > 0);
+	ASSERT_EQ(shmchan__proc_alive(getpid(), st), 1);
+	ASSERT_EQ(shmchan__proc_alive(getpid(), st + 1), 0); /* a reused pid */
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	h = r.hdr;
+	ASSERT_EQ(atomic_load(&h->reader.pid), getpid());
+	ASSERT_EQ(atomic_load(&h->reader.start_time), st);
+	ASSERT_EQ(atomic_load(&h->writers[0].pid), getpid());
+	ASSERT_EQ(atomic_load(&h->writers[0].start_time), st);
+	shmchan_channel_close(&r);
+	h = w.hdr; /* r's mapping is gone */
+	ASSERT_EQ(atomic_load(&h->reader.pid), 0);
+	ASSERT_EQ(atomic_load(&h->writers[0].pid), getpid());
+	shmchan_channel_close(&w);
+	shmchan_channel_unlink(name);
+}
+
+/* A child closing a handle it inherited leaves the parent's entry alone. */
+static struct shmchan_channel g_inherited;
+
+static int close_inherited(void *arg)
+{
+	(void)arg;
+	return shmchan_channel_close(&g_inherited) == 0 ? 0 : 2;
+}
+
+static void test_fork_inherited_handle(void)
+{
+	const char *name = t_name("fork");
+	struct shmchan_channel r2;
+	struct shmchan__chan_hdr *h;
+
+	ASSERT_OK(shmchan_channel_create_writer(&g_inherited, name, &small));
+	ASSERT_OK(shmchan_channel_open_reader(&r2, name, NULL));
+	h = r2.hdr;
+	ASSERT_EQ(t_wait_child(t_fork(close_inherited, NULL), 10000), 0);
+	ASSERT_EQ(atomic_load(&h->writers[0].pid), getpid());
+	ASSERT_OK(shmchan_channel_write(&g_inherited, "still mine", 10));
+	shmchan_channel_close(&g_inherited);
+	ASSERT_EQ(atomic_load(&h->writers[0].pid), 0);
+	shmchan_channel_close(&r2);
+	shmchan_channel_unlink(name);
+}
+
 static void test_strerror(void)
 {
 	ASSERT_TRUE(strcmp(shmchan_strerror(0), "success") == 0);
@@ -234,6 +308,8 @@ int main(void)
 	test_zero_copy_and_close();
 	test_wait_timeout();
 	test_cross_process();
+	test_registry_identity();
+	test_fork_inherited_handle();
 	test_strerror();
 	printf("test_channel: ok\n");
 	return 0;

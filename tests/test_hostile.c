@@ -252,6 +252,11 @@ static void test_positions(void)
 			ASSERT_TRUE(err == 0 || err == -EAGAIN || err == -EBADMSG);
 			err = shmchan_channel_read(&r, buf, sizeof(buf), &len);
 			ASSERT_TRUE(err == 0 || err == -EAGAIN || err == -EBADMSG);
+			/* Whatever is delivered is a message somebody wrote. */
+			if (err == 0)
+				ASSERT_TRUE((len == 1 && buf[0] == 'z') ||
+					    (len == 2 && buf[0] == 'm' && buf[1] >= '0' &&
+					     buf[1] <= '4'));
 			d = shmchan_channel_depth(&r);
 			ASSERT_TRUE(d >= 0 && d <= 8);
 		}
@@ -261,6 +266,165 @@ static void test_positions(void)
 		shmchan_channel_close(&r);
 		finish(name, &s);
 	}
+}
+
+static struct shmchan__slot *slot_n(struct shmchan__ring_hdr *rh, uint32_t i)
+{
+	return (struct shmchan__slot *)(void *)(rh->slots + (size_t)i * (size_t)rh->stride);
+}
+
+static void read_expect(struct shmchan_channel *r, const char *want)
+{
+	unsigned char buf[128];
+	size_t len;
+	int err = shmchan_channel_read(r, buf, sizeof(buf), &len);
+
+	if (err)
+		T_FAIL("read: %s, expected \"%s\"", shmchan_strerror(err), want);
+	if (len != strlen(want) || memcmp(buf, want, len) != 0)
+		T_FAIL("read \"%.*s\", expected \"%s\"", (int)len, buf, want);
+}
+
+/* A sequence "behind" the head is corrupt, not "not yet committed". */
+static void test_seq_behind(void)
+{
+	struct shmchan_segment s;
+	const char *name = make_channel(3);
+	struct shmchan__ring_hdr *rh = raw_ring(raw(name, &s));
+	struct shmchan_channel r;
+	unsigned char buf[8];
+	size_t len;
+
+	atomic_store(&slot_n(rh, 0)->seq, 0xFFFFFFF0u);
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	ASSERT_OK(shmchan_channel_wait_readable(&r, 0)); /* reported, not hidden */
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EBADMSG);
+	read_expect(&r, "m1");
+	read_expect(&r, "m2");
+	shmchan_channel_close(&r);
+	finish(name, &s);
+}
+
+/* A corrupt slot at a position nobody claimed is repaired, not consumed:
+ * head must not run past tail. */
+static void test_unclaimed_corrupt(void)
+{
+	struct shmchan_segment s;
+	const char *name = make_channel(0);
+	struct shmchan__ring_hdr *rh = raw_ring(raw(name, &s));
+	struct shmchan_channel w, r;
+	unsigned char buf[8];
+	size_t len;
+	int i;
+
+	atomic_store(&slot_n(rh, 0)->seq, 77);
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	ASSERT_OK(shmchan_channel_open_writer(&w, name, NULL));
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EBADMSG);
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EAGAIN);
+	for (i = 0; i < 20; i++) {
+		ASSERT_OK(shmchan_channel_write(&w, "x", 1));
+		read_expect(&r, "x");
+	}
+	shmchan_channel_close(&w);
+	shmchan_channel_close(&r);
+	finish(name, &s);
+}
+
+/* A reader that dies between giving a slot back and moving head: the next
+ * reader steps over that slot, whether or not a producer reused it. */
+static void test_reader_died_mid_consume(void)
+{
+	int reuse;
+
+	for (reuse = 0; reuse < 2; reuse++) {
+		struct shmchan_segment s;
+		const char *name = make_channel(8); /* full: m0..m7 */
+		struct shmchan__ring_hdr *rh = raw_ring(raw(name, &s));
+		struct shmchan_channel w, r;
+		char want[8];
+		size_t len;
+		int i;
+
+		ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+		read_expect(&r, "m0");
+		shmchan_channel_close(&r);
+		if (reuse) {
+			ASSERT_OK(shmchan_channel_open_writer(&w, name, NULL));
+			ASSERT_OK(shmchan_channel_write(&w, "m8", 2)); /* into slot 0 */
+			shmchan_channel_close(&w);
+		}
+		atomic_store(&rh->head, 0); /* as if C4 never happened */
+		ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+		for (i = 1; i < 8 + reuse; i++) {
+			snprintf(want, sizeof(want), "m%d", i);
+			read_expect(&r, want);
+		}
+		ASSERT_ERR(shmchan_channel_read(&r, want, sizeof(want), &len), -EAGAIN);
+		shmchan_channel_close(&r);
+		finish(name, &s);
+	}
+}
+
+/* A process rewrites header and ring-header fields while we open in a loop:
+ * the checked values are the used values, so nothing reaches past the file. */
+static int flipper(void *arg)
+{
+	const char *name = arg;
+	struct shmchan_segment s;
+	struct shmchan__chan_hdr *h;
+	struct shmchan__ring_hdr *rh;
+	uint64_t good_off, good_size;
+	unsigned i;
+
+	if (shmchan_segment_open(&s, name) != 0)
+		return 2;
+	h = s.addr;
+	rh = raw_ring(h);
+	good_off = h->ring_offset;
+	good_size = h->ring_size;
+	for (i = 0;; i++) {
+		h->ring_offset = (i & 1) ? (1ull << 40) : good_off;
+		h->ring_size = (i & 2) ? (1ull << 40) : good_size;
+		h->slot_count = (i & 4) ? (1u << 20) : 8;
+		rh->slot_count = (i & 8) ? (1u << 20) : 8;
+		rh->mem_size = (i & 16) ? shmchan_ring_memsize(128, 1u << 20)
+					: shmchan_ring_memsize(128, 8);
+	}
+	return 0;
+}
+
+static void test_concurrent_header_rewrite(void)
+{
+	const char *name = make_channel(2);
+	struct shmchan_channel r;
+	unsigned i, opened = 0;
+	pid_t pid = t_fork(flipper, (void *)name);
+	int64_t end = t_now_ns() + 2000000000LL;
+
+	for (i = 0; i < 20000 && t_now_ns() < end; i++) {
+		int err = shmchan_channel_open_reader(&r, name, NULL);
+
+		if (err == 0) {
+			const void *view;
+			size_t len;
+
+			opened++;
+			/* The handle holds the geometry that was checked. */
+			ASSERT_TRUE(r.ring.slot_count == 8 && r.ring.slot_size == 128);
+			err = shmchan_channel_peek(&r, &view, &len);
+			ASSERT_TRUE(err == 0 || err == -EAGAIN);
+			if (err == 0)
+				ASSERT_TRUE(len == 2 && memcmp(view, "m", 1) == 0);
+			shmchan_channel_close(&r);
+		} else {
+			ASSERT_TRUE(err == -EBADMSG || err == SHMCHAN_ETRUNCATED);
+		}
+	}
+	kill(pid, SIGKILL);
+	t_wait_child(pid, 5000);
+	printf("concurrent rewrite: %u opens, %u succeeded\n", i, opened);
+	shmchan_segment_unlink(name);
 }
 
 /* Random corruption of header and ring bytes: only documented results. */
@@ -323,6 +487,10 @@ int main(void)
 	test_foreign_files();
 	test_slot_fields();
 	test_positions();
+	test_seq_behind();
+	test_unclaimed_corrupt();
+	test_reader_died_mid_consume();
+	test_concurrent_header_rewrite();
 	test_fuzz();
 	printf("test_hostile: ok\n");
 	return 0;

@@ -29,7 +29,8 @@ static void test_geometry(void)
 	ASSERT_EQ(shmchan_ring_memsize(64, 3), 0);
 	ASSERT_EQ(shmchan_ring_memsize(SHMCHAN_RING_MAX_SLOT_SIZE + 1, 1), 0);
 	ASSERT_EQ(shmchan_ring_memsize(64, SHMCHAN_RING_MAX_SLOTS * 2), 0);
-	ASSERT_TRUE(shmchan_ring_memsize(1, 1) > 0);
+	ASSERT_EQ(shmchan_ring_memsize(1, 1), 0);
+	ASSERT_TRUE(shmchan_ring_memsize(1, 2) > 0);
 	m = ring_mem(100, 4, &n);
 	ASSERT_ERR(shmchan_ring_init(NULL, n, 100, 4), -EINVAL);
 	ASSERT_ERR(shmchan_ring_init((char *)m + 8, n, 100, 4), -EINVAL);

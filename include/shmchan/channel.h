@@ -15,7 +15,11 @@
  * Handles are caller-owned structs; the library allocates nothing. A handle
  * is used by one thread at a time: threads that write concurrently open one
  * writer handle each (shmchan_channel_open_writer), which also gives every
- * producer its own registry entry in the segment.
+ * producer its own registry entry in the segment. A handle is not shared
+ * across fork: a child process opens its own.
+ *
+ * Open errors also include those of shmchan_segment_open (-ENOMEM, -EMFILE,
+ * -ENFILE) for every open and create call below.
  *
  * Every open validates the header: magic, layout version, kind, geometry,
  * sizes against the file, and the ring's own header. Each failure has its own
@@ -65,7 +69,7 @@ extern "C" {
 /*
  * Creation parameters, and expectations when opening.
  *   create: kind 0 means SHMCHAN_KIND_SLOT; slot_size (1 to
- *           SHMCHAN_RING_MAX_SLOT_SIZE) and slot_count (a power of two, 1 to
+ *           SHMCHAN_RING_MAX_SLOT_SIZE) and slot_count (a power of two, 2 to
  *           SHMCHAN_RING_MAX_SLOTS) are required; mode 0 means 0600.
  *   open:   a NULL config, or 0 in a field, accepts whatever the creator
  *           chose; a non-zero kind or geometry must match exactly.
@@ -256,6 +260,8 @@ SHMCHAN_API int shmchan_channel_config(const struct shmchan_channel *ch,
  * outstanding reservation is cancelled); the reader frees the reader role (a
  * message it peeked and did not release stays for the next reader). Unmaps.
  * Does not unlink. Returns 0 or -EINVAL; safe on a closed or zeroed handle.
+ * A handle copied into a child by fork still belongs to the parent: closing
+ * it in the child only unmaps the child's copy (the child opens its own).
  */
 SHMCHAN_API int shmchan_channel_close(struct shmchan_channel *ch);
 

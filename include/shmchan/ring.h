@@ -24,8 +24,11 @@
  *
  * A producer that claims a slot (reserve or push) and stops before its commit
  * holds back the consumer at that slot: later messages stay queued behind it.
- * The channel layer records claims so that a dead producer's slot can be
- * detected and skipped; a bare ring cannot tell a slow producer from a dead one.
+ * A bare ring cannot tell a slow producer from a dead one; the channel layer
+ * records each producer's claim in its registry entry for that purpose.
+ *
+ * A consumer that stops between giving a slot back and moving its position
+ * leaves the ring consistent: the next consumer steps over that slot.
  */
 #ifndef SHMCHAN_RING_H
 #define SHMCHAN_RING_H
@@ -60,7 +63,7 @@ struct shmchan_ring {
 /*
  * shmchan_ring_memsize - bytes a ring of this geometry needs.
  * Returns the size, or 0 if slot_size is 0 or above SHMCHAN_RING_MAX_SLOT_SIZE,
- * or slot_count is not a power of two in [1, SHMCHAN_RING_MAX_SLOTS], or the
+ * or slot_count is not a power of two in [2, SHMCHAN_RING_MAX_SLOTS], or the
  * total does not fit in size_t.
  */
 SHMCHAN_API size_t shmchan_ring_memsize(uint32_t slot_size, uint32_t slot_count);

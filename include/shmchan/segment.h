@@ -49,7 +49,9 @@ SHMCHAN_API int shmchan_name_check(const char *name);
  * @mode: permission bits; 0 means SHMCHAN_DEFAULT_MODE (0600). The process
  *        umask applies as for open(2).
  *
- * The memory is zero-filled. Returns 0, or -EINVAL (bad name, NULL handle,
+ * The memory is zero-filled and reserved up front (posix_fallocate), so a
+ * lack of memory in /dev/shm is reported here, not by a SIGBUS later.
+ * Returns 0, or -EINVAL (bad name, NULL handle,
  * size 0, or mode outside 07777), -ENAMETOOLONG, -EEXIST (an object of that
  * name exists), -EACCES, -ENOSPC, -ENOMEM, -EMFILE, -ENFILE.
  */
