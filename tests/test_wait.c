@@ -185,7 +185,8 @@ static void test_eintr_storm(void)
 		ms = (t_now_ns() - t0) / 1000000;
 		kill(pid, SIGKILL);
 		t_wait_child(pid, GENEROUS_MS);
-		printf("EINTR storm, strategy %u: %d signals, timed out after %lld ms (300 asked)\n",
+		printf("EINTR storm, strategy %u: %d signals, timed out after %lld ms (300 "
+		       "asked)\n",
 		       strategies[i], (int)g_signals, (long long)ms);
 		ASSERT_TRUE(g_signals > 10); /* the storm really happened */
 		/* Never early; late only by scheduling, not by restarting the
