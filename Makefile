@@ -4,6 +4,7 @@
 #   make test     the whole suite: gcc, clang, ASan+UBSan and TSan builds, each
 #                 running every ctest test, plus the format check
 #   make check    only the gcc build's tests (quick, for development)
+#   make bench    build and run the benchmarks (pinned to CPUs 0 and 1)
 #   make install  install into PREFIX (default /usr/local)
 JOBS ?= 2
 PREFIX ?= /usr/local
@@ -17,13 +18,17 @@ define build
 	$(CMAKE) --build $(1) -j$(JOBS)
 endef
 
-.PHONY: all demo check test test-gcc test-clang test-asan test-tsan format format-check install clean
+
+.PHONY: all demo bench check test test-gcc test-clang test-asan test-tsan format format-check install clean
 
 all:
 	$(call build,build,)
 
 demo: all
 	./build/examples/hello_channel
+
+bench: all
+	./build/bench/shmchan-wake-bench $(BENCH_FLAGS)
 
 check: all
 	cd build && $(CTEST) $(CTEST_FLAGS)
