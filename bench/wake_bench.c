@@ -83,6 +83,7 @@ static void raw_post(_Atomic uint32_t *w, uint32_t v, int sleep)
 struct chans {
 	char ping[64], pong[64];
 	struct shmchan_channel in, out;
+	struct shmchan_channel keep[2]; /* creators, attached to the end */
 };
 
 static uint32_t strategy_of(enum mech m)
@@ -145,16 +146,12 @@ static void ping(enum mech m, struct raw *raw, struct chans *c, unsigned i)
 static int make_chans(struct chans *c)
 {
 	struct shmchan_config cfg = { .slot_size = 64, .slot_count = 64 };
-	struct shmchan_channel w;
 
 	snprintf(c->ping, sizeof(c->ping), "bench.ping.%d", (int)getpid());
 	snprintf(c->pong, sizeof(c->pong), "bench.pong.%d", (int)getpid());
-	if (shmchan_channel_create_or_replace_writer(&w, c->ping, &cfg) != 0)
+	if (shmchan_channel_create_or_replace_writer(&c->keep[0], c->ping, &cfg) != 0 ||
+	    shmchan_channel_create_or_replace_writer(&c->keep[1], c->pong, &cfg) != 0)
 		return -1;
-	shmchan_channel_close(&w);
-	if (shmchan_channel_create_or_replace_writer(&w, c->pong, &cfg) != 0)
-		return -1;
-	shmchan_channel_close(&w);
 	return 0;
 }
 
@@ -162,8 +159,8 @@ static int make_chans(struct chans *c)
 static struct b_stats run(enum mech m, const struct opts *o, unsigned n, unsigned warm,
 			  unsigned idle_us)
 {
-	struct raw *raw = mmap(NULL, sizeof(*raw), PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct raw *raw =
+		mmap(NULL, sizeof(*raw), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint64_t *lat = calloc(n, sizeof(*lat));
 	struct chans c;
 	struct b_stats s;
@@ -198,6 +195,8 @@ static struct b_stats run(enum mech m, const struct opts *o, unsigned n, unsigne
 	if (m >= CH_SPIN) {
 		shmchan_channel_close(&c.in);
 		shmchan_channel_close(&c.out);
+		shmchan_channel_close(&c.keep[0]);
+		shmchan_channel_close(&c.keep[1]);
 		shmchan_channel_unlink(c.ping);
 		shmchan_channel_unlink(c.pong);
 	}
@@ -231,8 +230,8 @@ static long cpu_us(void)
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec +
-	       ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec;
+	return ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000L +
+	       ru.ru_stime.tv_usec;
 }
 
 /* CPU (user + system, us) a reader uses while blocked in wait_readable for
@@ -240,8 +239,8 @@ static long cpu_us(void)
 static long idle_cpu(uint32_t strategy)
 {
 	struct shmchan_config cfg = { .slot_size = 64, .slot_count = 4 };
-	long *shared = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE,
-			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long *shared =
+		mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct shmchan_channel w, r;
 	long result = -1;
 	char name[64];

@@ -7,5 +7,6 @@
 #include "shmchan/segment.h"
 #include "shmchan/ring.h"
 #include "shmchan/channel.h"
+#include "shmchan/inspect.h"
 
 #endif /* SHMCHAN_H */

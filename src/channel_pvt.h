@@ -29,22 +29,34 @@
 #define SHMCHAN__MAX_SUBSCRIBERS 64
 #define SHMCHAN__PAGE 4096u
 
-/* Lifecycle states (hdr.state). */
+/* Lifecycle states (hdr.state); the public names are in inspect.h. */
 #define SHMCHAN__STATE_OPEN 1u
+#define SHMCHAN__STATE_REPLACED 2u
+
+/* Handle roles. */
+#define SHMCHAN__ROLE_WRITER 1u
+#define SHMCHAN__ROLE_READER 2u
+
+/* Peer flags. */
+#define SHMCHAN__PEER_DEAD 1u	  /* found dead and accounted for (counts, retired totals) */
+#define SHMCHAN__PEER_SLEEPING 2u /* counted in a waiter count (see wait.c) */
 
 /*
  * A registry entry: one cache line owned by the process (handle) that holds
  * it, so its per-message stores never bounce another process's line.
  * pid 0 means free. start_time tells a reused pid from the original process.
+ * Counters are written by the owner only, with relaxed stores of a value it
+ * keeps in its handle (no read-modify-write on the message path).
  */
 struct shmchan__peer {
 	_Atomic uint32_t pid;
-	uint32_t reserved0;
+	_Atomic uint32_t flags;	     /* SHMCHAN__PEER_* */
 	_Atomic uint64_t start_time; /* /proc/PID/stat field 22, clock ticks */
 	_Atomic uint64_t claim;	     /* writer: SHMCHAN__CLAIM_ACTIVE | pos while claiming */
 	_Atomic uint64_t messages;   /* writer: committed; reader: consumed */
-	_Atomic uint64_t events;     /* writer: full events */
-	_Atomic uint64_t aux[3];     /* reserved for later counters */
+	_Atomic uint64_t events;     /* writer: full events; reader: abandoned slots skipped */
+	_Atomic uint64_t max_depth;  /* highest depth this peer saw */
+	_Atomic uint64_t aux[2];     /* reserved */
 };
 
 struct shmchan__chan_hdr {
@@ -60,8 +72,17 @@ struct shmchan__chan_hdr {
 	uint32_t slot_size;
 	uint32_t slot_count;
 	uint64_t nonce; /* random per incarnation */
-	/* line 1: lifecycle */
+	/* line 1: lifecycle; written on open, close, replace and death only */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t state;
+	_Atomic uint32_t nwriters; /* writer entries taken and not known dead */
+	_Atomic uint32_t peer_futex;
+	_Atomic uint32_t peer_waiters;
+	/* counters of peers that left (closed, or found dead) */
+	_Atomic uint64_t retired_written;
+	_Atomic uint64_t retired_full;
+	_Atomic uint64_t retired_read;
+	_Atomic uint64_t retired_abandoned;
+	_Atomic uint64_t retired_max_depth;
 	/* lines 2 and 3: wait words for readers (data) and writers (space) */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t data_futex;
 	_Atomic uint32_t data_waiters;
@@ -75,6 +96,7 @@ struct shmchan__chan_hdr {
 
 _Static_assert(sizeof(struct shmchan__peer) == SHMCHAN__CACHELINE, "a peer is one line");
 _Static_assert(offsetof(struct shmchan__chan_hdr, state) == 64, "state on line 1");
+_Static_assert(offsetof(struct shmchan__chan_hdr, retired_max_depth) == 112, "line 1 fits");
 _Static_assert(offsetof(struct shmchan__chan_hdr, data_futex) == 128, "data wait line");
 _Static_assert(offsetof(struct shmchan__chan_hdr, space_futex) == 192, "space wait line");
 _Static_assert(offsetof(struct shmchan__chan_hdr, reader) == 256, "reader line");
@@ -88,8 +110,54 @@ _Static_assert(sizeof(struct shmchan__chan_hdr) == 8512, "header size is part of
 #define SHMCHAN__HDR_SPACE                                                                         \
 	((sizeof(struct shmchan__chan_hdr) + SHMCHAN__PAGE - 1) & ~(size_t)(SHMCHAN__PAGE - 1))
 
+static inline struct shmchan__chan_hdr *shmchan__hdr(const struct shmchan_channel *ch)
+{
+	return (struct shmchan__chan_hdr *)ch->hdr;
+}
+
 /* proc.c: liveness of peers. */
 int shmchan__proc_start_time(pid_t pid, uint64_t *start_time);
 int shmchan__proc_alive(pid_t pid, uint64_t start_time);
+
+/* registry.c: joining, leaving, and the dead. */
+int shmchan__join(struct shmchan_channel *ch, uint32_t role);
+void shmchan__leave(struct shmchan_channel *ch);
+/* Whether entry @p is taken by a process that no longer runs. */
+int shmchan__peer_dead(const struct shmchan__peer *p);
+/* Account for every dead writer (count, totals, sleeper count); returns how
+ * many writers remain attached and alive as far as is known. */
+uint32_t shmchan__reap_writers(struct shmchan__chan_hdr *h);
+/* Who claims ring position @pos: SHMCHAN__CLAIM_LIVE if some live writer
+ * does, else SHMCHAN__CLAIM_DEAD if a dead one does, else SHMCHAN__CLAIM_NONE. */
+#define SHMCHAN__CLAIM_NONE 0
+#define SHMCHAN__CLAIM_LIVE 1
+#define SHMCHAN__CLAIM_DEAD 2
+int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos);
+/* The reader skipped abandoned position @pos: clear the dead claims of it. */
+void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos);
+/* Add @v to a monotonic maximum in shared memory. */
+void shmchan__max_store(_Atomic uint64_t *m, uint64_t v);
+
+/* channel.c: mark an existing channel's header replaced and wake its peers. */
+void shmchan__mark_replaced(struct shmchan__chan_hdr *h);
+/* Whether the channel in @seg has no live peer (1), has one (0), or is not a
+ * valid channel (negative error). */
+int shmchan__seg_stale(const struct shmchan_segment *seg);
+/* channel_io.c: wake the reader (data queue) or those in wait_for_reader. */
+void shmchan__wake_readers(const struct shmchan_channel *ch);
+void shmchan__wake_peers(const struct shmchan_channel *ch);
+
+/* The identity line of a header, read once: validation and everything after
+ * it use this copy, so a process that rewrites the header meanwhile cannot
+ * make a checked value differ from the used one. */
+struct shmchan__id {
+	uint32_t version, hdr_size, kind, flags, slot_size, slot_count;
+	uint64_t total_size, ring_offset, ring_size, nonce;
+};
+
+/* Validate the header of an opened segment; fill *@id (may be NULL) with
+ * the checked copy. Errors as for open (see channel.c). */
+int shmchan__validate(const struct shmchan_segment *seg, const struct shmchan_config *expect,
+		      struct shmchan__id *id);
 
 #endif /* SHMCHAN_CHANNEL_PVT_H */

@@ -45,17 +45,23 @@ int shmchan__proc_start_time(pid_t pid, uint64_t *start_time)
 
 /*
  * Whether the process @pid that started at @start_time still runs. A zombie
- * counts as alive until reaped. Returns 1 or 0.
+ * counts as alive until reaped. A start time of 0 means "not recorded yet"
+ * (an entry being filled in): then only the pid is checked. Returns 1 or 0.
  */
 int shmchan__proc_alive(pid_t pid, uint64_t start_time)
 {
 	uint64_t now;
+	int err;
 
 	if (pid <= 0)
 		return 0;
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return 0;
-	if (shmchan__proc_start_time(pid, &now) != 0)
+	if (start_time == 0)
+		return 1;
+	err = shmchan__proc_start_time(pid, &now);
+	if (err == -ESRCH)
 		return 0;
-	return now == start_time;
+	/* /proc unreadable (hidepid, no /proc): trust the signal check. */
+	return err != 0 || now == start_time;
 }

@@ -449,6 +449,37 @@ int shmchan_ring_readable(struct shmchan_ring *r)
 	return err == 0 || err == -EBADMSG;
 }
 
+int shmchan__ring_head(const struct shmchan_ring *r, uint32_t *pos)
+{
+	uint32_t head = r->head, seq, tail;
+
+	*pos = head;
+	/* seq_cst like C1. */
+	seq = atomic_load_explicit(&slot_at(r, head)->seq, memory_order_seq_cst);
+	if (seq != head)
+		return SHMCHAN__HEAD_READY;
+	/* Acquire: pairs with P2 of the producer that claimed head (through the
+	 * release sequence of tail's RMWs), so its claim word is visible. */
+	tail = atomic_load_explicit(&hdr_of(r)->tail, memory_order_acquire);
+	return (int32_t)(tail - head) > 0 ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_EMPTY;
+}
+
+int shmchan__ring_skip_abandoned(struct shmchan_ring *r, uint32_t pos)
+{
+	uint32_t expected = pos;
+
+	if (r->head != pos)
+		return -EAGAIN;
+	/* C3 for a slot nobody will commit. A CAS, so that a slot committed
+	 * after all (its producer was not dead) is left for reading. */
+	if (!atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &expected,
+						     pos + r->slot_count, memory_order_seq_cst,
+						     memory_order_relaxed))
+		return -EAGAIN;
+	skip_released(r);
+	return 0;
+}
+
 int shmchan_ring_writable(const struct shmchan_ring *r)
 {
 	const struct shmchan__ring_hdr *h;

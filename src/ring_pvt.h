@@ -70,6 +70,16 @@ _Static_assert(offsetof(struct shmchan__slot, data) == SHMCHAN__SLOT_HDR, "slot 
 /* Consumer: reload the read position from the ring (after a role change). */
 void shmchan__ring_load_head(struct shmchan_ring *ring);
 
+/* Consumer: what is at head (*pos gets the position). */
+#define SHMCHAN__HEAD_EMPTY 0	/* nothing claimed there yet */
+#define SHMCHAN__HEAD_PENDING 1 /* claimed by a producer, not committed */
+#define SHMCHAN__HEAD_READY 2	/* committed, released, or corrupt: read to see */
+int shmchan__ring_head(const struct shmchan_ring *ring, uint32_t *pos);
+
+/* Consumer: give back the claimed, uncommitted slot at @pos (== head) whose
+ * producer is dead. Returns 0, or -EAGAIN if the slot changed meanwhile. */
+int shmchan__ring_skip_abandoned(struct shmchan_ring *ring, uint32_t pos);
+
 /* Test hook: init a ring whose positions start at @start (wraparound tests). */
 int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count,
 			  uint32_t start);

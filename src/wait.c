@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "shmchan/channel.h"
-#include "wait_pvt.h"
+#include "channel_pvt.h"
 
 /* Backoff of the article: 50 us doubling to 1 ms. */
 #define BACKOFF_MIN_NS 50000
@@ -53,6 +53,8 @@
  * often, so a waker that died between publishing and waking (or a waiter
  * count damaged in the segment) delays it by at most this much. */
 #define SLEEP_SLICE_NS 200000000
+/* Sleep slice while the condition asks to be re-checked soon. */
+#define SOON_SLICE_NS 2000000
 
 static inline void cpu_relax(void)
 {
@@ -71,9 +73,9 @@ static int spin(shmchan__ready_fn ready, void *ctx, const struct shmchan__deadli
 	unsigned i;
 
 	if (budget_ns <= 0)
-		return ready(ctx);
+		return ready(ctx) == 1;
 	for (i = 1;; i++) {
-		if (ready(ctx))
+		if (ready(ctx) == 1)
 			return 1;
 		cpu_relax();
 		if (i % SPIN_CLOCK == 0) {
@@ -101,17 +103,18 @@ static int wait_backoff(const struct shmchan__waitcfg *cfg, shmchan__ready_fn re
 		if (shmchan__deadline_left(dl) == 0)
 			return -ETIMEDOUT;
 		shmchan__deadline_sleep(dl, nap);
-		if (ready(ctx))
+		if (ready(ctx) == 1)
 			return 0;
 		nap = nap * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : nap * 2;
 	}
 }
 
 /* Sleep while *word == val, until a wake, a signal, or the earlier of the
- * deadline and SLEEP_SLICE_NS from now. */
-static void futex_wait(_Atomic uint32_t *word, uint32_t val, const struct shmchan__deadline *dl)
+ * deadline and @slice_ns from now. */
+static void futex_wait(_Atomic uint32_t *word, uint32_t val, const struct shmchan__deadline *dl,
+		       int64_t slice_ns)
 {
-	int64_t end = shmchan__now_ns() + SLEEP_SLICE_NS;
+	int64_t end = shmchan__now_ns() + slice_ns;
 	struct timespec abs;
 
 	if (dl->end_ns >= 0 && dl->end_ns < end)
@@ -125,37 +128,48 @@ static void futex_wait(_Atomic uint32_t *word, uint32_t val, const struct shmcha
 }
 
 static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
-		      shmchan__ready_fn ready, void *ctx, const struct shmchan__deadline *dl)
+		      _Atomic uint32_t *flags, shmchan__ready_fn ready, void *ctx,
+		      const struct shmchan__deadline *dl)
 {
 	if (spin(ready, ctx, dl, cfg->spin_ns))
 		return 0;
 	for (;;) {
 		/* W1. Relaxed: a stale value only makes futex_wait return early. */
 		uint32_t v = atomic_load_explicit(q->futex, memory_order_relaxed);
+		int r;
 
 		if (shmchan__deadline_left(dl) == 0)
-			return ready(ctx) ? 0 : -ETIMEDOUT;
-		/* W2: announce (seq_cst; see the top of this file). */
+			return ready(ctx) == 1 ? 0 : -ETIMEDOUT;
+		/* W2: announce (seq_cst; see the top of this file). SLEEPING is
+		 * set after the increment and cleared before the decrement, so
+		 * a peer that finds us dead with it set knows the count holds
+		 * our increment. Relaxed: only our own later RMWs touch it. */
 		atomic_fetch_add_explicit(q->waiters, 1, memory_order_seq_cst);
+		if (flags)
+			atomic_fetch_or_explicit(flags, SHMCHAN__PEER_SLEEPING,
+						 memory_order_relaxed);
 		/* W3: re-check. */
-		if (ready(ctx)) {
-			atomic_fetch_sub_explicit(q->waiters, 1, memory_order_seq_cst);
-			return 0;
-		}
+		r = ready(ctx);
 		/* W4 */
-		futex_wait(q->futex, v, dl);
+		if (r != 1)
+			futex_wait(q->futex, v, dl,
+				   r == SHMCHAN__READY_SOON ? SOON_SLICE_NS : SLEEP_SLICE_NS);
 		/* W5. seq_cst like W2, so the count never looks lower than the
 		 * number of sleepers to a waker. */
+		if (flags)
+			atomic_fetch_and_explicit(flags, ~SHMCHAN__PEER_SLEEPING,
+						  memory_order_relaxed);
 		atomic_fetch_sub_explicit(q->waiters, 1, memory_order_seq_cst);
-		if (ready(ctx))
+		if (r == 1 || ready(ctx) == 1)
 			return 0;
 	}
 }
 
 int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
-		  shmchan__ready_fn ready, void *ctx, const struct shmchan__deadline *dl)
+		  _Atomic uint32_t *flags, shmchan__ready_fn ready, void *ctx,
+		  const struct shmchan__deadline *dl)
 {
-	if (ready(ctx))
+	if (ready(ctx) == 1)
 		return 0;
 	if (shmchan__deadline_left(dl) == 0)
 		return -ETIMEDOUT;
@@ -165,7 +179,7 @@ int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__wait
 	case SHMCHAN_WAIT_BACKOFF:
 		return wait_backoff(cfg, ready, ctx, dl);
 	default:
-		return wait_futex(cfg, q, ready, ctx, dl);
+		return wait_futex(cfg, q, flags, ready, ctx, dl);
 	}
 }
 

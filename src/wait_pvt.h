@@ -32,16 +32,23 @@ struct shmchan__waitcfg {
 	int64_t spin_ns;   /* spin phase before sleeping (FUTEX, BACKOFF) */
 };
 
-/* The condition: returns 1 when ready, else 0. Its load of the shared state
- * must be seq_cst (the re-check half of the protocol). */
+/* The condition: returns 1 when ready, 0 when not, or SHMCHAN__READY_SOON
+ * when not but it should be asked again soon (recovery pending), so that a
+ * futex sleep is kept short. Its load of the shared state must be seq_cst
+ * (the re-check half of the protocol). */
+#define SHMCHAN__READY_SOON 2
 typedef int (*shmchan__ready_fn)(void *ctx);
 
 /*
- * Wait until ready(ctx) or the deadline. Returns 0 or -ETIMEDOUT. Signals do
- * not end the wait early. On timeout nothing in the segment is left changed.
+ * Wait until ready(ctx) returns 1, or the deadline. Returns 0 or -ETIMEDOUT.
+ * Signals do not end the wait early. On timeout nothing in the segment is left
+ * changed. @flags (may be NULL) is the waiter's registry flags word, where
+ * SHMCHAN__PEER_SLEEPING marks that it is counted in q->waiters, so that
+ * whoever finds it dead can undo the count.
  */
 int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
-		  shmchan__ready_fn ready, void *ctx, const struct shmchan__deadline *dl);
+		  _Atomic uint32_t *flags, shmchan__ready_fn ready, void *ctx,
+		  const struct shmchan__deadline *dl);
 
 /*
  * After publishing (a seq_cst store that makes a waiter's condition true):

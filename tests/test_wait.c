@@ -70,10 +70,10 @@ static void ping_pong(const struct pp *p)
 
 	g_ping = t_name("ping");
 	g_pong = t_name("pong");
+	/* The creators stay attached until the end, so that neither reader
+	 * sees end of stream before the other side's writer has opened. */
 	ASSERT_OK(shmchan_channel_create_writer(&ping_w, g_ping, &cfg));
 	ASSERT_OK(shmchan_channel_create_writer(&pong_w, g_pong, &cfg));
-	shmchan_channel_close(&ping_w);
-	shmchan_channel_close(&pong_w);
 	pid = t_fork(ponger, (void *)p);
 	ASSERT_OK(open_pair(&in, &out, g_pong, g_ping, p));
 	for (i = 0; i < p->rounds; i++) {
@@ -91,6 +91,8 @@ static void ping_pong(const struct pp *p)
 	       (double)(t_now_ns() - t0) / 1e9);
 	shmchan_channel_close(&in);
 	shmchan_channel_close(&out);
+	shmchan_channel_close(&ping_w);
+	shmchan_channel_close(&pong_w);
 	shmchan_channel_unlink(g_ping);
 	shmchan_channel_unlink(g_pong);
 }

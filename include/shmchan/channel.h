@@ -98,8 +98,16 @@ struct shmchan_channel {
 	uint64_t nonce;
 	uint32_t role; /* 0 closed, 1 writer, 2 reader */
 	uint32_t kind;
-	uint32_t wait;	  /* SHMCHAN_WAIT_* */
-	uint32_t spin_ns; /* spin phase before sleeping */
+	uint32_t wait;	       /* SHMCHAN_WAIT_* */
+	uint32_t spin_ns;      /* spin phase before sleeping */
+	uint64_t count;	       /* messages written or read through this handle */
+	uint64_t events;       /* writer: full events; reader: abandoned slots skipped */
+	uint64_t max_depth;    /* highest depth this handle saw */
+	int64_t stuck_ns;      /* reader: when the head slot was seen claimed, uncommitted */
+	int64_t next_check_ns; /* reader: next liveness check of that slot */
+	int64_t next_scan_ns;  /* reader: next look for dead writers */
+	uint32_t stuck_pos;    /* reader: the position stuck_ns refers to */
+	uint32_t sample;       /* reader: reads since depth was last sampled */
 };
 
 /*
@@ -237,6 +245,13 @@ SHMCHAN_API int shmchan_channel_send(struct shmchan_channel *ch, const void *dat
  */
 SHMCHAN_API int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
 				     int timeout_ms);
+
+/*
+ * shmchan_channel_wait_for_reader - writer: wait until a (live) reader is
+ * attached. Returns 0, -ETIMEDOUT, -ESTALE (the channel was replaced),
+ * -EINVAL, -ENOTSUP (not a writer).
+ */
+SHMCHAN_API int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms);
 
 /*
  * shmchan_channel_depth - messages claimed and not yet consumed (including

@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Channel layer, messages: write and read (copy and zero copy), the waits,
+ * and the reader's recovery on its idle path: abandoned slots of dead
+ * producers, end of stream, and replaced channels.
+ *
+ * Nothing here runs a system call or a shared read-modify-write per message:
+ * the counters are the handle's own, stored (relaxed) into its registry line,
+ * and every liveness check sits on a path where the reader found nothing to
+ * read, rate-limited in time.
+ */
+#include "channel_pvt.h"
+
+#define ROLE_WRITER SHMCHAN__ROLE_WRITER
+#define ROLE_READER SHMCHAN__ROLE_READER
+
+/* A head slot claimed and uncommitted this long gets its claimant checked,
+ * and re-checked this often while it stays so. */
+#define ABANDON_AFTER_NS 1000000
+#define CHECK_EVERY_NS 1000000
+/* A claimed slot that no writer's registry entry claims (damaged segment, or
+ * a producer that bypassed the registry) is skipped after this long. */
+#define ORPHAN_AFTER_NS 1000000000
+/* While the ring is empty, look for dead writers this often. */
+#define SCAN_EVERY_NS 20000000
+/* The reader samples the depth once per this many reads. */
+#define DEPTH_SAMPLE 16
+
+static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
+{
+	return (struct shmchan__peer *)ch->self;
+}
+
+/* Returns 0 if @ch is open in @role, else -EINVAL (closed) or -ENOTSUP. */
+static int check_role(const struct shmchan_channel *ch, uint32_t role)
+{
+	if (!ch || !ch->hdr)
+		return -EINVAL;
+	return ch->role == role ? 0 : -ENOTSUP;
+}
+
+static struct shmchan__waitq queue(const struct shmchan_channel *ch, int which)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	struct shmchan__waitq q;
+
+	if (which == 0) {
+		q.futex = &h->data_futex;
+		q.waiters = &h->data_waiters;
+	} else if (which == 1) {
+		q.futex = &h->space_futex;
+		q.waiters = &h->space_waiters;
+	} else {
+		q.futex = &h->peer_futex;
+		q.waiters = &h->peer_waiters;
+	}
+	return q;
+}
+
+void shmchan__wake_readers(const struct shmchan_channel *ch)
+{
+	struct shmchan__waitq q = queue(ch, 0);
+
+	shmchan__wake(&q);
+}
+
+void shmchan__wake_peers(const struct shmchan_channel *ch)
+{
+	struct shmchan__waitq q = queue(ch, 2);
+
+	shmchan__wake(&q);
+}
+
+/* Reader: wake writers if the call freed slots (head moved past @before). */
+static void wake_writers(const struct shmchan_channel *ch, uint32_t before)
+{
+	struct shmchan__waitq q;
+
+	if (ch->ring.head == before)
+		return;
+	q = queue(ch, 1);
+	shmchan__wake(&q);
+}
+
+/* Counters: the handle counts, its registry line shows (relaxed: statistics
+ * read as a snapshot by the inspector; only this handle writes the line). */
+static void note_written(struct shmchan_channel *ch)
+{
+	atomic_store_explicit(&self_of(ch)->messages, ++ch->count, memory_order_relaxed);
+}
+
+static void note_full(struct shmchan_channel *ch)
+{
+	struct shmchan__peer *p = self_of(ch);
+
+	atomic_store_explicit(&p->events, ++ch->events, memory_order_relaxed);
+	if (ch->max_depth < ch->ring.slot_count) {
+		ch->max_depth = ch->ring.slot_count;
+		atomic_store_explicit(&p->max_depth, ch->max_depth, memory_order_relaxed);
+	}
+}
+
+static void note_read(struct shmchan_channel *ch)
+{
+	struct shmchan__peer *p = self_of(ch);
+	int d;
+
+	atomic_store_explicit(&p->messages, ++ch->count, memory_order_relaxed);
+	if (++ch->sample < DEPTH_SAMPLE)
+		return;
+	ch->sample = 0;
+	d = shmchan_ring_depth(&ch->ring) + 1; /* + the message just read */
+	if ((uint64_t)d > ch->max_depth) {
+		ch->max_depth = (uint64_t)d;
+		atomic_store_explicit(&p->max_depth, ch->max_depth, memory_order_relaxed);
+	}
+}
+
+/* Writer: -ESTALE once the channel was replaced. Relaxed: a write that races
+ * with the replacement lands in the old ring, which its reader may drain. */
+static int writer_state(const struct shmchan_channel *ch)
+{
+	uint32_t st = atomic_load_explicit(&shmchan__hdr(ch)->state, memory_order_relaxed);
+
+	return st == SHMCHAN__STATE_REPLACED ? -ESTALE : 0;
+}
+
+int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len)
+{
+	int err = check_role(ch, ROLE_WRITER);
+
+	if (!err)
+		err = writer_state(ch);
+	if (!err)
+		err = shmchan_ring_push(&ch->ring, data, len);
+	if (!err) {
+		note_written(ch);
+		shmchan__wake_readers(ch);
+	} else if (err == -EAGAIN) {
+		note_full(ch);
+	}
+	return err;
+}
+
+int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data)
+{
+	int err = check_role(ch, ROLE_WRITER);
+
+	if (!err)
+		err = writer_state(ch);
+	if (!err)
+		err = shmchan_ring_reserve(&ch->ring, len, data);
+	if (err == -EAGAIN)
+		note_full(ch);
+	return err;
+}
+
+int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
+{
+	int err = check_role(ch, ROLE_WRITER);
+
+	if (!err)
+		err = shmchan_ring_commit(&ch->ring, len);
+	if (!err) {
+		note_written(ch);
+		shmchan__wake_readers(ch);
+	}
+	return err;
+}
+
+int shmchan_channel_cancel(struct shmchan_channel *ch)
+{
+	int err = check_role(ch, ROLE_WRITER);
+
+	if (!err)
+		err = shmchan_ring_cancel(&ch->ring);
+	if (!err)
+		shmchan__wake_readers(ch); /* the reader may wait on this very slot */
+	return err;
+}
+
+/*
+ * Reader: the slot at head @pos is claimed and not committed. Once it has
+ * been so for ABANDON_AFTER_NS, look (every CHECK_EVERY_NS) at who claims
+ * it: a live writer is waited for; a dead one's slot is given back and
+ * counted. Returns 0 if the slot was skipped (or committed meanwhile), else
+ * -EAGAIN.
+ */
+static int check_abandoned(struct shmchan_channel *ch, uint32_t pos)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	int64_t now = shmchan__now_ns();
+	struct shmchan__waitq q;
+	int who;
+
+	if (ch->stuck_ns == 0 || ch->stuck_pos != pos) {
+		ch->stuck_pos = pos;
+		ch->stuck_ns = now;
+		ch->next_check_ns = now + ABANDON_AFTER_NS;
+		return -EAGAIN;
+	}
+	if (now < ch->next_check_ns)
+		return -EAGAIN;
+	ch->next_check_ns = now + CHECK_EVERY_NS;
+	who = shmchan__claimant(h, pos);
+	if (who == SHMCHAN__CLAIM_LIVE ||
+	    (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_AFTER_NS))
+		return -EAGAIN;
+	ch->stuck_ns = 0;
+	if (shmchan__ring_skip_abandoned(&ch->ring, pos) != 0)
+		return 0; /* committed after all: read it */
+	shmchan__clear_claims(h, pos);
+	atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
+	q = queue(ch, 1);
+	shmchan__wake(&q);
+	return 0;
+}
+
+static int ring_empty(const struct shmchan_channel *ch)
+{
+	uint32_t pos;
+
+	return shmchan__ring_head(&ch->ring, &pos) == SHMCHAN__HEAD_EMPTY;
+}
+
+/*
+ * Reader: called when a read found nothing. Returns 0 if something changed
+ * (read again), -EAGAIN (nothing to do but wait), -EPIPE (empty, and no
+ * writer is attached: end of stream), or -ESTALE (empty, and the channel was
+ * replaced). The writers count and the state are loaded seq_cst after the
+ * ring was seen empty, and the ring is looked at again after them: a writer
+ * commits before it leaves, so its last message is never mistaken for none.
+ */
+static int reader_idle(struct shmchan_channel *ch)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	uint32_t pos;
+	int64_t now;
+	int st = shmchan__ring_head(&ch->ring, &pos);
+
+	if (st == SHMCHAN__HEAD_READY)
+		return 0;
+	if (st == SHMCHAN__HEAD_PENDING)
+		return check_abandoned(ch, pos);
+	ch->stuck_ns = 0;
+	if (atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED)
+		return ring_empty(ch) ? -ESTALE : 0;
+	if (atomic_load_explicit(&h->nwriters, memory_order_seq_cst) == 0)
+		return ring_empty(ch) ? -EPIPE : 0;
+	now = shmchan__now_ns();
+	if (now < ch->next_scan_ns)
+		return -EAGAIN;
+	ch->next_scan_ns = now + SCAN_EVERY_NS;
+	if (shmchan__reap_writers(h) == 0)
+		return ring_empty(ch) ? -EPIPE : 0;
+	return -EAGAIN;
+}
+
+/*
+ * Reader: pop (@view NULL) or peek, going through the idle path whenever the
+ * ring has nothing, until a message, an error, or nothing more to do
+ * (-EAGAIN). Bounded: each retry follows a slot skipped or committed.
+ */
+static int reader_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+		       size_t *len)
+{
+	uint32_t tries;
+	int err = -EAGAIN;
+
+	for (tries = 0; tries <= ch->ring.slot_count; tries++) {
+		uint32_t before = ch->ring.head;
+
+		err = view ? shmchan_ring_peek(&ch->ring, view, len)
+			   : shmchan_ring_pop(&ch->ring, buf, cap, len);
+		wake_writers(ch, before);
+		if (err != -EAGAIN)
+			return err;
+		err = reader_idle(ch);
+		if (err != 0)
+			return err;
+		err = -EAGAIN;
+	}
+	return err;
+}
+
+int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+{
+	int err = check_role(ch, ROLE_READER);
+
+	if (!err && !len)
+		err = -EINVAL;
+	if (!err)
+		err = reader_take(ch, buf, cap, NULL, len);
+	if (!err)
+		note_read(ch);
+	return err;
+}
+
+int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *len)
+{
+	int err = check_role(ch, ROLE_READER);
+
+	if (!err && !data)
+		err = -EINVAL;
+	return err ? err : reader_take(ch, NULL, 0, data, len);
+}
+
+int shmchan_channel_release(struct shmchan_channel *ch)
+{
+	int err = check_role(ch, ROLE_READER);
+	uint32_t before;
+
+	if (err)
+		return err;
+	before = ch->ring.head;
+	err = shmchan_ring_release(&ch->ring);
+	wake_writers(ch, before);
+	if (!err)
+		note_read(ch);
+	return err;
+}
+
+static int readable_cb(void *ctx)
+{
+	struct shmchan_channel *ch = ctx;
+	int err;
+
+	if (shmchan_ring_readable(&ch->ring) == 1)
+		return 1;
+	err = reader_idle(ch);
+	if (err == -EAGAIN)
+		return ch->stuck_ns ? SHMCHAN__READY_SOON : 0;
+	return 1; /* something changed, or end of stream, or replaced */
+}
+
+static int writable_cb(void *ctx)
+{
+	struct shmchan_channel *ch = ctx;
+
+	return shmchan_ring_writable(&ch->ring) == 1 || writer_state(ch) != 0;
+}
+
+static struct shmchan__waitcfg waitcfg(const struct shmchan_channel *ch)
+{
+	struct shmchan__waitcfg cfg = { ch->wait, ch->spin_ns };
+
+	return cfg;
+}
+
+/* Reader: wait until readable (0), end of stream, replaced, or timeout. */
+static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadline *dl)
+{
+	struct shmchan__waitcfg cfg = waitcfg(ch);
+	struct shmchan__waitq q = queue(ch, 0);
+
+	for (;;) {
+		uint32_t before = ch->ring.head;
+		int err = shmchan__wait(&cfg, &q, &self_of(ch)->flags, readable_cb, ch, dl);
+
+		wake_writers(ch, before); /* readable() may step over slots */
+		if (err)
+			return err;
+		if (shmchan_ring_readable(&ch->ring) == 1)
+			return 0;
+		err = reader_idle(ch);
+		if (err == -EPIPE || err == -ESTALE)
+			return err;
+	}
+}
+
+static int wait_writer(struct shmchan_channel *ch, const struct shmchan__deadline *dl)
+{
+	struct shmchan__waitcfg cfg = waitcfg(ch);
+	struct shmchan__waitq q = queue(ch, 1);
+	int err = shmchan__wait(&cfg, &q, &self_of(ch)->flags, writable_cb, ch, dl);
+
+	return err ? err : writer_state(ch);
+}
+
+static int wait_role(struct shmchan_channel *ch, uint32_t role, int timeout_ms)
+{
+	struct shmchan__deadline dl;
+	int err = check_role(ch, role);
+
+	if (err)
+		return err;
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	return role == ROLE_READER ? wait_reader(ch, &dl) : wait_writer(ch, &dl);
+}
+
+int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms)
+{
+	return wait_role(ch, ROLE_READER, timeout_ms);
+}
+
+int shmchan_channel_wait_writable(struct shmchan_channel *ch, int timeout_ms)
+{
+	return wait_role(ch, ROLE_WRITER, timeout_ms);
+}
+
+int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms)
+{
+	struct shmchan__deadline dl;
+	int err;
+
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	while ((err = shmchan_channel_write(ch, data, len)) == -EAGAIN) {
+		err = wait_writer(ch, &dl);
+		if (err)
+			return err;
+	}
+	return err;
+}
+
+int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
+			 int timeout_ms)
+{
+	struct shmchan__deadline dl;
+	int err;
+
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	while ((err = shmchan_channel_read(ch, buf, cap, len)) == -EAGAIN) {
+		err = wait_reader(ch, &dl);
+		if (err)
+			return err;
+	}
+	return err;
+}
+
+struct reader_wait {
+	struct shmchan_channel *ch;
+	uint32_t dead_pid; /* a holder already found dead */
+};
+
+static int reader_present_cb(void *ctx)
+{
+	struct reader_wait *rw = ctx;
+	struct shmchan__chan_hdr *h = shmchan__hdr(rw->ch);
+	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
+	uint32_t pid = atomic_load_explicit(&h->reader.pid, memory_order_seq_cst);
+
+	return (pid != 0 && pid != rw->dead_pid) || writer_state(rw->ch) != 0;
+}
+
+int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
+{
+	struct reader_wait rw = { ch, 0 };
+	struct shmchan__deadline dl;
+	struct shmchan__waitcfg cfg;
+	struct shmchan__waitq q;
+	int err = check_role(ch, ROLE_WRITER);
+
+	if (err)
+		return err;
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	cfg = waitcfg(ch);
+	q = queue(ch, 2);
+	for (;;) {
+		struct shmchan__peer *r = &shmchan__hdr(ch)->reader;
+
+		err = shmchan__wait(&cfg, &q, NULL, reader_present_cb, &rw, &dl);
+		if (err)
+			return err;
+		err = writer_state(ch);
+		if (err)
+			return err;
+		if (!shmchan__peer_dead(r))
+			return 0;
+		rw.dead_pid = atomic_load_explicit(&r->pid, memory_order_acquire);
+	}
+}
+
+int shmchan_channel_depth(const struct shmchan_channel *ch)
+{
+	return (ch && ch->hdr) ? shmchan_ring_depth(&ch->ring) : -EINVAL;
+}
+
+int shmchan_channel_capacity(const struct shmchan_channel *ch)
+{
+	return (ch && ch->hdr) ? shmchan_ring_capacity(&ch->ring) : -EINVAL;
+}

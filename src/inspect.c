@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* Inspection: describe a channel from its header, without joining it. */
+#include <string.h>
+
+#include "channel_pvt.h"
+#include "shmchan/inspect.h"
+
+static void peer_info(const struct shmchan__peer *p, struct shmchan_peer_info *out)
+{
+	/* Acquire: pairs with the release of pid in registry.c take/leave. */
+	out->pid = (int32_t)atomic_load_explicit(&p->pid, memory_order_acquire);
+	out->start_time = atomic_load_explicit(&p->start_time, memory_order_acquire);
+	out->alive = out->pid != 0 && !shmchan__peer_dead(p);
+	/* Relaxed: statistics, a snapshot. */
+	out->messages = atomic_load_explicit(&p->messages, memory_order_relaxed);
+	out->events = atomic_load_explicit(&p->events, memory_order_relaxed);
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* Fill @info from a validated header whose checked identity is @id. */
+static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id, size_t size,
+		     struct shmchan_info *info)
+{
+	const struct shmchan__ring_hdr *rh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
+	uint32_t d;
+	int i;
+
+	memset(info, 0, sizeof(*info));
+	info->kind = id->kind;
+	info->slot_size = id->slot_size;
+	info->slot_count = id->slot_count;
+	info->size = size;
+	info->state = atomic_load_explicit(&h->state, memory_order_acquire);
+	/* Relaxed: a snapshot, clamped like shmchan_ring_depth(). */
+	d = atomic_load_explicit(&rh->tail, memory_order_relaxed) -
+	    atomic_load_explicit(&rh->head, memory_order_relaxed);
+	info->depth = (int32_t)d < 0 ? 0 : (d > id->slot_count ? id->slot_count : d);
+	info->written = atomic_load_explicit(&h->retired_written, memory_order_relaxed);
+	info->read = atomic_load_explicit(&h->retired_read, memory_order_relaxed);
+	info->full_events = atomic_load_explicit(&h->retired_full, memory_order_relaxed);
+	info->abandoned = atomic_load_explicit(&h->retired_abandoned, memory_order_relaxed);
+	info->max_depth = atomic_load_explicit(&h->retired_max_depth, memory_order_relaxed);
+	peer_info(&h->reader, &info->reader);
+	info->stale = !info->reader.alive;
+	if (info->reader.pid && !(atomic_load(&h->reader.flags) & SHMCHAN__PEER_DEAD)) {
+		info->read += info->reader.messages;
+		info->abandoned += info->reader.events;
+		info->max_depth = max_u64(info->max_depth, atomic_load(&h->reader.max_depth));
+	}
+	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++) {
+		const struct shmchan__peer *p = &h->writers[i];
+		struct shmchan_peer_info *w = &info->writers[info->nwriters];
+
+		peer_info(p, w);
+		if (w->pid == 0)
+			continue;
+		info->nwriters++;
+		if (w->alive)
+			info->stale = 0;
+		/* A dead entry already accounted for is in the retired totals. */
+		if (atomic_load(&p->flags) & SHMCHAN__PEER_DEAD)
+			continue;
+		info->written += w->messages;
+		info->full_events += w->events;
+		info->max_depth = max_u64(info->max_depth, atomic_load(&p->max_depth));
+	}
+	if (info->max_depth > id->slot_count)
+		info->max_depth = id->slot_count;
+}
+
+int shmchan_inspect(const char *name, struct shmchan_info *info)
+{
+	struct shmchan_segment seg;
+	struct shmchan__id id;
+	int err;
+
+	if (!info)
+		return -EINVAL;
+	err = shmchan_segment_open(&seg, name);
+	if (err)
+		return err;
+	err = shmchan__validate(&seg, NULL, &id);
+	if (err == 0 || err == -ENOTSUP) {
+		describe(seg.addr, &id, seg.size, info);
+		err = 0;
+	}
+	shmchan_segment_close(&seg);
+	return err;
+}
+
+int shmchan_channel_info(const struct shmchan_channel *ch, struct shmchan_info *info)
+{
+	struct shmchan__id id;
+
+	if (!ch || !ch->hdr || !info)
+		return -EINVAL;
+	memset(&id, 0, sizeof(id));
+	/* The handle's validated geometry, not a new read of the header. */
+	id.kind = ch->kind;
+	id.slot_size = ch->ring.slot_size;
+	id.slot_count = ch->ring.slot_count;
+	describe(ch->hdr, &id, ch->seg.size, info);
+	return 0;
+}
