@@ -210,6 +210,7 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos)
 	if (shmchan__ring_skip_abandoned(&ch->ring, pos) != 0)
 		return 0; /* committed after all: read it */
 	shmchan__clear_claims(h, pos);
+	shmchan__reap_writers(h); /* account for the dead producer now */
 	atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
 	q = queue(ch, 1);
 	shmchan__wake(&q);

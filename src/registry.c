@@ -193,6 +193,8 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role)
 		for (i = 0; i < SHMCHAN_MAX_WRITERS && !p; i++)
 			if (take(&h->writers[i], 0, pid, start))
 				p = &h->writers[i];
+		if (!p)
+			shmchan__reap_writers(h); /* keep the count true for everyone */
 		for (i = 0; i < SHMCHAN_MAX_WRITERS && !p; i++)
 			if (take_dead(ch, &h->writers[i], 1, pid, start))
 				p = &h->writers[i];
