@@ -48,8 +48,7 @@ static int reserve_and_hang(void *arg)
 	void *slot;
 
 	(void)arg;
-	if (shmchan_channel_open_writer(&w, g_name, NULL) ||
-	    shmchan_channel_reserve(&w, 10, &slot))
+	if (shmchan_channel_open_writer(&w, g_name, NULL) || shmchan_channel_reserve(&w, 10, &slot))
 		return 2;
 	for (;;)
 		pause();
@@ -91,8 +90,7 @@ static void test_dead_producer(void)
 		read_str(&r, "after2");
 		printf("dead producer (%s): abandoned slot skipped %lld ms after %s\n",
 		       kill_first ? "killed first" : "killed while the reader waited",
-		       (long long)ms,
-		       kill_first ? "the slot became the head" : "the kill");
+		       (long long)ms, kill_first ? "the slot became the head" : "the kill");
 		ASSERT_OK(shmchan_channel_info(&r, &info));
 		ASSERT_EQ(info.abandoned, 1);
 		ASSERT_EQ(info.written, 3);
