@@ -10,11 +10,12 @@
 #include "channel_pvt.h"
 
 /*
- * Read field 22 (starttime, in clock ticks since boot) of /proc/PID/stat.
- * The command name (field 2) may hold spaces and parentheses, so parsing
- * starts after the last ')'. Returns 0, -ESRCH (no such process), or -EIO.
+ * Read field 3 (state) and field 22 (starttime, in clock ticks since boot) of
+ * /proc/PID/stat. The command name (field 2) may hold spaces and parentheses,
+ * so parsing starts after the last ')'. Returns 0, -ESRCH (no such process),
+ * or -EIO.
  */
-int shmchan__proc_start_time(pid_t pid, uint64_t *start_time)
+static int proc_stat(pid_t pid, char *state, uint64_t *start_time)
 {
 	char path[32], buf[1024], *p;
 	unsigned long long v;
@@ -31,8 +32,9 @@ int shmchan__proc_start_time(pid_t pid, uint64_t *start_time)
 		return -ESRCH; /* the process exited while we read */
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || !p[2])
 		return -EIO;
+	*state = p[2];
 	/* p is at the ')' that ends field 2; each space starts the next field,
 	 * so after 20 of them p is at the space before field 22. */
 	for (field = 2; field < 22 && p; field++)
@@ -43,25 +45,35 @@ int shmchan__proc_start_time(pid_t pid, uint64_t *start_time)
 	return 0;
 }
 
+int shmchan__proc_start_time(pid_t pid, uint64_t *start_time)
+{
+	char state;
+
+	return proc_stat(pid, &state, start_time);
+}
+
 /*
- * Whether the process @pid that started at @start_time still runs. A zombie
- * counts as alive until reaped. A start time of 0 means "not recorded yet"
- * (an entry being filled in): then only the pid is checked. Returns 1 or 0.
+ * Whether the process @pid that started at @start_time can still run: it
+ * exists, is not a zombie (dead, waiting for its parent to reap it), and its
+ * start time matches. A start time of 0 means "not recorded yet" (an entry
+ * being filled in): then the start time is not compared. Returns 1 or 0.
  */
 int shmchan__proc_alive(pid_t pid, uint64_t start_time)
 {
 	uint64_t now;
+	char state;
 	int err;
 
 	if (pid <= 0)
 		return 0;
 	if (kill(pid, 0) < 0 && errno == ESRCH)
 		return 0;
-	if (start_time == 0)
-		return 1;
-	err = shmchan__proc_start_time(pid, &now);
+	err = proc_stat(pid, &state, &now);
 	if (err == -ESRCH)
 		return 0;
-	/* /proc unreadable (hidepid, no /proc): trust the signal check. */
-	return err != 0 || now == start_time;
+	if (err) /* /proc unreadable (hidepid, no /proc): trust the signal check */
+		return 1;
+	if (state == 'Z' || state == 'X')
+		return 0;
+	return start_time == 0 || now == start_time;
 }

@@ -250,6 +250,23 @@ static void test_registry_identity(void)
 	ASSERT_TRUE(st > 0);
 	ASSERT_EQ(shmchan__proc_alive(getpid(), st), 1);
 	ASSERT_EQ(shmchan__proc_alive(getpid(), st + 1), 0); /* a reused pid */
+	{
+		/* A zombie (dead, not yet reaped by its parent) is dead. */
+		uint64_t zst = 0;
+		pid_t z = fork();
+		int64_t end = t_now_ns() + 10000000000LL;
+
+		if (z == 0)
+			_exit(0);
+		ASSERT_TRUE(z > 0);
+		while (shmchan__proc_alive(z, 0) && t_now_ns() < end)
+			t_sleep_us(1000);
+		ASSERT_EQ(shmchan__proc_alive(z, 0), 0);
+		ASSERT_EQ(kill(z, 0), 0); /* still there as a zombie */
+		ASSERT_OK(shmchan__proc_start_time(z, &zst));
+		ASSERT_EQ(shmchan__proc_alive(z, zst), 0);
+		ASSERT_EQ(t_wait_child(z, 10000), 0);
+	}
 	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
 	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
 	h = r.hdr;

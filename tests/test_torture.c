@@ -73,8 +73,10 @@ static int producer(void *arg)
 			m[i] = (unsigned char)(id * 31u + seq + i);
 		h.sum = checksum(m + sizeof(h), h.len - sizeof(h), id ^ (seq << 8));
 		memcpy(m, &h, sizeof(h));
-		if (shmchan_channel_send(&w, m, h.len, BOUND_MS))
-			return 3; /* a wait past its bound */
+		int err = shmchan_channel_send(&w, m, h.len, BOUND_MS);
+
+		if (err) /* -ETIMEDOUT: a wait past its bound */
+			return err == -ETIMEDOUT ? 3 : 10 + (-err % 100);
 		atomic_store(&g_sh->committed[id], seq + 1);
 	}
 	shmchan_channel_close(&w);
@@ -194,7 +196,11 @@ static void round_once(unsigned iter, unsigned *kills)
 			continue;
 		}
 		if (rc != 0)
-			T_FAIL("round %u: producer %u exited %d", iter, i, rc);
+			T_FAIL("round %u: producer %u exited %d (victim %u; committed %u, "
+			       "delivered "
+			       "%u)",
+			       iter, i, rc, victim, atomic_load(&g_sh->committed[i]),
+			       atomic_load(&g_sh->seen[i]));
 	}
 	rc = t_wait_child(rd2 ? rd2 : rd, 2 * BOUND_MS);
 	if (rc != 0)

@@ -1,0 +1,94 @@
+#!/bin/sh
+# The shmchan command-line tool against channels in known states: a live
+# one, a stale one (its writer died by SIGKILL), a corrupt file and a foreign
+# name under the prefix. Usage: test_tool.sh TOOL FIXTURE
+set -u
+tool=$1
+fixture=$2
+tag="t.tool.$$"
+live="$tag.live"
+stale="$tag.stale"
+corrupt="$tag.corrupt"
+foreign="shmchan.$tag.bad name"
+fail=0
+pid=
+
+cleanup() {
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -f "/dev/shm/shmchan.$live" "/dev/shm/shmchan.$stale" "/dev/shm/shmchan.$corrupt" \
+		"/dev/shm/$foreign"
+}
+trap cleanup EXIT INT TERM
+
+check() { # check DESCRIPTION COMMAND...: the command must succeed
+	desc=$1
+	shift
+	if ! "$@"; then
+		echo "FAIL: $desc" >&2
+		fail=1
+	fi
+}
+
+# Fixtures.
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+"$fixture" live "$live" >"$fifo" &
+pid=$!
+read -r line <"$fifo" # bounded: the fixture prints at once or exits
+rm -f "$fifo"
+[ "$line" = ready ] || { echo "FAIL: fixture did not start" >&2; exit 1; }
+"$fixture" stale "$stale"
+head -c 20000 /dev/urandom >"/dev/shm/shmchan.$corrupt"
+: >"/dev/shm/$foreign"
+
+out=$("$tool" ls 2>/tmp/tool_err.$$)
+rc=$?
+err=$(cat /tmp/tool_err.$$)
+rm -f /tmp/tool_err.$$
+check "ls exits 1 when entries are skipped (got $rc)" [ "$rc" = 1 ]
+check "ls lists the live channel with its writer alive" \
+	sh -c "echo \"\$1\" | grep -E \"^$live +slot +256x8 +3 +- +- +$pid\$\" >/dev/null" _ "$out"
+check "ls marks the stale channel and its dead writer" \
+	sh -c "echo \"\$1\" | grep -E \"^$stale .* stale .*\\(dead\\)\" >/dev/null" _ "$out"
+check "ls reports the corrupt file" \
+	sh -c "echo \"\$1\" | grep \"skipping $corrupt: not a shmchan object\" >/dev/null" _ "$err"
+check "ls reports the foreign name" \
+	sh -c "echo \"\$1\" | grep \"skipping $tag.bad name: invalid argument\" >/dev/null" _ "$err"
+
+json=$("$tool" ls --json 2>/dev/null)
+if command -v python3 >/dev/null 2>&1; then
+	check "ls --json is valid JSON with both channels" python3 -c '
+import json, sys
+v = json.loads(sys.argv[1]); names = {c["name"]: c for c in v}
+live, stale, pid = sys.argv[2], sys.argv[3], int(sys.argv[4])
+assert names[live]["writers"][0] == {"pid": pid, "alive": True, "messages": 3, "events": 0}
+assert names[live]["depth"] == 3 and not names[live]["stale"]
+assert names[stale]["stale"] and not names[stale]["writers"][0]["alive"]
+' "$json" "$live" "$stale" "$pid"
+fi
+
+st=$("$tool" stat "$live")
+check "stat shows the counters" sh -c "echo \"\$1\" | grep -E '^written +3$' >/dev/null" _ "$st"
+check "stat shows the live writer" \
+	sh -c "echo \"\$1\" | grep \"writer      pid $pid, alive, 3 written\" >/dev/null" _ "$st"
+check "stat --json parses" sh -c "\"$tool\" stat --json \"$live\" | grep -q '\"written\": 3'"
+"$tool" stat nonexistent.$$ 2>/dev/null
+check "stat of a missing channel exits 1" [ $? = 1 ]
+msg=$("$tool" stat nonexistent.$$ 2>&1)
+check "its message says what to do" sh -c "echo \"\$1\" | grep -q \"shmchan ls\"" _ "$msg"
+"$tool" frobnicate 2>/dev/null
+check "usage error exits 2" [ $? = 2 ]
+check "--help reads like a man page" sh -c "\"$tool\" --help | grep -q '^EXIT STATUS'"
+
+rmout=$("$tool" rm --stale 2>/dev/null)
+check "rm --stale removes the stale channel" [ ! -e "/dev/shm/shmchan.$stale" ]
+check "rm --stale says so" sh -c "echo \"\$1\" | grep -q \"removed $stale\"" _ "$rmout"
+check "rm --stale keeps the live channel" [ -e "/dev/shm/shmchan.$live" ]
+check "rm --stale leaves files it cannot judge" [ -e "/dev/shm/shmchan.$corrupt" ]
+check "rm NAME removes a channel" "$tool" rm "$live" "$corrupt"
+check "rm removed it" [ ! -e "/dev/shm/shmchan.$live" ]
+"$tool" rm "$live" 2>/dev/null
+check "rm of a missing channel exits 1" [ $? = 1 ]
+
+[ $fail = 0 ] && echo "test_tool: ok"
+exit $fail

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/* shmchan: list, inspect and remove shmchan channels. See usage() below. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <shmchan.h>
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+static const char *const usage_text =
+	"NAME\n"
+	"    shmchan - list, inspect and remove shmchan channels\n"
+	"\n"
+	"SYNOPSIS\n"
+	"    shmchan ls [--json]\n"
+	"    shmchan stat [--json] NAME\n"
+	"    shmchan rm NAME...\n"
+	"    shmchan rm --stale\n"
+	"    shmchan --help | --version\n"
+	"\n"
+	"DESCRIPTION\n"
+	"    A shmchan channel NAME is the file " SHMCHAN_SHM_DIR "/" SHMCHAN_PREFIX "NAME. Its\n"
+	"    header records every writer and the reader by pid and process start time,\n"
+	"    so this tool can tell which of them still run, even after a kill -9.\n"
+	"\n"
+	"COMMANDS\n"
+	"    ls      List every channel: kind, geometry (slot size x count), depth,\n"
+	"            writer and reader pids each marked alive or dead, and whether the\n"
+	"            channel is stale (no live peer). Files that carry the prefix but\n"
+	"            are not valid channels are listed with the reason and skipped.\n"
+	"    stat    Show one channel in full: geometry, state, depth, the counters\n"
+	"            (messages written and read, full events, abandoned slots of dead\n"
+	"            producers, highest depth seen) and every peer.\n"
+	"    rm      Remove the named channels. Processes attached to one keep using\n"
+	"            it until they close; new ones no longer find it.\n"
+	"            With --stale, remove every channel whose peers are all dead, and\n"
+	"            nothing else.\n"
+	"\n"
+	"OPTIONS\n"
+	"    --json     Print JSON instead of a table (ls: an array; stat: an object).\n"
+	"    --stale    With rm: select the stale channels.\n"
+	"    -h, --help Print this text.\n"
+	"    --version  Print the library version.\n"
+	"\n"
+	"EXIT STATUS\n"
+	"    0  success.\n"
+	"    1  a channel could not be read or removed (each is reported on stderr;\n"
+	"       ls still lists the others and exits 1 if any entry was skipped).\n"
+	"    2  usage error.\n"
+	"\n"
+	"EXAMPLES\n"
+	"    shmchan ls\n"
+	"    shmchan stat video_ch0\n"
+	"    shmchan rm --stale\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+/* What to do about an error, in a few words. */
+static const char *hint(int err)
+{
+	switch (-err) {
+	case ENOENT:
+		return "no such channel; 'shmchan ls' lists them";
+	case EACCES:
+	case EPERM:
+		return "permission denied; run as the channel's owner (or root)";
+	case EAGAIN:
+		return "still being created, or its creator died early; retry, or remove it "
+		       "with 'shmchan rm NAME'";
+	case EINVAL:
+		return "not a valid channel name (letters, digits, '.', '_', '-')";
+	case EPROTO:
+	case EPROTONOSUPPORT:
+	case EOVERFLOW:
+	case EBADMSG:
+		return "not a usable shmchan channel; remove it with 'shmchan rm NAME' if it is "
+		       "yours";
+	default:
+		return "see the error above";
+	}
+}
+
+static void report(const char *what, const char *name, int err)
+{
+	fprintf(stderr, "shmchan: %s %s: %s (%s)\n", what, name, shmchan_strerror(err), hint(err));
+}
+
+static const char *kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case SHMCHAN_KIND_SLOT:
+		return "slot";
+	case 2:
+		return "record";
+	case 3:
+		return "broadcast";
+	case 4:
+		return "workqueue";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *state_name(uint32_t state)
+{
+	return state == SHMCHAN_STATE_REPLACED ? "replaced" : "open";
+}
+
+/* Print @s as a JSON string (names may be foreign files: escape). */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_peer(const struct shmchan_peer_info *p)
+{
+	printf("{\"pid\": %d, \"alive\": %s, \"messages\": %llu, \"events\": %llu}", p->pid,
+	       p->alive ? "true" : "false", (unsigned long long)p->messages,
+	       (unsigned long long)p->events);
+}
+
+static void json_info(const char *name, const struct shmchan_info *in)
+{
+	uint32_t i;
+
+	printf("{\"name\": ");
+	json_str(name);
+	printf(", \"kind\": \"%s\", \"slot_size\": %u, \"slot_count\": %u, \"size\": %llu, "
+	       "\"state\": \"%s\", \"depth\": %u, \"stale\": %s, \"written\": %llu, "
+	       "\"read\": %llu, \"full_events\": %llu, \"abandoned\": %llu, \"max_depth\": %llu, "
+	       "\"reader\": ",
+	       kind_name(in->kind), in->slot_size, in->slot_count, (unsigned long long)in->size,
+	       state_name(in->state), in->depth, in->stale ? "true" : "false",
+	       (unsigned long long)in->written, (unsigned long long)in->read,
+	       (unsigned long long)in->full_events, (unsigned long long)in->abandoned,
+	       (unsigned long long)in->max_depth);
+	if (in->reader.pid)
+		json_peer(&in->reader);
+	else
+		printf("null");
+	printf(", \"writers\": [");
+	for (i = 0; i < in->nwriters; i++) {
+		if (i)
+			printf(", ");
+		json_peer(&in->writers[i]);
+	}
+	printf("]}");
+}
+
+/* "123 456(dead)": pids, each dead one marked. */
+static void text_peers(char *out, size_t cap, const struct shmchan_peer_info *p, uint32_t n)
+{
+	size_t used = 0;
+	uint32_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && used < cap; i++)
+		used += (size_t)snprintf(out + used, cap - used, "%s%d%s", i ? "," : "", p[i].pid,
+					 p[i].alive ? "" : "(dead)");
+	if (n == 0)
+		snprintf(out, cap, "-");
+}
+
+/* Calls @fn for each object in the shm directory that has our prefix. */
+static int for_each(int (*fn)(const char *name, void *ctx), void *ctx)
+{
+	DIR *d = opendir(SHMCHAN_SHM_DIR);
+	struct dirent *e;
+	size_t plen = strlen(SHMCHAN_PREFIX);
+	int rc = EXIT_OK;
+
+	if (!d) {
+		fprintf(stderr, "shmchan: cannot list %s: %s (is /dev/shm mounted?)\n",
+			SHMCHAN_SHM_DIR, strerror(errno));
+		return EXIT_FAIL;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, SHMCHAN_PREFIX, plen) == 0 && e->d_name[plen])
+			if (fn(e->d_name + plen, ctx) != EXIT_OK)
+				rc = EXIT_FAIL;
+	closedir(d);
+	return rc;
+}
+
+struct ls_ctx {
+	int json, count;
+};
+
+static int ls_one(const char *name, void *p)
+{
+	struct ls_ctx *c = p;
+	struct shmchan_info in;
+	char writers[512], reader[32];
+	int err = shmchan_inspect(name, &in);
+
+	if (err) {
+		report("skipping", name, err);
+		return EXIT_FAIL;
+	}
+	if (c->json) {
+		printf("%s\n  ", c->count ? "," : "");
+		json_info(name, &in);
+	} else {
+		text_peers(writers, sizeof(writers), in.writers, in.nwriters);
+		text_peers(reader, sizeof(reader), &in.reader, in.reader.pid ? 1 : 0);
+		printf("%-24s %-9s %8ux%-6u %6u  %-8s %-14s %s%s\n", name, kind_name(in.kind),
+		       in.slot_size, in.slot_count, in.depth, in.stale ? "stale" : "-", reader,
+		       writers, in.state == SHMCHAN_STATE_REPLACED ? " (replaced)" : "");
+	}
+	c->count++;
+	return EXIT_OK;
+}
+
+static int cmd_ls(int json)
+{
+	struct ls_ctx c = { json, 0 };
+	int rc;
+
+	if (json)
+		printf("[");
+	else
+		printf("%-24s %-9s %15s %6s  %-8s %-14s %s\n", "NAME", "KIND", "SLOTxCOUNT",
+		       "DEPTH", "STALE", "READER", "WRITERS");
+	rc = for_each(ls_one, &c);
+	if (json)
+		printf("%s]\n", c.count ? "\n" : "");
+	return rc;
+}
+
+static void text_stat(const char *name, const struct shmchan_info *in)
+{
+	uint32_t i;
+
+	printf("channel     %s (%s/%s%s)\n", name, SHMCHAN_SHM_DIR, SHMCHAN_PREFIX, name);
+	printf("kind        %s\n", kind_name(in->kind));
+	printf("geometry    %u slots of %u bytes, %llu bytes in all\n", in->slot_count,
+	       in->slot_size, (unsigned long long)in->size);
+	printf("state       %s%s\n", state_name(in->state),
+	       in->stale ? ", stale (no live peer)" : "");
+	printf("depth       %u of %u (highest seen %llu)\n", in->depth, in->slot_count,
+	       (unsigned long long)in->max_depth);
+	printf("written     %llu\nread        %llu\nfull events %llu\nabandoned   %llu\n",
+	       (unsigned long long)in->written, (unsigned long long)in->read,
+	       (unsigned long long)in->full_events, (unsigned long long)in->abandoned);
+	if (in->reader.pid)
+		printf("reader      pid %d, %s, %llu read, %llu abandoned slots skipped\n",
+		       in->reader.pid, in->reader.alive ? "alive" : "dead",
+		       (unsigned long long)in->reader.messages,
+		       (unsigned long long)in->reader.events);
+	else
+		printf("reader      none\n");
+	for (i = 0; i < in->nwriters; i++)
+		printf("writer      pid %d, %s, %llu written, %llu full events\n",
+		       in->writers[i].pid, in->writers[i].alive ? "alive" : "dead",
+		       (unsigned long long)in->writers[i].messages,
+		       (unsigned long long)in->writers[i].events);
+	if (in->nwriters == 0)
+		printf("writers     none\n");
+}
+
+static int cmd_stat(const char *name, int json)
+{
+	struct shmchan_info in;
+	int err = shmchan_inspect(name, &in);
+
+	if (err) {
+		report("stat", name, err);
+		return EXIT_FAIL;
+	}
+	if (json) {
+		json_info(name, &in);
+		printf("\n");
+	} else {
+		text_stat(name, &in);
+	}
+	return EXIT_OK;
+}
+
+static int rm_one(const char *name)
+{
+	int err = shmchan_channel_unlink(name);
+
+	if (err) {
+		report("rm", name, err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int rm_stale_one(const char *name, void *ctx)
+{
+	struct shmchan_info in;
+	int err = shmchan_inspect(name, &in);
+
+	(void)ctx;
+	if (err) {
+		report("skipping", name, err);
+		return EXIT_OK; /* not judged: only valid stale channels are removed */
+	}
+	if (!in.stale)
+		return EXIT_OK;
+	if (rm_one(name) != EXIT_OK)
+		return EXIT_FAIL;
+	printf("removed %s\n", name);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	int json = 0, stale = 0, i, n = 0, rc = EXIT_OK;
+	const char *cmd = argc > 1 ? argv[1] : NULL, *args[64];
+
+	if (!cmd) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("shmchan %s\n", shmchan_version());
+		return EXIT_OK;
+	}
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--stale"))
+			stale = 1;
+		else if (argv[i][0] == '-' || n == 64)
+			goto bad;
+		else
+			args[n++] = argv[i];
+	}
+	if (!strcmp(cmd, "ls") && n == 0 && !stale)
+		return cmd_ls(json);
+	if (!strcmp(cmd, "stat") && n == 1 && !stale)
+		return cmd_stat(args[0], json);
+	if (!strcmp(cmd, "rm") && !json && stale && n == 0)
+		return for_each(rm_stale_one, NULL);
+	if (!strcmp(cmd, "rm") && !json && !stale && n > 0) {
+		for (i = 0; i < n; i++)
+			if (rm_one(args[i]) != EXIT_OK)
+				rc = EXIT_FAIL;
+		return rc;
+	}
+bad:
+	fprintf(stderr, "shmchan: bad usage; 'shmchan --help' shows the commands\n");
+	return EXIT_USAGE;
+}
