@@ -32,7 +32,7 @@
 	X(ETIMEDOUT, "timed out")                                                                  \
 	X(EINTR, "interrupted")                                                                    \
 	X(EPIPE, "end of stream: the writers are gone")                                            \
-	X(ESTALE, "channel was replaced; reopen it")
+	X(ESTALE, "stale channel: replaced (reopen it), or left by dead peers (replace it)")
 
 const char *shmchan_strerror(int err)
 {

@@ -13,6 +13,8 @@ prefix=$work/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
 libdir=$(ls -d "$prefix"/lib* | head -n 1)
 test -f "$prefix/include/shmchan.h"
+test -x "$prefix/bin/shmchan"
+"$prefix/bin/shmchan" --version | grep -q '^shmchan '
 test -f "$libdir/pkgconfig/shmchan.pc"
 ls "$libdir"/libshmchan.so.0* >/dev/null
 

@@ -114,8 +114,11 @@ struct shmchan_channel {
  * shmchan_channel_create_writer - create channel @name exclusively and attach
  * as its first writer.
  * Returns 0, or -EINVAL (NULL argument, bad name, bad geometry, unknown kind,
- * unknown wait strategy, spin_us out of range, non-zero reserved field), -ENAMETOOLONG, -EEXIST
- * (the name is taken), -ENOTSUP (kind not supported by this build), and the segment errors
+ * unknown wait strategy, spin_us out of range, non-zero reserved field),
+ * -ENAMETOOLONG, -EEXIST (the name is taken by a live channel, or by an
+ * object that is not a channel), -ESTALE (the name holds a channel whose
+ * peers are all dead: use create_or_replace_writer, or `shmchan rm --stale`),
+ * -ENOTSUP (kind not supported by this build), and the segment errors
  * (-EACCES, -ENOSPC, -ENOMEM, -EMFILE, -ENFILE).
  */
 SHMCHAN_API int shmchan_channel_create_writer(struct shmchan_channel *ch, const char *name,
@@ -123,8 +126,10 @@ SHMCHAN_API int shmchan_channel_create_writer(struct shmchan_channel *ch, const 
 
 /*
  * shmchan_channel_create_or_replace_writer - as create_writer, after removing
- * any object of that name (a leftover of a crashed process). Processes still
- * attached to the old object keep it until they close.
+ * any object of that name (a leftover of a crashed process, or the channel of
+ * this writer's previous run). If the old object is a channel, it is first
+ * marked replaced: its readers drain it and then get -ESTALE, its writers get
+ * -ESTALE, and sleepers on it are woken. They reopen by name.
  */
 SHMCHAN_API int shmchan_channel_create_or_replace_writer(struct shmchan_channel *ch,
 							 const char *name,
@@ -136,16 +141,19 @@ SHMCHAN_API int shmchan_channel_create_or_replace_writer(struct shmchan_channel 
  * -EACCES, -EAGAIN (the channel is still being created: retry),
  * SHMCHAN_EBADMAGIC, SHMCHAN_EVERSION, SHMCHAN_EKIND, SHMCHAN_EGEOMETRY,
  * SHMCHAN_ETRUNCATED, -EBADMSG (inconsistent header), -ENOTSUP,
- * -EUSERS (SHMCHAN_MAX_WRITERS writers attached).
+ * -EUSERS (SHMCHAN_MAX_WRITERS live writers attached; entries of dead
+ * writers are reclaimed).
  */
 SHMCHAN_API int shmchan_channel_open_writer(struct shmchan_channel *ch, const char *name,
 					    const struct shmchan_config *expect);
 
 /*
  * shmchan_channel_open_reader - attach as the channel's reader. The reader
- * starts at the oldest message not yet consumed.
+ * starts at the oldest message not yet consumed. A reader whose process died
+ * is taken over: the message it was reading (read or peeked, not released) is
+ * delivered again, every other one exactly once.
  * Returns 0, or the errors of open_writer (except -EUSERS), and -EBUSY while
- * another reader is attached.
+ * another reader is attached and alive.
  */
 SHMCHAN_API int shmchan_channel_open_reader(struct shmchan_channel *ch, const char *name,
 					    const struct shmchan_config *expect);
@@ -156,7 +164,7 @@ SHMCHAN_API int shmchan_channel_open_reader(struct shmchan_channel *ch, const ch
  * holds a message not yet consumed), -EMSGSIZE (@len above the slot size),
  * -EINVAL (NULL handle, NULL @data with @len > 0), -ENOTSUP (not a writer),
  * -EALREADY (a reservation is outstanding), -EBADMSG (the ring's positions
- * are corrupt).
+ * are corrupt), -ESTALE (the channel was replaced: reopen it).
  */
 SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len);
 
@@ -166,7 +174,11 @@ SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *da
  * -EMSGSIZE (@cap too small: *@len gets the size needed and the message stays
  * in the channel), -EBADMSG (a corrupt slot was found and dropped; the next
  * read goes on with the following message), -EINVAL, -ENOTSUP (not the
- * reader), -EALREADY (a peek is outstanding).
+ * reader), -EALREADY (a peek is outstanding), -EPIPE (end of stream: the ring
+ * is drained and no writer is attached; a writer that joins later resumes
+ * it), -ESTALE (drained, and the channel was replaced: reopen it).
+ * A slot whose producer died between reserve and commit is skipped (and
+ * counted) once the producer is found dead; see docs/guarantees.md.
  */
 SHMCHAN_API int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap,
 				     size_t *len);
@@ -177,7 +189,7 @@ SHMCHAN_API int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size
  * size before anything is claimed. Follow with commit (or cancel) promptly:
  * the reader cannot pass an uncommitted slot.
  * Returns 0, or -EINVAL, -EMSGSIZE, -EAGAIN (full), -ENOTSUP, -EALREADY,
- * -EBADMSG.
+ * -EBADMSG, -ESTALE.
  */
 SHMCHAN_API int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data);
 
@@ -197,7 +209,7 @@ SHMCHAN_API int shmchan_channel_cancel(struct shmchan_channel *ch);
 /*
  * shmchan_channel_peek - reader, zero copy: the oldest message in place.
  * *@data stays valid until shmchan_channel_release(). Returns 0, or -EAGAIN,
- * -EBADMSG (as for read), -EINVAL, -ENOTSUP, -EALREADY.
+ * -EBADMSG, -EPIPE, -ESTALE (as for read), -EINVAL, -ENOTSUP, -EALREADY.
  */
 SHMCHAN_API int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *len);
 
@@ -218,15 +230,15 @@ SHMCHAN_API int shmchan_channel_release(struct shmchan_channel *ch);
  * shmchan_channel_wait_readable - reader: wait until a message can be read,
  * with the handle's wait strategy.
  * Returns 0 (readable: a read may still report -EBADMSG for a corrupt slot),
- * -ETIMEDOUT, -EINVAL (NULL handle, timeout below -1), -ENOTSUP (not the
- * reader).
+ * -ETIMEDOUT, -EPIPE, -ESTALE (as for read), -EINVAL (NULL handle, timeout
+ * below -1), -ENOTSUP (not the reader).
  */
 SHMCHAN_API int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms);
 
 /*
  * shmchan_channel_wait_writable - writer: wait until the ring has a free slot.
  * Another writer may take it first, so a write may still find it full.
- * Returns 0, -ETIMEDOUT, -EINVAL, -ENOTSUP (not a writer).
+ * Returns 0, -ETIMEDOUT, -ESTALE (replaced), -EINVAL, -ENOTSUP (not a writer).
  */
 SHMCHAN_API int shmchan_channel_wait_writable(struct shmchan_channel *ch, int timeout_ms);
 
