@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 
 	unsigned seed = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : (unsigned)getpid();
 
-	t_watchdog(170);
+	t_watchdog(115);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_seed = seed;
 	g_sh = mmap(NULL, sizeof(*g_sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
