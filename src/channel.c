@@ -204,19 +204,22 @@ int shmchan__validate(const struct shmchan_segment *seg, const struct shmchan_co
 	return validate(seg, expect, id ? id : &scratch);
 }
 
-int shmchan__seg_stale(const struct shmchan_segment *seg)
+static int live_peer(const struct shmchan__peer *p, uint64_t my_ns)
+{
+	return shmchan__peer_held(p) && !shmchan__peer_dead(p, my_ns);
+}
+
+int shmchan__seg_stale(const struct shmchan_segment *seg, uint64_t my_ns)
 {
 	struct shmchan__chan_hdr *h = seg->addr;
 	int err = shmchan__validate(seg, NULL, NULL), i;
 
 	if (err && err != -ENOTSUP)
 		return err;
-	if (atomic_load_explicit(&h->reader.pid, memory_order_acquire) &&
-	    !shmchan__peer_dead(&h->reader))
+	if (live_peer(&h->reader, my_ns))
 		return 0;
 	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
-		if (atomic_load_explicit(&h->writers[i].pid, memory_order_acquire) &&
-		    !shmchan__peer_dead(&h->writers[i]))
+		if (live_peer(&h->writers[i], my_ns))
 			return 0;
 	return 1;
 }
@@ -259,7 +262,7 @@ static int existing_error(const char *name)
 
 	if (shmchan_segment_open(&old, name) != 0)
 		return -EEXIST;
-	stale = shmchan__seg_stale(&old);
+	stale = shmchan__seg_stale(&old, shmchan__proc_pidns());
 	shmchan_segment_close(&old);
 	return stale == 1 ? -ESTALE : -EEXIST;
 }
@@ -406,8 +409,9 @@ int shmchan_channel_close(struct shmchan_channel *ch)
 		return 0;
 	/* A handle inherited across fork belongs to the parent: the child only
 	 * unmaps its copy and leaves the parent's registry entry alone. */
-	if (ch->self && atomic_load_explicit(&((struct shmchan__peer *)ch->self)->pid,
-					     memory_order_relaxed) == (uint32_t)getpid()) {
+	if (ch->self &&
+	    SHMCHAN__OWN_PID(atomic_load_explicit(&((struct shmchan__peer *)ch->self)->owner,
+						  memory_order_relaxed)) == (uint32_t)getpid()) {
 		if (ch->role == ROLE_WRITER && (ch->ring.busy & SHMCHAN__RING_RESERVED))
 			shmchan_channel_cancel(ch);
 		shmchan__leave(ch);

@@ -21,8 +21,10 @@
 /* A claimed slot that no writer's registry entry claims (damaged segment, or
  * a producer that bypassed the registry) is skipped after this long. */
 #define ORPHAN_AFTER_NS 1000000000
-/* While the ring is empty, look for dead writers this often. */
-#define SCAN_EVERY_NS 20000000
+/* While the ring is empty, look whether writers are attached this often
+ * (reading their owner words), and check their liveness this often. */
+#define SCAN_EVERY_NS 1000000
+#define DEEP_EVERY_NS 20000000
 /* The reader samples the depth once per this many reads. */
 #define DEPTH_SAMPLE 16
 
@@ -57,11 +59,36 @@ static struct shmchan__waitq queue(const struct shmchan_channel *ch, int which)
 	return q;
 }
 
-void shmchan__wake_readers(const struct shmchan_channel *ch)
+/*
+ * A waker found sleepers counted on @q. If one of them died asleep, the count
+ * stays high and every publish makes a useless wake call; so, at most every
+ * DEEP_EVERY_NS while that goes on, look for dead peers (the reader entry for
+ * the data queue, the writer entries for the others) and account for them.
+ */
+static void repair_sleepers(struct shmchan_channel *ch, const struct shmchan__waitq *q)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	int64_t now;
+
+	/* Relaxed: a hint; K2 in shmchan__wake() made the real decision. */
+	if (atomic_load_explicit(q->waiters, memory_order_relaxed) == 0)
+		return;
+	now = shmchan__now_ns();
+	if (now < ch->next_deep_ns)
+		return;
+	ch->next_deep_ns = now + DEEP_EVERY_NS;
+	if (q->waiters == &h->data_waiters)
+		shmchan__reap_reader(h, ch->pidns);
+	else
+		shmchan__writers_held(h, ch->pidns, 1);
+}
+
+void shmchan__wake_readers(struct shmchan_channel *ch)
 {
 	struct shmchan__waitq q = queue(ch, 0);
 
 	shmchan__wake(&q);
+	repair_sleepers(ch, &q);
 }
 
 void shmchan__wake_peers(const struct shmchan_channel *ch)
@@ -72,7 +99,7 @@ void shmchan__wake_peers(const struct shmchan_channel *ch)
 }
 
 /* Reader: wake writers if the call freed slots (head moved past @before). */
-static void wake_writers(const struct shmchan_channel *ch, uint32_t before)
+static void wake_writers(struct shmchan_channel *ch, uint32_t before)
 {
 	struct shmchan__waitq q;
 
@@ -80,6 +107,7 @@ static void wake_writers(const struct shmchan_channel *ch, uint32_t before)
 		return;
 	q = queue(ch, 1);
 	shmchan__wake(&q);
+	repair_sleepers(ch, &q);
 }
 
 /* Counters: the handle counts, its registry line shows (relaxed: statistics
@@ -202,15 +230,15 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos)
 	if (now < ch->next_check_ns)
 		return -EAGAIN;
 	ch->next_check_ns = now + CHECK_EVERY_NS;
-	who = shmchan__claimant(h, pos);
+	who = shmchan__claimant(h, pos, ch->pidns);
 	if (who == SHMCHAN__CLAIM_LIVE ||
 	    (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_AFTER_NS))
 		return -EAGAIN;
 	ch->stuck_ns = 0;
 	if (shmchan__ring_skip_abandoned(&ch->ring, pos) != 0)
 		return 0; /* committed after all: read it */
-	shmchan__clear_claims(h, pos);
-	shmchan__reap_writers(h); /* account for the dead producer now */
+	shmchan__clear_claims(h, pos, ch->pidns);
+	shmchan__writers_held(h, ch->pidns, 1); /* account for the dead producer now */
 	atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
 	q = queue(ch, 1);
 	shmchan__wake(&q);
@@ -237,7 +265,8 @@ static int reader_idle(struct shmchan_channel *ch)
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	uint32_t pos;
 	int64_t now;
-	int st = shmchan__ring_head(&ch->ring, &pos);
+	uint32_t gen;
+	int deep, st = shmchan__ring_head(&ch->ring, &pos);
 
 	if (st == SHMCHAN__HEAD_READY)
 		return 0;
@@ -246,13 +275,20 @@ static int reader_idle(struct shmchan_channel *ch)
 	ch->stuck_ns = 0;
 	if (atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED)
 		return ring_empty(ch) ? -ESTALE : 0;
-	if (atomic_load_explicit(&h->nwriters, memory_order_seq_cst) == 0)
-		return ring_empty(ch) ? -EPIPE : 0;
+	/* Look at the writer entries again when one joined or went (the
+	 * generation moved), and anyway every SCAN_EVERY_NS, checking their
+	 * liveness every DEEP_EVERY_NS. */
+	gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
 	now = shmchan__now_ns();
-	if (now < ch->next_scan_ns)
-		return -EAGAIN;
-	ch->next_scan_ns = now + SCAN_EVERY_NS;
-	if (shmchan__reap_writers(h) == 0)
+	if (gen != ch->seen_gen || now >= ch->next_scan_ns) {
+		ch->seen_gen = gen;
+		ch->next_scan_ns = now + SCAN_EVERY_NS;
+		deep = now >= ch->next_deep_ns;
+		if (deep)
+			ch->next_deep_ns = now + DEEP_EVERY_NS;
+		ch->writers_seen = shmchan__writers_held(h, ch->pidns, deep);
+	}
+	if (ch->writers_seen == 0)
 		return ring_empty(ch) ? -EPIPE : 0;
 	return -EAGAIN;
 }
@@ -356,7 +392,8 @@ static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadlin
 
 	for (;;) {
 		uint32_t before = ch->ring.head;
-		int err = shmchan__wait(&cfg, &q, &self_of(ch)->flags, readable_cb, ch, dl);
+		int err = shmchan__wait(&cfg, &q, &self_of(ch)->owner, SHMCHAN__OWN_SLEEP_DATA,
+					readable_cb, ch, dl);
 
 		wake_writers(ch, before); /* readable() may step over slots */
 		if (err)
@@ -373,7 +410,8 @@ static int wait_writer(struct shmchan_channel *ch, const struct shmchan__deadlin
 {
 	struct shmchan__waitcfg cfg = waitcfg(ch);
 	struct shmchan__waitq q = queue(ch, 1);
-	int err = shmchan__wait(&cfg, &q, &self_of(ch)->flags, writable_cb, ch, dl);
+	int err = shmchan__wait(&cfg, &q, &self_of(ch)->owner, SHMCHAN__OWN_SLEEP_SPACE,
+				writable_cb, ch, dl);
 
 	return err ? err : writer_state(ch);
 }
@@ -436,7 +474,7 @@ int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size_t cap, size
 
 struct reader_wait {
 	struct shmchan_channel *ch;
-	uint32_t dead_pid; /* a holder already found dead */
+	uint64_t dead; /* owner value of a holder already found dead */
 };
 
 static int reader_present_cb(void *ctx)
@@ -444,9 +482,10 @@ static int reader_present_cb(void *ctx)
 	struct reader_wait *rw = ctx;
 	struct shmchan__chan_hdr *h = shmchan__hdr(rw->ch);
 	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
-	uint32_t pid = atomic_load_explicit(&h->reader.pid, memory_order_seq_cst);
+	uint64_t o = atomic_load_explicit(&h->reader.owner, memory_order_seq_cst);
 
-	return (pid != 0 && pid != rw->dead_pid) || writer_state(rw->ch) != 0;
+	return (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) && o != rw->dead) ||
+	       writer_state(rw->ch) != 0;
 }
 
 int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
@@ -467,15 +506,19 @@ int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 	for (;;) {
 		struct shmchan__peer *r = &shmchan__hdr(ch)->reader;
 
-		err = shmchan__wait(&cfg, &q, NULL, reader_present_cb, &rw, &dl);
+		uint64_t o;
+
+		err = shmchan__wait(&cfg, &q, &self_of(ch)->owner, SHMCHAN__OWN_SLEEP_PEER,
+				    reader_present_cb, &rw, &dl);
 		if (err)
 			return err;
 		err = writer_state(ch);
 		if (err)
 			return err;
-		if (!shmchan__peer_dead(r))
+		o = atomic_load_explicit(&r->owner, memory_order_acquire);
+		if (!shmchan__peer_dead(r, ch->pidns))
 			return 0;
-		rw.dead_pid = atomic_load_explicit(&r->pid, memory_order_acquire);
+		rw.dead = o;
 	}
 }
 

@@ -37,26 +37,42 @@
 #define SHMCHAN__ROLE_WRITER 1u
 #define SHMCHAN__ROLE_READER 2u
 
-/* Peer flags. */
-#define SHMCHAN__PEER_DEAD 1u	  /* found dead and accounted for (counts, retired totals) */
-#define SHMCHAN__PEER_SLEEPING 2u /* counted in a waiter count (see wait.c) */
+/*
+ * A registry entry's owner word: who holds the entry, in one atomic 64-bit
+ * value so that every change of hands is a single compare-and-swap.
+ *   bits  0..31  pid (0: free)
+ *   bits 32..55  generation, bumped at every take: a CAS that expects an old
+ *                (pid, generation) fails once the entry changed hands
+ *   bits 56..63  flags below
+ */
+#define SHMCHAN__OWN_PID(o) ((uint32_t)(o))
+#define SHMCHAN__OWN_GEN(o) (((o) >> 32) & 0xFFFFFFu)
+#define SHMCHAN__OWN_FLAGS(o) ((o) & (0xFFull << 56))
+#define SHMCHAN__OWN(pid, gen, flags)                                                              \
+	((uint64_t)(pid) | ((uint64_t)((gen)&0xFFFFFFu) << 32) | (flags))
+#define SHMCHAN__OWN_DEAD (1ull << 56)	      /* gone (closed or found dead), accounted for */
+#define SHMCHAN__OWN_FILLING (1ull << 57)     /* taken, being filled in */
+#define SHMCHAN__OWN_SLEEP_DATA (1ull << 58)  /* counted in data_waiters */
+#define SHMCHAN__OWN_SLEEP_SPACE (1ull << 59) /* counted in space_waiters */
+#define SHMCHAN__OWN_SLEEP_PEER (1ull << 60)  /* counted in peer_waiters */
 
 /*
  * A registry entry: one cache line owned by the process (handle) that holds
  * it, so its per-message stores never bounce another process's line.
- * pid 0 means free. start_time tells a reused pid from the original process.
+ * start_time tells a reused pid from the original process; pidns tells a
+ * peer in another pid namespace (whose pid means nothing here).
  * Counters are written by the owner only, with relaxed stores of a value it
  * keeps in its handle (no read-modify-write on the message path).
  */
 struct shmchan__peer {
-	_Atomic uint32_t pid;
-	_Atomic uint32_t flags;	     /* SHMCHAN__PEER_* */
+	_Atomic uint64_t owner;	     /* SHMCHAN__OWN(pid, generation, flags) */
 	_Atomic uint64_t start_time; /* /proc/PID/stat field 22, clock ticks */
 	_Atomic uint64_t claim;	     /* writer: SHMCHAN__CLAIM_ACTIVE | pos while claiming */
 	_Atomic uint64_t messages;   /* writer: committed; reader: consumed */
 	_Atomic uint64_t events;     /* writer: full events; reader: abandoned slots skipped */
 	_Atomic uint64_t max_depth;  /* highest depth this peer saw */
-	_Atomic uint64_t aux[2];     /* reserved */
+	_Atomic uint64_t pidns;	     /* inode of the owner's pid namespace (0: unknown) */
+	_Atomic uint64_t aux;	     /* reserved */
 };
 
 struct shmchan__chan_hdr {
@@ -74,7 +90,7 @@ struct shmchan__chan_hdr {
 	uint64_t nonce; /* random per incarnation */
 	/* line 1: lifecycle; written on open, close, replace and death only */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t state;
-	_Atomic uint32_t nwriters; /* writer entries taken and not known dead */
+	_Atomic uint32_t registry_gen; /* bumped when a peer joins or goes */
 	_Atomic uint32_t peer_futex;
 	_Atomic uint32_t peer_waiters;
 	/* counters of peers that left (closed, or found dead) */
@@ -97,6 +113,7 @@ struct shmchan__chan_hdr {
 _Static_assert(sizeof(struct shmchan__peer) == SHMCHAN__CACHELINE, "a peer is one line");
 _Static_assert(offsetof(struct shmchan__chan_hdr, state) == 64, "state on line 1");
 _Static_assert(offsetof(struct shmchan__chan_hdr, retired_max_depth) == 112, "line 1 fits");
+_Static_assert(offsetof(struct shmchan__peer, owner) == 0, "owner word first");
 _Static_assert(offsetof(struct shmchan__chan_hdr, data_futex) == 128, "data wait line");
 _Static_assert(offsetof(struct shmchan__chan_hdr, space_futex) == 192, "space wait line");
 _Static_assert(offsetof(struct shmchan__chan_hdr, reader) == 256, "reader line");
@@ -119,22 +136,30 @@ static inline struct shmchan__chan_hdr *shmchan__hdr(const struct shmchan_channe
 int shmchan__proc_start_time(pid_t pid, uint64_t *start_time);
 int shmchan__proc_alive(pid_t pid, uint64_t start_time);
 
+/* proc.c: the inode of this process's pid namespace (0 if unknown). */
+uint64_t shmchan__proc_pidns(void);
+
 /* registry.c: joining, leaving, and the dead. */
 int shmchan__join(struct shmchan_channel *ch, uint32_t role);
 void shmchan__leave(struct shmchan_channel *ch);
-/* Whether entry @p is taken by a process that no longer runs. */
-int shmchan__peer_dead(const struct shmchan__peer *p);
-/* Account for every dead writer (count, totals, sleeper count); returns how
- * many writers remain attached and alive as far as is known. */
-uint32_t shmchan__reap_writers(struct shmchan__chan_hdr *h);
+/* Whether entry @p is held by a process that no longer runs (judged from
+ * namespace @my_ns). Held entries of another namespace count as alive. */
+int shmchan__peer_dead(const struct shmchan__peer *p, uint64_t my_ns);
+/* Whether entry @p is held (taken and not gone). */
+int shmchan__peer_held(const struct shmchan__peer *p);
+/* Writer entries held. With @reap, dead holders are found and accounted for
+ * first (system calls: a slow path). */
+uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap);
+/* If the reader entry's holder is dead, account for it. */
+void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns);
 /* Who claims ring position @pos: SHMCHAN__CLAIM_LIVE if some live writer
  * does, else SHMCHAN__CLAIM_DEAD if a dead one does, else SHMCHAN__CLAIM_NONE. */
 #define SHMCHAN__CLAIM_NONE 0
 #define SHMCHAN__CLAIM_LIVE 1
 #define SHMCHAN__CLAIM_DEAD 2
-int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos);
+int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns);
 /* The reader skipped abandoned position @pos: clear the dead claims of it. */
-void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos);
+void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns);
 /* Add @v to a monotonic maximum in shared memory. */
 void shmchan__max_store(_Atomic uint64_t *m, uint64_t v);
 
@@ -142,9 +167,9 @@ void shmchan__max_store(_Atomic uint64_t *m, uint64_t v);
 void shmchan__mark_replaced(struct shmchan__chan_hdr *h);
 /* Whether the channel in @seg has no live peer (1), has one (0), or is not a
  * valid channel (negative error). */
-int shmchan__seg_stale(const struct shmchan_segment *seg);
+int shmchan__seg_stale(const struct shmchan_segment *seg, uint64_t my_ns);
 /* channel_io.c: wake the reader (data queue) or those in wait_for_reader. */
-void shmchan__wake_readers(const struct shmchan_channel *ch);
+void shmchan__wake_readers(struct shmchan_channel *ch);
 void shmchan__wake_peers(const struct shmchan_channel *ch);
 
 /* The identity line of a header, read once: validation and everything after

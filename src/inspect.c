@@ -5,15 +5,20 @@
 #include "channel_pvt.h"
 #include "shmchan/inspect.h"
 
-static void peer_info(const struct shmchan__peer *p, struct shmchan_peer_info *out)
+/* Returns the owner value read, so the caller can tell a gone entry. */
+static uint64_t peer_info(const struct shmchan__peer *p, uint64_t my_ns,
+			  struct shmchan_peer_info *out)
 {
-	/* Acquire: pairs with the release of pid in registry.c take/leave. */
-	out->pid = (int32_t)atomic_load_explicit(&p->pid, memory_order_acquire);
+	/* Acquire: pairs with the release stores of the owner word. */
+	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
+
+	out->pid = (int32_t)SHMCHAN__OWN_PID(o);
 	out->start_time = atomic_load_explicit(&p->start_time, memory_order_acquire);
-	out->alive = out->pid != 0 && !shmchan__peer_dead(p);
+	out->alive = out->pid != 0 && !shmchan__peer_dead(p, my_ns);
 	/* Relaxed: statistics, a snapshot. */
 	out->messages = atomic_load_explicit(&p->messages, memory_order_relaxed);
 	out->events = atomic_load_explicit(&p->events, memory_order_relaxed);
+	return o;
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -26,6 +31,7 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		     struct shmchan_info *info)
 {
 	const struct shmchan__ring_hdr *rh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
+	uint64_t my_ns = shmchan__proc_pidns(), o;
 	uint32_t d;
 	int i;
 
@@ -44,9 +50,9 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 	info->full_events = atomic_load_explicit(&h->retired_full, memory_order_relaxed);
 	info->abandoned = atomic_load_explicit(&h->retired_abandoned, memory_order_relaxed);
 	info->max_depth = atomic_load_explicit(&h->retired_max_depth, memory_order_relaxed);
-	peer_info(&h->reader, &info->reader);
+	o = peer_info(&h->reader, my_ns, &info->reader);
 	info->stale = !info->reader.alive;
-	if (info->reader.pid && !(atomic_load(&h->reader.flags) & SHMCHAN__PEER_DEAD)) {
+	if (info->reader.pid && !(o & SHMCHAN__OWN_DEAD)) {
 		info->read += info->reader.messages;
 		info->abandoned += info->reader.events;
 		info->max_depth = max_u64(info->max_depth, atomic_load(&h->reader.max_depth));
@@ -55,14 +61,14 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		const struct shmchan__peer *p = &h->writers[i];
 		struct shmchan_peer_info *w = &info->writers[info->nwriters];
 
-		peer_info(p, w);
+		o = peer_info(p, my_ns, w);
 		if (w->pid == 0)
 			continue;
 		info->nwriters++;
 		if (w->alive)
 			info->stale = 0;
 		/* A dead entry already accounted for is in the retired totals. */
-		if (atomic_load(&p->flags) & SHMCHAN__PEER_DEAD)
+		if (o & SHMCHAN__OWN_DEAD)
 			continue;
 		info->written += w->messages;
 		info->full_events += w->events;

@@ -3,25 +3,27 @@
  * The registry of peers in a channel's header: taking and leaving entries,
  * telling the dead from the living, and cleaning up after the dead.
  *
- * An entry is taken by a compare-and-swap of its pid from 0 (or from a dead
- * holder's pid) to ours; start_time follows. Whoever finds a holder dead
- * marks the entry SHMCHAN__PEER_DEAD with a fetch-or, and only the one that
- * set the bit adjusts the shared counts, so every death is accounted for once:
- * the attached-writer count, the sleeper count of a process that died asleep
- * in a futex wait, and the totals of the counters it kept.
+ * Each entry's owner word (channel_pvt.h) holds pid, generation and flags in
+ * one atomic value, and every change of hands is one compare-and-swap on it:
+ *   take      free (pid 0, no flags)        -> (us, gen + 1, FILLING)
+ *   filled    clear FILLING (only the holder)
+ *   gone      (pid, gen, not DEAD)          -> (pid, gen, DEAD)
+ *   free      (pid, gen, DEAD)              -> (0, gen, 0)      (the closer)
+ *   take over (pid, gen, DEAD)              -> (us, gen + 1, FILLING)
+ * "gone" is done by the closer itself, or by whoever finds the holder dead;
+ * only the one whose CAS succeeds accounts for the departure: the sleeper
+ * counts of a holder that died in a futex wait (its SLEEP_* flags come with
+ * the same CAS), and the channel's counter totals. A judgement made from a
+ * stale reading cannot hurt: its CAS expects the (pid, generation) it judged
+ * and fails once the entry has changed hands.
  *
- * A dead writer's entry is reused only once the reader has passed the
- * position the writer was claiming, if any: the claim word is what lets the
- * reader recognise that slot as abandoned.
+ * A dead writer's entry is taken over only once the position it was
+ * claiming, if any, is resolved: the claim word is what lets the reader
+ * recognise that slot as abandoned.
  */
 #include <unistd.h>
 
 #include "channel_pvt.h"
-
-static struct shmchan__ring_hdr *ring_hdr(const struct shmchan_channel *ch)
-{
-	return (struct shmchan__ring_hdr *)ch->ring.hdr;
-}
 
 void shmchan__max_store(_Atomic uint64_t *m, uint64_t v)
 {
@@ -33,68 +35,118 @@ void shmchan__max_store(_Atomic uint64_t *m, uint64_t v)
 		;
 }
 
-int shmchan__peer_dead(const struct shmchan__peer *p)
+/* Judge the holder of owner value @o of entry @p: 1 if its process is gone. */
+static int judge_dead(const struct shmchan__peer *p, uint64_t o, uint64_t my_ns)
 {
-	/* Acquire: pairs with the releases in take() and leave(), so the
-	 * start_time read next belongs to this pid or is 0 ("not yet known"). */
-	uint32_t pid = atomic_load_explicit(&p->pid, memory_order_acquire);
+	uint64_t ns;
 
-	if (pid == 0)
+	if (SHMCHAN__OWN_PID(o) == 0)
 		return 0;
-	if (atomic_load_explicit(&p->flags, memory_order_relaxed) & SHMCHAN__PEER_DEAD)
+	if (o & SHMCHAN__OWN_DEAD)
 		return 1;
-	return !shmchan__proc_alive((pid_t)pid,
+	/* Being filled in: the start time and namespace may still be the
+	 * previous holder's, so judge by the pid alone. A taker misjudged here
+	 * notices (fill() fails) and takes another entry. */
+	if (o & SHMCHAN__OWN_FILLING)
+		return !shmchan__proc_alive((pid_t)SHMCHAN__OWN_PID(o), 0);
+	/* Relaxed/acquire: if the entry changed hands since @o was read, these
+	 * belong to the new holder and the judgement is wrong, but the CAS that
+	 * acts on it expects @o and fails. */
+	ns = atomic_load_explicit(&p->pidns, memory_order_relaxed);
+	if (ns && my_ns && ns != my_ns)
+		return 0; /* another pid namespace: its pid means nothing here */
+	return !shmchan__proc_alive((pid_t)SHMCHAN__OWN_PID(o),
 				    atomic_load_explicit(&p->start_time, memory_order_acquire));
 }
 
-/* Fold a departing peer's counters into the channel's retired totals. */
-static void retire(struct shmchan__chan_hdr *h, struct shmchan__peer *p, int writer)
+int shmchan__peer_dead(const struct shmchan__peer *p, uint64_t my_ns)
 {
-	/* Relaxed: statistics, read as a snapshot. */
+	/* Acquire: pairs with the release stores of the owner word. */
+	return judge_dead(p, atomic_load_explicit(&p->owner, memory_order_acquire), my_ns);
+}
+
+int shmchan__peer_held(const struct shmchan__peer *p)
+{
+	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
+
+	return SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD);
+}
+
+/*
+ * Mark the holder @o of @p gone, and account for it if the CAS is ours.
+ * Returns 1 if we accounted for it.
+ */
+static int mark_gone(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint64_t o, int writer)
+{
+	/* Read before the CAS: once DEAD is set, the entry may be taken over
+	 * and reset. The holder is gone (or is us), so they are final. */
 	uint64_t msgs = atomic_load_explicit(&p->messages, memory_order_relaxed);
 	uint64_t ev = atomic_load_explicit(&p->events, memory_order_relaxed);
+	uint64_t maxd = atomic_load_explicit(&p->max_depth, memory_order_relaxed);
 
+	if (SHMCHAN__OWN_PID(o) == 0 || (o & SHMCHAN__OWN_DEAD))
+		return 0;
+	/* acq_rel: acquire the holder's last stores; release ours. */
+	if (!atomic_compare_exchange_strong_explicit(&p->owner, &o, o | SHMCHAN__OWN_DEAD,
+						     memory_order_acq_rel, memory_order_relaxed))
+		return 0;
+	/* seq_cst: a reader that loads the generation after finding the ring
+	 * empty then sees this departure (channel_io.c reader_idle). */
+	atomic_fetch_add_explicit(&h->registry_gen, 1, memory_order_seq_cst);
+	/* It died asleep: undo its increment of the waiter count (wait.c W2;
+	 * the flag is set after W2 and cleared before W5). */
+	if (o & SHMCHAN__OWN_SLEEP_DATA)
+		atomic_fetch_sub_explicit(&h->data_waiters, 1, memory_order_seq_cst);
+	if (o & SHMCHAN__OWN_SLEEP_SPACE)
+		atomic_fetch_sub_explicit(&h->space_waiters, 1, memory_order_seq_cst);
+	if (o & SHMCHAN__OWN_SLEEP_PEER)
+		atomic_fetch_sub_explicit(&h->peer_waiters, 1, memory_order_seq_cst);
+	if (o & SHMCHAN__OWN_FILLING)
+		return 1; /* never filled: the counters were the previous holder's */
+	/* Relaxed: statistics. */
 	atomic_fetch_add_explicit(writer ? &h->retired_written : &h->retired_read, msgs,
 				  memory_order_relaxed);
 	atomic_fetch_add_explicit(writer ? &h->retired_full : &h->retired_abandoned, ev,
 				  memory_order_relaxed);
-	shmchan__max_store(&h->retired_max_depth,
-			   atomic_load_explicit(&p->max_depth, memory_order_relaxed));
-}
-
-/* Account once for a peer that left or died. Returns 1 if we did. */
-static int account_gone(struct shmchan__chan_hdr *h, struct shmchan__peer *p, int writer)
-{
-	uint32_t old =
-		atomic_fetch_or_explicit(&p->flags, SHMCHAN__PEER_DEAD, memory_order_acq_rel);
-
-	if (old & SHMCHAN__PEER_DEAD)
-		return 0;
-	if (writer)
-		atomic_fetch_sub_explicit(&h->nwriters, 1, memory_order_seq_cst);
-	/* It died asleep: its increment of the waiter count (wait.c W2) was
-	 * never undone (SLEEPING is set after W2 and cleared before W5). */
-	if (old & SHMCHAN__PEER_SLEEPING)
-		atomic_fetch_sub_explicit(writer ? &h->space_waiters : &h->data_waiters, 1,
-					  memory_order_seq_cst);
-	retire(h, p, writer);
+	shmchan__max_store(&h->retired_max_depth, maxd);
 	return 1;
 }
 
-uint32_t shmchan__reap_writers(struct shmchan__chan_hdr *h)
+/* If @p's holder is dead, account for it. Returns the owner value seen,
+ * with DEAD set if the holder is (now known) gone. */
+static uint64_t reap_one(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint64_t my_ns,
+			 int writer)
 {
+	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
+
+	if (SHMCHAN__OWN_PID(o) == 0 || (o & SHMCHAN__OWN_DEAD) || !judge_dead(p, o, my_ns))
+		return o;
+	mark_gone(h, p, o, writer);
+	return atomic_load_explicit(&p->owner, memory_order_acquire);
+}
+
+uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap)
+{
+	uint32_t n = 0;
 	int i;
 
 	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++) {
 		struct shmchan__peer *p = &h->writers[i];
+		uint64_t o = reap ? reap_one(h, p, my_ns, 1)
+				  : atomic_load_explicit(&p->owner, memory_order_acquire);
 
-		if (shmchan__peer_dead(p))
-			account_gone(h, p, 1);
+		if (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD))
+			n++;
 	}
-	return atomic_load_explicit(&h->nwriters, memory_order_acquire);
+	return n;
 }
 
-int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos)
+void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns)
+{
+	reap_one(h, &h->reader, my_ns, 0);
+}
+
+int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns)
 {
 	int i, dead = 0;
 
@@ -107,14 +159,14 @@ int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos)
 
 		if (c != (SHMCHAN__CLAIM_ACTIVE | pos))
 			continue;
-		if (!shmchan__peer_dead(p))
+		if (!shmchan__peer_dead(p, my_ns))
 			return SHMCHAN__CLAIM_LIVE;
 		dead = 1;
 	}
 	return dead ? SHMCHAN__CLAIM_DEAD : SHMCHAN__CLAIM_NONE;
 }
 
-void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos)
+void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns)
 {
 	int i;
 
@@ -122,57 +174,70 @@ void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos)
 		struct shmchan__peer *p = &h->writers[i];
 		uint64_t want = SHMCHAN__CLAIM_ACTIVE | pos;
 
-		if (shmchan__peer_dead(p))
+		if (shmchan__peer_dead(p, my_ns))
 			atomic_compare_exchange_strong_explicit(
 				&p->claim, &want, 0, memory_order_release, memory_order_relaxed);
 	}
 }
 
-/* Fill a freshly taken entry (its pid is already ours). */
-static void fill(struct shmchan__peer *p, uint64_t start)
+/* Fill a freshly taken entry (its owner word is @o: ours, with FILLING).
+ * Returns 1, or 0 if a judge marked the entry gone meanwhile. */
+static int fill(struct shmchan__peer *p, uint64_t o, uint64_t start, uint64_t ns)
 {
-	/* Relaxed: published by the release store of start_time. */
-	atomic_store_explicit(&p->flags, 0, memory_order_relaxed);
+	/* Relaxed: published by the release in the FILLING clear below. */
 	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->messages, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->events, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->max_depth, 0, memory_order_relaxed);
-	atomic_store_explicit(&p->start_time, start, memory_order_release);
+	atomic_store_explicit(&p->pidns, ns, memory_order_relaxed);
+	atomic_store_explicit(&p->start_time, start, memory_order_relaxed);
+	/* Release: a judge that sees FILLING clear (acquire) sees the fields. */
+	return atomic_compare_exchange_strong_explicit(&p->owner, &o, o & ~SHMCHAN__OWN_FILLING,
+						       memory_order_release, memory_order_relaxed);
 }
 
-/* Take @p from holder @from (0: free). Returns 1 on success. */
-static int take(struct shmchan__peer *p, uint32_t from, pid_t pid, uint64_t start)
+/* CAS @p's owner word from @from to us. Returns 1 on success. */
+static int take(struct shmchan__peer *p, uint64_t from, pid_t pid, uint64_t start, uint64_t ns)
 {
-	/* Acquire: pairs with the release in leave() (or with the dead holder's
-	 * own stores, all before its death) so its last stores are behind us. */
-	if (!atomic_compare_exchange_strong_explicit(&p->pid, &from, (uint32_t)pid,
-						     memory_order_acq_rel, memory_order_relaxed))
+	uint64_t to = SHMCHAN__OWN((uint32_t)pid, SHMCHAN__OWN_GEN(from) + 1, SHMCHAN__OWN_FILLING);
+
+	/* Acquire: the previous holder's last stores (or the closer's release)
+	 * are behind us. While FILLING, judges test the pid alone. */
+	if (!atomic_compare_exchange_strong_explicit(&p->owner, &from, to, memory_order_acq_rel,
+						     memory_order_relaxed))
 		return 0;
-	fill(p, start);
-	return 1;
+	return fill(p, to, start, ns);
 }
 
-/* Take the entry of a dead holder, after accounting for it. */
-static int take_dead(struct shmchan_channel *ch, struct shmchan__peer *p, int writer, pid_t pid,
-		     uint64_t start)
+/* Whether a gone writer's claim still matters: its slot claimed and not yet
+ * committed, inside [head, tail). */
+static int claim_pending(const struct shmchan_channel *ch, const struct shmchan__peer *p)
 {
-	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
-	uint32_t from = atomic_load_explicit(&p->pid, memory_order_acquire);
-	uint64_t c;
+	const struct shmchan__ring_hdr *rh = ch->ring.hdr;
+	uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+	uint32_t pos = (uint32_t)c, head, tail;
 
-	if (from == 0 || !shmchan__peer_dead(p))
+	if (!(c & SHMCHAN__CLAIM_ACTIVE))
 		return 0;
-	account_gone(h, p, writer);
-	c = atomic_load_explicit(&p->claim, memory_order_acquire);
-	/* An unresolved claim: the reader has not passed that slot yet. */
-	if (writer && (c & SHMCHAN__CLAIM_ACTIVE) &&
-	    (int32_t)(atomic_load_explicit(&ring_hdr(ch)->head, memory_order_acquire) -
-		      (uint32_t)c) <= 0)
+	head = atomic_load_explicit(&rh->head, memory_order_acquire);
+	tail = atomic_load_explicit(&rh->tail, memory_order_acquire);
+	return (int32_t)(pos - head) >= 0 && (int32_t)(tail - pos) > 0 &&
+	       shmchan__ring_slot_seq(&ch->ring, pos) == pos;
+}
+
+/* Take @p if it is free, or if its holder is gone and leaves nothing the
+ * reader still needs. Returns 1 on success. */
+static int take_any(struct shmchan_channel *ch, struct shmchan__peer *p, int writer, pid_t pid,
+		    uint64_t start)
+{
+	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
+
+	if (SHMCHAN__OWN_PID(o) == 0 && SHMCHAN__OWN_FLAGS(o) == 0)
+		return take(p, o, pid, start, ch->pidns);
+	o = reap_one(shmchan__hdr(ch), p, ch->pidns, writer);
+	if (!(o & SHMCHAN__OWN_DEAD) || (writer && claim_pending(ch, p)))
 		return 0;
-	/* Forget the dead start time first: while the pid is ours and the
-	 * start time not yet, checkers see 0 and test the pid alone. */
-	atomic_store_explicit(&p->start_time, 0, memory_order_relaxed);
-	return take(p, from, pid, start);
+	return take(p, o, pid, start, ch->pidns);
 }
 
 int shmchan__join(struct shmchan_channel *ch, uint32_t role)
@@ -181,28 +246,34 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role)
 	struct shmchan__peer *p = NULL;
 	pid_t pid = getpid();
 	uint64_t start = 0;
-	int i;
+	int i, pass;
 
 	if (shmchan__proc_start_time(pid, &start) != 0)
 		start = 0;
+	ch->pidns = shmchan__proc_pidns();
 	if (role == SHMCHAN__ROLE_READER) {
 		p = &h->reader;
-		if (!take(p, 0, pid, start) && !take_dead(ch, p, 0, pid, start))
+		/* Twice: a take misjudged while filling leaves the entry gone,
+		 * and then takeable. */
+		if (!take_any(ch, p, 0, pid, start) && !take_any(ch, p, 0, pid, start))
 			return -EBUSY;
 	} else {
-		for (i = 0; i < SHMCHAN_MAX_WRITERS && !p; i++)
-			if (take(&h->writers[i], 0, pid, start))
-				p = &h->writers[i];
-		if (!p)
-			shmchan__reap_writers(h); /* keep the count true for everyone */
-		for (i = 0; i < SHMCHAN_MAX_WRITERS && !p; i++)
-			if (take_dead(ch, &h->writers[i], 1, pid, start))
-				p = &h->writers[i];
+		/* Free entries first; then those of dead writers. */
+		for (pass = 0; pass < 2 && !p; pass++)
+			for (i = 0; i < SHMCHAN_MAX_WRITERS && !p; i++) {
+				uint64_t o = atomic_load_explicit(&h->writers[i].owner,
+								  memory_order_acquire);
+
+				if ((pass == 0) != (SHMCHAN__OWN_PID(o) == 0))
+					continue;
+				if (take_any(ch, &h->writers[i], 1, pid, start))
+					p = &h->writers[i];
+			}
 		if (!p)
 			return -EUSERS;
-		atomic_fetch_add_explicit(&h->nwriters, 1, memory_order_seq_cst);
 		ch->ring.claim = &p->claim;
 	}
+	atomic_fetch_add_explicit(&h->registry_gen, 1, memory_order_seq_cst);
 	ch->self = p;
 	ch->role = role;
 	return 0;
@@ -210,12 +281,17 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role)
 
 void shmchan__leave(struct shmchan_channel *ch)
 {
-	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	struct shmchan__peer *p = ch->self;
+	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
 
-	account_gone(h, p, ch->role == SHMCHAN__ROLE_WRITER);
+	if (SHMCHAN__OWN_PID(o) != (uint32_t)getpid())
+		return; /* not ours (any more) */
+	mark_gone(shmchan__hdr(ch), p, o, ch->role == SHMCHAN__ROLE_WRITER);
 	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
-	atomic_store_explicit(&p->start_time, 0, memory_order_relaxed);
-	/* Release: pairs with the acquire in take(); the entry is free. */
-	atomic_store_explicit(&p->pid, 0, memory_order_release);
+	o = atomic_load_explicit(&p->owner, memory_order_acquire);
+	/* Release: pairs with the acquire of a taker; the entry is free. The
+	 * CAS fails only if someone took it over after marking us dead. */
+	atomic_compare_exchange_strong_explicit(&p->owner, &o,
+						SHMCHAN__OWN(0, SHMCHAN__OWN_GEN(o), 0),
+						memory_order_release, memory_order_relaxed);
 }

@@ -449,6 +449,11 @@ int shmchan_ring_readable(struct shmchan_ring *r)
 	return err == 0 || err == -EBADMSG;
 }
 
+uint32_t shmchan__ring_slot_seq(const struct shmchan_ring *r, uint32_t pos)
+{
+	return atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
+}
+
 int shmchan__ring_head(const struct shmchan_ring *r, uint32_t *pos)
 {
 	uint32_t head = r->head, seq, tail;

@@ -80,6 +80,9 @@ int shmchan__ring_head(const struct shmchan_ring *ring, uint32_t *pos);
  * producer is dead. Returns 0, or -EAGAIN if the slot changed meanwhile. */
 int shmchan__ring_skip_abandoned(struct shmchan_ring *ring, uint32_t pos);
 
+/* The sequence of the slot of @pos (seq_cst, like C1). */
+uint32_t shmchan__ring_slot_seq(const struct shmchan_ring *ring, uint32_t pos);
+
 /* Test hook: init a ring whose positions start at @start (wraparound tests). */
 int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count,
 			  uint32_t start);

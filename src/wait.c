@@ -128,7 +128,7 @@ static void futex_wait(_Atomic uint32_t *word, uint32_t val, const struct shmcha
 }
 
 static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
-		      _Atomic uint32_t *flags, shmchan__ready_fn ready, void *ctx,
+		      _Atomic uint64_t *owner, uint64_t bit, shmchan__ready_fn ready, void *ctx,
 		      const struct shmchan__deadline *dl)
 {
 	if (spin(ready, ctx, dl, cfg->spin_ns))
@@ -140,14 +140,14 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 
 		if (shmchan__deadline_left(dl) == 0)
 			return ready(ctx) == 1 ? 0 : -ETIMEDOUT;
-		/* W2: announce (seq_cst; see the top of this file). SLEEPING is
-		 * set after the increment and cleared before the decrement, so
-		 * a peer that finds us dead with it set knows the count holds
-		 * our increment. Relaxed: only our own later RMWs touch it. */
+		/* W2: announce (seq_cst; see the top of this file). The sleep
+		 * bit is set after the increment and cleared before the
+		 * decrement, so a peer that finds us dead with it set knows the
+		 * count holds our increment (registry.c takes bit and death in
+		 * one CAS). Relaxed: only the owner word's own RMWs read it. */
 		atomic_fetch_add_explicit(q->waiters, 1, memory_order_seq_cst);
-		if (flags)
-			atomic_fetch_or_explicit(flags, SHMCHAN__PEER_SLEEPING,
-						 memory_order_relaxed);
+		if (owner)
+			atomic_fetch_or_explicit(owner, bit, memory_order_relaxed);
 		/* W3: re-check. */
 		r = ready(ctx);
 		/* W4 */
@@ -156,9 +156,8 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 				   r == SHMCHAN__READY_SOON ? SOON_SLICE_NS : SLEEP_SLICE_NS);
 		/* W5. seq_cst like W2, so the count never looks lower than the
 		 * number of sleepers to a waker. */
-		if (flags)
-			atomic_fetch_and_explicit(flags, ~SHMCHAN__PEER_SLEEPING,
-						  memory_order_relaxed);
+		if (owner)
+			atomic_fetch_and_explicit(owner, ~bit, memory_order_relaxed);
 		atomic_fetch_sub_explicit(q->waiters, 1, memory_order_seq_cst);
 		if (r == 1 || ready(ctx) == 1)
 			return 0;
@@ -166,7 +165,7 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 }
 
 int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
-		  _Atomic uint32_t *flags, shmchan__ready_fn ready, void *ctx,
+		  _Atomic uint64_t *owner, uint64_t sleep_bit, shmchan__ready_fn ready, void *ctx,
 		  const struct shmchan__deadline *dl)
 {
 	if (ready(ctx) == 1)
@@ -179,7 +178,7 @@ int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__wait
 	case SHMCHAN_WAIT_BACKOFF:
 		return wait_backoff(cfg, ready, ctx, dl);
 	default:
-		return wait_futex(cfg, q, flags, ready, ctx, dl);
+		return wait_futex(cfg, q, owner, sleep_bit, ready, ctx, dl);
 	}
 }
 

@@ -42,12 +42,12 @@ typedef int (*shmchan__ready_fn)(void *ctx);
 /*
  * Wait until ready(ctx) returns 1, or the deadline. Returns 0 or -ETIMEDOUT.
  * Signals do not end the wait early. On timeout nothing in the segment is left
- * changed. @flags (may be NULL) is the waiter's registry flags word, where
- * SHMCHAN__PEER_SLEEPING marks that it is counted in q->waiters, so that
- * whoever finds it dead can undo the count.
+ * changed. @owner (may be NULL) is the waiter's registry owner word, where
+ * @sleep_bit marks that it is counted in q->waiters, so that whoever finds it
+ * dead can undo the count.
  */
 int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__waitq *q,
-		  _Atomic uint32_t *flags, shmchan__ready_fn ready, void *ctx,
+		  _Atomic uint64_t *owner, uint64_t sleep_bit, shmchan__ready_fn ready, void *ctx,
 		  const struct shmchan__deadline *dl);
 
 /*

@@ -270,14 +270,14 @@ static void test_registry_identity(void)
 	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
 	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
 	h = r.hdr;
-	ASSERT_EQ(atomic_load(&h->reader.pid), getpid());
+	ASSERT_EQ(SHMCHAN__OWN_PID(atomic_load(&h->reader.owner)), getpid());
 	ASSERT_EQ(atomic_load(&h->reader.start_time), st);
-	ASSERT_EQ(atomic_load(&h->writers[0].pid), getpid());
+	ASSERT_EQ(SHMCHAN__OWN_PID(atomic_load(&h->writers[0].owner)), getpid());
 	ASSERT_EQ(atomic_load(&h->writers[0].start_time), st);
 	shmchan_channel_close(&r);
 	h = w.hdr; /* r's mapping is gone */
-	ASSERT_EQ(atomic_load(&h->reader.pid), 0);
-	ASSERT_EQ(atomic_load(&h->writers[0].pid), getpid());
+	ASSERT_EQ(SHMCHAN__OWN_PID(atomic_load(&h->reader.owner)), 0);
+	ASSERT_EQ(SHMCHAN__OWN_PID(atomic_load(&h->writers[0].owner)), getpid());
 	shmchan_channel_close(&w);
 	shmchan_channel_unlink(name);
 }
@@ -301,10 +301,10 @@ static void test_fork_inherited_handle(void)
 	ASSERT_OK(shmchan_channel_open_reader(&r2, name, NULL));
 	h = r2.hdr;
 	ASSERT_EQ(t_wait_child(t_fork(close_inherited, NULL), 10000), 0);
-	ASSERT_EQ(atomic_load(&h->writers[0].pid), getpid());
+	ASSERT_EQ(SHMCHAN__OWN_PID(atomic_load(&h->writers[0].owner)), getpid());
 	ASSERT_OK(shmchan_channel_write(&g_inherited, "still mine", 10));
 	shmchan_channel_close(&g_inherited);
-	ASSERT_EQ(atomic_load(&h->writers[0].pid), 0);
+	ASSERT_EQ(SHMCHAN__OWN_PID(atomic_load(&h->writers[0].owner)), 0);
 	shmchan_channel_close(&r2);
 	shmchan_channel_unlink(name);
 }

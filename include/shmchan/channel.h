@@ -106,8 +106,12 @@ struct shmchan_channel {
 	int64_t stuck_ns;      /* reader: when the head slot was seen claimed, uncommitted */
 	int64_t next_check_ns; /* reader: next liveness check of that slot */
 	int64_t next_scan_ns;  /* reader: next look for dead writers */
+	int64_t next_deep_ns;  /* reader: next liveness check of the writers */
+	uint64_t pidns;	       /* this process's pid namespace */
 	uint32_t stuck_pos;    /* reader: the position stuck_ns refers to */
 	uint32_t sample;       /* reader: reads since depth was last sampled */
+	uint32_t seen_gen;     /* reader: registry generation at the last look */
+	uint32_t writers_seen; /* reader: writers held at the last look */
 };
 
 /*
