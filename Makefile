@@ -1,6 +1,7 @@
 # Thin wrapper around CMake so the everyday commands stay short.
 #   make          build (gcc, warnings are errors) into build/
-#   make demo     build and run the main example
+#   make demo     build and run the video pipeline demo (DEMO_ARGS="--fps 60
+#                 --zero-copy --frames N" to vary it)
 #   make test     the whole suite: gcc, clang, ASan+UBSan and TSan builds, each
 #                 running every ctest test, plus the format check
 #   make check    only the gcc build's tests (quick, for development)
@@ -25,7 +26,7 @@ all:
 	$(call build,build,)
 
 demo: all
-	./build/examples/hello_channel
+	sh examples/video/run_demo.sh build $(DEMO_ARGS)
 
 bench: all
 	./build/bench/shmchan-wake-bench $(BENCH_FLAGS)
