@@ -217,6 +217,38 @@ static void test_stop_and_pacing(void)
 	ASSERT_TRUE(strcmp(producer_state_name(producer_state_index(&p)), "Done") == 0);
 }
 
+static int always_full(void *io, uint32_t seq)
+{
+	(void)io;
+	(void)seq;
+	return -EAGAIN;
+}
+
+/* Nobody reads: the producer gives up instead of waiting forever. */
+static void test_stall_limit(void)
+{
+	struct producer_ops ops = fake_ops;
+	struct producer p;
+	struct fake f = { .depth = 16, .capacity = 16 };
+	int i;
+
+	ops.write_frame = always_full;
+	memset(&p, 0, sizeof(p));
+	p.ops = &ops;
+	p.io = &f;
+	p.total = 10;
+	p.max_stall_ns = 50000000; /* 50 ms of fake time */
+	p.trace = trace;
+	producer_start(&p);
+	for (i = 0; i < 1000 && !producer_step(&p); i++)
+		;
+	ASSERT_TRUE(producer_step(&p));
+	expect_trace(&f, "Init>Streaming>Paused>Throttled>Done");
+	ASSERT_EQ(p.failed, 1);
+	ASSERT_EQ(p.last_error, -ETIMEDOUT);
+	ASSERT_EQ(f.finishes, 1); /* the channel is still ended and removed */
+}
+
 int main(void)
 {
 	test_plain_run();
@@ -226,6 +258,7 @@ int main(void)
 	test_retry_limit();
 	test_write_error();
 	test_stop_and_pacing();
+	test_stall_limit();
 	printf("test_video_sm: ok\n");
 	return 0;
 }

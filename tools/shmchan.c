@@ -210,7 +210,7 @@ static int ls_one(const char *name, void *p)
 {
 	struct ls_ctx *c = p;
 	struct shmchan_info in;
-	char writers[512], reader[32];
+	char writers[SHMCHAN_MAX_WRITERS * 20], reader[32];
 	int err = shmchan_inspect(name, &in);
 
 	if (err) {

@@ -60,8 +60,21 @@ static int try_write(struct hsm *m)
 		p->sent++;
 		p->full_streak = 0;
 	} else if (err == -EAGAIN) {
+		uint64_t now = p->ops->now_ns(p->io);
+		uint64_t limit = p->max_stall_ns ? p->max_stall_ns : DEFAULT_MAX_STALL_NS;
+
 		p->full_events++;
-		p->full_streak++;
+		if (p->full_streak++ == 0)
+			p->full_since = now;
+		if (now - p->full_since >= limit) {
+			/* Nobody reads: end the stream (the channel is removed)
+			 * and report the run as failed. */
+			p->last_error = -ETIMEDOUT;
+			p->ops->close(p->io, 1);
+			p->failed = 1;
+			hsm_transition(m, &ps_done);
+			return -ETIMEDOUT;
+		}
 	} else {
 		p->last_error = err;
 		hsm_transition(m, &ps_error);

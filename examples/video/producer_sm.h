@@ -12,6 +12,9 @@
  *   |-- Error      a failure: back to Init, at most 3 times
  *   `-- Done       end the stream, print statistics, remove the channel
  *
+ * A ring that stays full for max_stall_ns (nobody reads) also ends the run,
+ * as failed, with -ETIMEDOUT: the producer never waits forever.
+ *
  * Everything outside the machine goes through struct producer_ops, so the
  * tests drive it with fakes (a ring that fills, an open that fails).
  */
@@ -26,6 +29,8 @@
 #define THROTTLE_US 5000
 #define FULL_STREAK_THROTTLE 3
 #define MAX_INIT_RETRIES 3
+/* A ring that stays full this long (no reader) ends the run as failed. */
+#define DEFAULT_MAX_STALL_NS 10000000000ull
 
 struct producer_ops {
 	int (*open)(void *io);			    /* 0 or negative errno */
@@ -48,9 +53,11 @@ struct producer {
 	uint32_t full_events;
 	uint32_t retries; /* Error -> Init retries used */
 	int last_error;
-	int failed;	  /* Done after giving up */
-	int stop;	  /* set to end early (a signal) */
-	uint64_t next_ns; /* pacing: when the next frame is due */
+	int failed;	       /* Done after giving up */
+	int stop;	       /* set to end early (a signal) */
+	uint64_t next_ns;      /* pacing: when the next frame is due */
+	uint64_t full_since;   /* when the current run of full attempts began */
+	uint64_t max_stall_ns; /* 0: DEFAULT_MAX_STALL_NS */
 	uint64_t transitions;
 	void (*trace)(struct producer *p, const char *from, const char *to);
 };

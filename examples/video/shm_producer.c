@@ -216,7 +216,10 @@ int main(int argc, char **argv)
 	       p.failed ? "FAILED" : "done", p.sent, (double)x.mine.bytes / 1e6, secs,
 	       stats_fps(&x.mine), stats_mbps(&x.mine), p.full_events,
 	       (unsigned long long)p.transitions, x.zero_copy ? ", zero copy" : "");
-	if (p.failed)
+	if (p.failed && p.last_error == -ETIMEDOUT)
+		fprintf(stderr, "shm_producer: the ring stayed full for 10 s: is shm_consumer "
+				"running?\n");
+	else if (p.failed)
 		fprintf(stderr, "shm_producer: gave up after %d retries: %s\n", MAX_INIT_RETRIES,
 			shmchan_strerror(p.last_error));
 	if (x.stats) {
