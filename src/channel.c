@@ -59,27 +59,53 @@ static int set_wait(struct shmchan_channel *ch, const struct shmchan_config *cfg
 	return 0;
 }
 
-static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind)
+/*
+ * The geometry a header records for a ring: for slot rings the slot size and
+ * count; for record rings the largest record and the buffer size. Returns
+ * the ring's memory size, or 0 if the geometry is not valid for the kind.
+ */
+static size_t ring_geometry(uint32_t kind, uint32_t slot_size, uint32_t slot_count)
+{
+	if (kind == SHMCHAN_KIND_RECORD)
+		return slot_size == SHMCHAN_RECORD_MAX_LEN(slot_count)
+			       ? shmchan__rring_memsize(slot_count)
+			       : 0;
+	return shmchan_ring_memsize(slot_size, slot_count);
+}
+
+/* Check a create config; fill the kind and the geometry the header records. */
+static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind, uint32_t *size,
+			    uint32_t *count)
 {
 	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777)
 		return -EINVAL;
 	*kind = cfg->kind ? cfg->kind : SHMCHAN_KIND_SLOT;
+	if (*kind == SHMCHAN_KIND_RECORD) {
+		if (cfg->slot_size || cfg->slot_count || !shmchan__rring_memsize(cfg->buffer_size))
+			return -EINVAL;
+		*size = SHMCHAN_RECORD_MAX_LEN(cfg->buffer_size);
+		*count = cfg->buffer_size;
+		return 0;
+	}
 	if (*kind != SHMCHAN_KIND_SLOT)
 		return *kind <= 4 ? -ENOTSUP : -EINVAL;
-	if (shmchan_ring_memsize(cfg->slot_size, cfg->slot_count) == 0)
+	if (cfg->buffer_size || shmchan_ring_memsize(cfg->slot_size, cfg->slot_count) == 0)
 		return -EINVAL;
+	*size = cfg->slot_size;
+	*count = cfg->slot_count;
 	return 0;
 }
 
 /* Lay out header and ring in a fresh, zero-filled segment; publish last. */
-static int layout(struct shmchan_channel *ch, uint32_t kind, const struct shmchan_config *cfg)
+static int layout(struct shmchan_channel *ch, uint32_t kind, uint32_t size, uint32_t count)
 {
 	struct shmchan__chan_hdr *h = ch->seg.addr;
-	size_t ring_size = shmchan_ring_memsize(cfg->slot_size, cfg->slot_count);
+	void *ring = (char *)h + SHMCHAN__HDR_SPACE;
+	size_t ring_size = ring_geometry(kind, size, count);
 	int err;
 
-	err = shmchan_ring_init((char *)h + SHMCHAN__HDR_SPACE, ring_size, cfg->slot_size,
-				cfg->slot_count);
+	err = kind == SHMCHAN_KIND_RECORD ? shmchan__rring_init(ring, ring_size, count)
+					  : shmchan_ring_init(ring, ring_size, size, count);
 	if (err)
 		return err;
 	h->version = SHMCHAN__LAYOUT_VERSION;
@@ -89,8 +115,8 @@ static int layout(struct shmchan_channel *ch, uint32_t kind, const struct shmcha
 	h->total_size = ch->seg.size;
 	h->ring_offset = SHMCHAN__HDR_SPACE;
 	h->ring_size = ring_size;
-	h->slot_size = cfg->slot_size;
-	h->slot_count = cfg->slot_count;
+	h->slot_size = size;
+	h->slot_count = count;
 	h->nonce = make_nonce();
 	/* Relaxed: published by the magic store below. */
 	atomic_store_explicit(&h->state, SHMCHAN__STATE_OPEN, memory_order_relaxed);
@@ -110,12 +136,15 @@ static void publish_magic(struct shmchan_channel *ch)
  * header) and is bounded by the file's size, never by a size read from the
  * segment, so a header changed after validation cannot move it.
  */
-static int attach(struct shmchan_channel *ch)
+static int attach(struct shmchan_channel *ch, uint32_t kind)
 {
+	void *ring = (char *)ch->seg.addr + SHMCHAN__HDR_SPACE;
+
 	if (ch->seg.size < SHMCHAN__HDR_SPACE)
 		return SHMCHAN_ETRUNCATED;
-	return shmchan_ring_attach(&ch->ring, (char *)ch->seg.addr + SHMCHAN__HDR_SPACE,
-				   ch->seg.size - SHMCHAN__HDR_SPACE);
+	if (kind == SHMCHAN_KIND_RECORD)
+		return shmchan__rring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
+	return shmchan_ring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
 }
 
 static void read_id(const struct shmchan__chan_hdr *h, struct shmchan__id *id)
@@ -138,7 +167,7 @@ static void read_id(const struct shmchan__chan_hdr *h, struct shmchan__id *id)
 /* Check the geometry fields against each other and the file. */
 static int check_sizes(const struct shmchan__id *id, size_t file_size)
 {
-	size_t need = shmchan_ring_memsize(id->slot_size, id->slot_count);
+	size_t need = ring_geometry(id->kind, id->slot_size, id->slot_count);
 
 	if (id->hdr_size != SHMCHAN__HDR_SPACE || id->ring_offset != SHMCHAN__HDR_SPACE ||
 	    need == 0 || id->ring_size != need || id->total_size != id->ring_offset + need ||
@@ -155,8 +184,14 @@ static int check_expect(const struct shmchan__id *id, const struct shmchan_confi
 		return 0;
 	if (expect->kind && expect->kind != id->kind)
 		return SHMCHAN_EKIND;
+	if (id->kind == SHMCHAN_KIND_RECORD) {
+		if (expect->slot_size || expect->slot_count ||
+		    (expect->buffer_size && expect->buffer_size != id->slot_count))
+			return SHMCHAN_EGEOMETRY;
+		return 0;
+	}
 	if ((expect->slot_size && expect->slot_size != id->slot_size) ||
-	    (expect->slot_count && expect->slot_count != id->slot_count))
+	    (expect->slot_count && expect->slot_count != id->slot_count) || expect->buffer_size)
 		return SHMCHAN_EGEOMETRY;
 	return 0;
 }
@@ -191,7 +226,7 @@ static int validate(const struct shmchan_segment *seg, const struct shmchan_conf
 	err = check_sizes(id, seg->size);
 	if (!err)
 		err = check_expect(id, expect);
-	if (!err && id->kind != SHMCHAN_KIND_SLOT)
+	if (!err && id->kind != SHMCHAN_KIND_SLOT && id->kind != SHMCHAN_KIND_RECORD)
 		err = -ENOTSUP;
 	return err;
 }
@@ -270,19 +305,19 @@ static int existing_error(const char *name)
 static int create(struct shmchan_channel *ch, const char *name, const struct shmchan_config *cfg,
 		  int replace)
 {
-	uint32_t kind;
+	uint32_t kind, size = 0, count = 0;
 	size_t total;
 	int err;
 
 	if (!ch)
 		return -EINVAL;
 	memset(ch, 0, sizeof(*ch));
-	err = check_create_cfg(cfg, &kind);
+	err = check_create_cfg(cfg, &kind, &size, &count);
 	if (!err)
 		err = set_wait(ch, cfg);
 	if (err)
 		return err;
-	total = SHMCHAN__HDR_SPACE + shmchan_ring_memsize(cfg->slot_size, cfg->slot_count);
+	total = SHMCHAN__HDR_SPACE + ring_geometry(kind, size, count);
 	if (total < SHMCHAN__HDR_SPACE)
 		return -EINVAL;
 	if (replace && shmchan_name_check(name) == 0)
@@ -294,9 +329,9 @@ static int create(struct shmchan_channel *ch, const char *name, const struct shm
 	if (err)
 		return err;
 	ch->hdr = ch->seg.addr;
-	err = layout(ch, kind, cfg);
+	err = layout(ch, kind, size, count);
 	if (!err)
-		err = attach(ch);
+		err = attach(ch, kind);
 	ch->kind = kind;
 	ch->nonce = hdr_of(ch)->nonce;
 	if (!err)
@@ -326,7 +361,7 @@ int shmchan_channel_create_or_replace_writer(struct shmchan_channel *ch, const c
 /* Attach the ring and check that its own header agrees with the channel's. */
 static int attach_checked(struct shmchan_channel *ch, const struct shmchan__id *id)
 {
-	int err = attach(ch);
+	int err = attach(ch, id->kind);
 
 	/* The channel header was fine, so a bad ring header is corruption. */
 	if (err == SHMCHAN_EBADMAGIC || err == SHMCHAN_EVERSION || err == SHMCHAN_ETRUNCATED)
@@ -397,7 +432,10 @@ int shmchan_channel_config(const struct shmchan_channel *ch, struct shmchan_conf
 	/* From the handle's validated copy, not from shared memory. */
 	out->kind = ch->kind;
 	out->slot_size = ch->ring.slot_size;
-	out->slot_count = ch->ring.slot_count;
+	if (ch->kind == SHMCHAN_KIND_RECORD)
+		out->buffer_size = ch->ring.slot_count;
+	else
+		out->slot_count = ch->ring.slot_count;
 	return 0;
 }
 

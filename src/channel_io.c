@@ -33,6 +33,74 @@ static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
 	return (struct shmchan__peer *)ch->self;
 }
 
+/* The ring operations of the channel's kind. */
+static int is_rec(const struct shmchan_channel *ch)
+{
+	return ch->kind == SHMCHAN_KIND_RECORD;
+}
+
+static int k_push(struct shmchan_channel *ch, const void *data, size_t len)
+{
+	return is_rec(ch) ? shmchan__rring_push(&ch->ring, data, len)
+			  : shmchan_ring_push(&ch->ring, data, len);
+}
+
+static int k_reserve(struct shmchan_channel *ch, size_t len, void **data)
+{
+	return is_rec(ch) ? shmchan__rring_reserve(&ch->ring, len, data)
+			  : shmchan_ring_reserve(&ch->ring, len, data);
+}
+
+static int k_commit(struct shmchan_channel *ch, size_t len)
+{
+	return is_rec(ch) ? shmchan__rring_commit(&ch->ring, len)
+			  : shmchan_ring_commit(&ch->ring, len);
+}
+
+static int k_cancel(struct shmchan_channel *ch)
+{
+	return is_rec(ch) ? shmchan__rring_cancel(&ch->ring) : shmchan_ring_cancel(&ch->ring);
+}
+
+static int k_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+		  size_t *len)
+{
+	if (is_rec(ch))
+		return view ? shmchan__rring_peek(&ch->ring, view, len)
+			    : shmchan__rring_pop(&ch->ring, buf, cap, len);
+	return view ? shmchan_ring_peek(&ch->ring, view, len)
+		    : shmchan_ring_pop(&ch->ring, buf, cap, len);
+}
+
+static int k_release(struct shmchan_channel *ch)
+{
+	return is_rec(ch) ? shmchan__rring_release(&ch->ring) : shmchan_ring_release(&ch->ring);
+}
+
+static int k_readable(struct shmchan_channel *ch)
+{
+	return is_rec(ch) ? shmchan__rring_readable(&ch->ring) : shmchan_ring_readable(&ch->ring);
+}
+
+/* Writer: room for the write last refused (ch->want bytes; records only). */
+static int k_writable(const struct shmchan_channel *ch)
+{
+	return is_rec(ch) ? shmchan__rring_writable(&ch->ring, ch->want)
+			  : shmchan_ring_writable(&ch->ring);
+}
+
+static int k_head(const struct shmchan_channel *ch, uint32_t *pos)
+{
+	return is_rec(ch) ? shmchan__rring_head(&ch->ring, pos)
+			  : shmchan__ring_head(&ch->ring, pos);
+}
+
+static int k_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent)
+{
+	return is_rec(ch) ? shmchan__rring_skip_abandoned(&ch->ring, pos, extent)
+			  : shmchan__ring_skip_abandoned(&ch->ring, pos);
+}
+
 /* Returns 0 if @ch is open in @role, else -EINVAL (closed) or -ENOTSUP. */
 static int check_role(const struct shmchan_channel *ch, uint32_t role)
 {
@@ -122,8 +190,10 @@ static void note_full(struct shmchan_channel *ch)
 	struct shmchan__peer *p = self_of(ch);
 
 	atomic_store_explicit(&p->events, ++ch->events, memory_order_relaxed);
-	if (ch->max_depth < ch->ring.slot_count) {
-		ch->max_depth = ch->ring.slot_count;
+	int d = shmchan_channel_depth(ch);
+
+	if (d > 0 && (uint64_t)d > ch->max_depth) {
+		ch->max_depth = (uint64_t)d;
 		atomic_store_explicit(&p->max_depth, ch->max_depth, memory_order_relaxed);
 	}
 }
@@ -137,7 +207,7 @@ static void note_read(struct shmchan_channel *ch)
 	if (++ch->sample < DEPTH_SAMPLE)
 		return;
 	ch->sample = 0;
-	d = shmchan_ring_depth(&ch->ring) + 1; /* + the message just read */
+	d = shmchan_channel_depth(ch) + 1; /* + the message just read */
 	if ((uint64_t)d > ch->max_depth) {
 		ch->max_depth = (uint64_t)d;
 		atomic_store_explicit(&p->max_depth, ch->max_depth, memory_order_relaxed);
@@ -160,11 +230,12 @@ int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t l
 	if (!err)
 		err = writer_state(ch);
 	if (!err)
-		err = shmchan_ring_push(&ch->ring, data, len);
+		err = k_push(ch, data, len);
 	if (!err) {
 		note_written(ch);
 		shmchan__wake_readers(ch);
 	} else if (err == -EAGAIN) {
+		ch->want = (uint32_t)len;
 		note_full(ch);
 	}
 	return err;
@@ -177,9 +248,11 @@ int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data)
 	if (!err)
 		err = writer_state(ch);
 	if (!err)
-		err = shmchan_ring_reserve(&ch->ring, len, data);
-	if (err == -EAGAIN)
+		err = k_reserve(ch, len, data);
+	if (err == -EAGAIN) {
+		ch->want = (uint32_t)len;
 		note_full(ch);
+	}
 	return err;
 }
 
@@ -188,7 +261,7 @@ int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
 	int err = check_role(ch, ROLE_WRITER);
 
 	if (!err)
-		err = shmchan_ring_commit(&ch->ring, len);
+		err = k_commit(ch, len);
 	if (!err) {
 		note_written(ch);
 		shmchan__wake_readers(ch);
@@ -201,7 +274,7 @@ int shmchan_channel_cancel(struct shmchan_channel *ch)
 	int err = check_role(ch, ROLE_WRITER);
 
 	if (!err)
-		err = shmchan_ring_cancel(&ch->ring);
+		err = k_cancel(ch);
 	if (!err)
 		shmchan__wake_readers(ch); /* the reader may wait on this very slot */
 	return err;
@@ -219,6 +292,7 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos)
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	int64_t now = shmchan__now_ns();
 	struct shmchan__waitq q;
+	uint32_t extent = 1;
 	int who;
 
 	if (ch->stuck_ns == 0 || ch->stuck_pos != pos) {
@@ -230,12 +304,16 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos)
 	if (now < ch->next_check_ns)
 		return -EAGAIN;
 	ch->next_check_ns = now + CHECK_EVERY_NS;
-	who = shmchan__claimant(h, pos, ch->pidns);
+	who = shmchan__claimant(h, pos, ch->pidns, &extent);
 	if (who == SHMCHAN__CLAIM_LIVE ||
 	    (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_AFTER_NS))
 		return -EAGAIN;
+	/* An orphan record claim (no registry entry covers it) is skipped by
+	 * the stride its header recorded; with none recorded, wait. */
+	if (who == SHMCHAN__CLAIM_NONE && is_rec(ch) && !shmchan__rring_claimed_stride(&ch->ring, &extent))
+		return -EAGAIN;
 	ch->stuck_ns = 0;
-	if (shmchan__ring_skip_abandoned(&ch->ring, pos) != 0)
+	if (k_skip(ch, pos, extent) != 0)
 		return 0; /* committed after all: read it */
 	shmchan__clear_claims(h, pos, ch->pidns);
 	shmchan__writers_held(h, ch->pidns, 1); /* account for the dead producer now */
@@ -249,7 +327,7 @@ static int ring_empty(const struct shmchan_channel *ch)
 {
 	uint32_t pos;
 
-	return shmchan__ring_head(&ch->ring, &pos) == SHMCHAN__HEAD_EMPTY;
+	return k_head(ch, &pos) == SHMCHAN__HEAD_EMPTY;
 }
 
 /*
@@ -266,7 +344,7 @@ static int reader_idle(struct shmchan_channel *ch)
 	uint32_t pos;
 	int64_t now;
 	uint32_t gen;
-	int deep, st = shmchan__ring_head(&ch->ring, &pos);
+	int deep, st = k_head(ch, &pos);
 
 	if (st == SHMCHAN__HEAD_READY)
 		return 0;
@@ -307,8 +385,7 @@ static int reader_take(struct shmchan_channel *ch, void *buf, size_t cap, const 
 	for (tries = 0; tries <= ch->ring.slot_count; tries++) {
 		uint32_t before = ch->ring.head;
 
-		err = view ? shmchan_ring_peek(&ch->ring, view, len)
-			   : shmchan_ring_pop(&ch->ring, buf, cap, len);
+		err = k_take(ch, buf, cap, view, len);
 		wake_writers(ch, before);
 		if (err != -EAGAIN)
 			return err;
@@ -350,7 +427,7 @@ int shmchan_channel_release(struct shmchan_channel *ch)
 	if (err)
 		return err;
 	before = ch->ring.head;
-	err = shmchan_ring_release(&ch->ring);
+	err = k_release(ch);
 	wake_writers(ch, before);
 	if (!err)
 		note_read(ch);
@@ -362,7 +439,7 @@ static int readable_cb(void *ctx)
 	struct shmchan_channel *ch = ctx;
 	int err;
 
-	if (shmchan_ring_readable(&ch->ring) == 1)
+	if (k_readable(ch) == 1)
 		return 1;
 	err = reader_idle(ch);
 	if (err == -EAGAIN)
@@ -374,7 +451,7 @@ static int writable_cb(void *ctx)
 {
 	struct shmchan_channel *ch = ctx;
 
-	return shmchan_ring_writable(&ch->ring) == 1 || writer_state(ch) != 0;
+	return k_writable(ch) == 1 || writer_state(ch) != 0;
 }
 
 static struct shmchan__waitcfg waitcfg(const struct shmchan_channel *ch)
@@ -398,7 +475,7 @@ static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadlin
 		wake_writers(ch, before); /* readable() may step over slots */
 		if (err)
 			return err;
-		if (shmchan_ring_readable(&ch->ring) == 1)
+		if (k_readable(ch) == 1)
 			return 0;
 		err = reader_idle(ch);
 		if (err == -EPIPE || err == -ESTALE)
@@ -524,7 +601,31 @@ int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 
 int shmchan_channel_depth(const struct shmchan_channel *ch)
 {
-	return (ch && ch->hdr) ? shmchan_ring_depth(&ch->ring) : -EINVAL;
+	uint64_t written, read, d;
+
+	if (!ch || !ch->hdr)
+		return -EINVAL;
+	if (!is_rec(ch))
+		return shmchan_ring_depth(&ch->ring);
+	/* Records: messages committed and not read, plus claims in flight,
+	 * from the counters (a snapshot). */
+	shmchan__totals(shmchan__hdr(ch), &written, &read);
+	d = written > read ? written - read : 0;
+	d += shmchan__claims_active(shmchan__hdr(ch));
+	return d > (uint64_t)INT32_MAX ? INT32_MAX : (int)d;
+}
+
+int shmchan_channel_depth_bytes(const struct shmchan_channel *ch)
+{
+	int d;
+
+	if (!ch || !ch->hdr)
+		return -EINVAL;
+	if (is_rec(ch))
+		return (int)shmchan__rring_depth_bytes(&ch->ring);
+	d = shmchan_ring_depth(&ch->ring);
+	return (int)((uint64_t)d * ch->ring.slot_size > INT32_MAX ? INT32_MAX
+								   : (uint64_t)d * ch->ring.slot_size);
 }
 
 int shmchan_channel_capacity(const struct shmchan_channel *ch)

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "ring_pvt.h"
+#include "rring_pvt.h"
 #include "wait_pvt.h"
 #include "shmchan/channel.h"
 
@@ -72,7 +73,7 @@ struct shmchan__peer {
 	_Atomic uint64_t events;     /* writer: full events; reader: abandoned slots skipped */
 	_Atomic uint64_t max_depth;  /* highest depth this peer saw */
 	_Atomic uint64_t pidns;	     /* inode of the owner's pid namespace (0: unknown) */
-	_Atomic uint64_t aux;	     /* reserved */
+	_Atomic uint64_t aux;	     /* writer on a record ring: bytes of its claim */
 };
 
 struct shmchan__chan_hdr {
@@ -157,7 +158,12 @@ void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns);
 #define SHMCHAN__CLAIM_NONE 0
 #define SHMCHAN__CLAIM_LIVE 1
 #define SHMCHAN__CLAIM_DEAD 2
-int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns);
+int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns,
+		      uint32_t *extent);
+/* Messages written and read over the channel's life (snapshots). */
+void shmchan__totals(struct shmchan__chan_hdr *h, uint64_t *written, uint64_t *read);
+/* Writers with a claim in flight (a snapshot). */
+uint32_t shmchan__claims_active(struct shmchan__chan_hdr *h);
 /* The reader skipped abandoned position @pos: clear the dead claims of it. */
 void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns);
 /* Add @v to a monotonic maximum in shared memory. */

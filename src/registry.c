@@ -146,24 +146,73 @@ void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns)
 	reap_one(h, &h->reader, my_ns, 0);
 }
 
-int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns)
+/* Whether claim word @c (with extent @ext, 0 for a single slot) covers @pos. */
+static int covers(uint64_t c, uint32_t ext, uint32_t pos)
+{
+	uint32_t start = (uint32_t)c;
+
+	if (!(c & SHMCHAN__CLAIM_ACTIVE))
+		return 0;
+	return ext ? (pos - start) < ext : pos == start;
+}
+
+int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns, uint32_t *extent)
 {
 	int i, dead = 0;
 
 	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++) {
 		struct shmchan__peer *p = &h->writers[i];
 		/* Acquire: pairs with the release that clears the claim after
-		 * a commit (ring.c publish): a cleared claim means the commit is
-		 * visible to the caller's next look at the slot. */
+		 * a commit (ring.c, rring.c publish): a cleared claim means the
+		 * commit is visible to the caller's next look at the slot. */
 		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+		/* Relaxed: stored before the claim word, published with it. */
+		uint32_t ext = (uint32_t)atomic_load_explicit(&p->aux, memory_order_relaxed);
 
-		if (c != (SHMCHAN__CLAIM_ACTIVE | pos))
+		if (!covers(c, ext, pos))
 			continue;
 		if (!shmchan__peer_dead(p, my_ns))
 			return SHMCHAN__CLAIM_LIVE;
 		dead = 1;
+		if (extent)
+			*extent = ext ? (uint32_t)c + ext - pos : 1;
 	}
 	return dead ? SHMCHAN__CLAIM_DEAD : SHMCHAN__CLAIM_NONE;
+}
+
+/* A peer's count, unless it was already folded into the retired totals. */
+static uint64_t live_count(const struct shmchan__peer *p)
+{
+	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
+
+	if (SHMCHAN__OWN_PID(o) == 0 || (o & (SHMCHAN__OWN_DEAD | SHMCHAN__OWN_FILLING)))
+		return 0;
+	/* Relaxed: statistics, a snapshot. */
+	return atomic_load_explicit(&p->messages, memory_order_relaxed);
+}
+
+void shmchan__totals(struct shmchan__chan_hdr *h, uint64_t *written, uint64_t *read)
+{
+	uint64_t w = atomic_load_explicit(&h->retired_written, memory_order_relaxed);
+	int i;
+
+	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
+		w += live_count(&h->writers[i]);
+	*written = w;
+	*read = atomic_load_explicit(&h->retired_read, memory_order_relaxed) +
+		live_count(&h->reader);
+}
+
+uint32_t shmchan__claims_active(struct shmchan__chan_hdr *h)
+{
+	uint32_t n = 0;
+	int i;
+
+	/* Relaxed: a snapshot for depth figures. */
+	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
+		n += !!(atomic_load_explicit(&h->writers[i].claim, memory_order_relaxed) &
+			SHMCHAN__CLAIM_ACTIVE);
+	return n;
 }
 
 void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns)
@@ -172,11 +221,12 @@ void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t m
 
 	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++) {
 		struct shmchan__peer *p = &h->writers[i];
-		uint64_t want = SHMCHAN__CLAIM_ACTIVE | pos;
+		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+		uint32_t ext = (uint32_t)atomic_load_explicit(&p->aux, memory_order_relaxed);
 
-		if (shmchan__peer_dead(p, my_ns))
+		if (covers(c, ext, pos) && shmchan__peer_dead(p, my_ns))
 			atomic_compare_exchange_strong_explicit(
-				&p->claim, &want, 0, memory_order_release, memory_order_relaxed);
+				&p->claim, &c, 0, memory_order_release, memory_order_relaxed);
 	}
 }
 
@@ -186,6 +236,7 @@ static int fill(struct shmchan__peer *p, uint64_t o, uint64_t start, uint64_t ns
 {
 	/* Relaxed: published by the release in the FILLING clear below. */
 	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->aux, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->messages, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->events, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->max_depth, 0, memory_order_relaxed);
@@ -215,12 +266,16 @@ static int claim_pending(const struct shmchan_channel *ch, const struct shmchan_
 {
 	const struct shmchan__ring_hdr *rh = ch->ring.hdr;
 	uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+	uint32_t ext = (uint32_t)atomic_load_explicit(&p->aux, memory_order_relaxed);
 	uint32_t pos = (uint32_t)c, head, tail;
 
 	if (!(c & SHMCHAN__CLAIM_ACTIVE))
 		return 0;
+	/* Head and tail sit at the same offsets in both ring kinds. */
 	head = atomic_load_explicit(&rh->head, memory_order_acquire);
 	tail = atomic_load_explicit(&rh->tail, memory_order_acquire);
+	if (ch->kind == SHMCHAN_KIND_RECORD)
+		return (int32_t)(pos + ext - head) > 0; /* head has not passed it */
 	return (int32_t)(pos - head) >= 0 && (int32_t)(tail - pos) > 0 &&
 	       shmchan__ring_slot_seq(&ch->ring, pos) == pos;
 }
@@ -272,6 +327,8 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role)
 		if (!p)
 			return -EUSERS;
 		ch->ring.claim = &p->claim;
+		if (ch->kind == SHMCHAN_KIND_RECORD)
+			ch->ring.claim_extent = &p->aux;
 	}
 	atomic_fetch_add_explicit(&h->registry_gen, 1, memory_order_seq_cst);
 	ch->self = p;

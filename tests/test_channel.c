@@ -27,7 +27,7 @@ static void test_create_args(void)
 	cfg = small;
 	cfg.kind = 99;
 	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -EINVAL);
-	cfg.kind = 2; /* records: a later kind */
+	cfg.kind = 3; /* broadcast: a later kind */
 	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -ENOTSUP);
 	/* Nothing was left behind by the failures. */
 	ASSERT_ERR(shmchan_channel_open_reader(&ch, name, NULL), -ENOENT);

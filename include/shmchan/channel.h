@@ -39,8 +39,9 @@ extern "C" {
 #endif
 
 /* Channel kinds (the header's kind field). */
-#define SHMCHAN_KIND_SLOT 1u /* MPSC ring of fixed-size slots */
-/* Reserved for the kinds that follow: 2 records, 3 broadcast, 4 work queue. */
+#define SHMCHAN_KIND_SLOT 1u   /* MPSC ring of fixed-size slots */
+#define SHMCHAN_KIND_RECORD 2u /* MPSC byte ring of variable-length records */
+/* Reserved for the kinds that follow: 3 broadcast, 4 work queue. */
 
 /* Most writer handles attached to one channel at once. */
 #define SHMCHAN_MAX_WRITERS 64
@@ -68,11 +69,16 @@ extern "C" {
 
 /*
  * Creation parameters, and expectations when opening.
- *   create: kind 0 means SHMCHAN_KIND_SLOT; slot_size (1 to
- *           SHMCHAN_RING_MAX_SLOT_SIZE) and slot_count (a power of two, 2 to
- *           SHMCHAN_RING_MAX_SLOTS) are required; mode 0 means 0600.
+ *   create: kind 0 means SHMCHAN_KIND_SLOT.
+ *           SLOT: slot_size (1 to SHMCHAN_RING_MAX_SLOT_SIZE) and slot_count
+ *           (a power of two, 2 to SHMCHAN_RING_MAX_SLOTS) are required.
+ *           RECORD: buffer_size (a power of two, SHMCHAN_RECORD_MIN_BUFFER to
+ *           SHMCHAN_RECORD_MAX_BUFFER) is required; the largest record is
+ *           buffer_size / 2 - 8 bytes (SHMCHAN_RECORD_MAX_LEN()).
+ *           mode 0 means 0600.
  *   open:   a NULL config, or 0 in a field, accepts whatever the creator
- *           chose; a non-zero kind or geometry must match exactly.
+ *           chose; a non-zero kind or geometry (slot_size, slot_count,
+ *           buffer_size) must match exactly.
  *   both:   wait and spin_us choose this handle's wait strategy.
  *           spin_us: 0 means the default (SHMCHAN_DEFAULT_SPIN_US for FUTEX,
  *           none for BACKOFF), -1 means no spin phase, otherwise 1 to
@@ -86,8 +92,14 @@ struct shmchan_config {
 	uint32_t mode;
 	uint32_t wait;
 	int32_t spin_us;
-	uint32_t reserved[10];
+	uint32_t buffer_size;
+	uint32_t reserved[9];
 };
+
+/* Record channels: buffer bounds, and the largest record of a buffer. */
+#define SHMCHAN_RECORD_MIN_BUFFER 64u
+#define SHMCHAN_RECORD_MAX_BUFFER (1u << 30)
+#define SHMCHAN_RECORD_MAX_LEN(buffer_size) ((buffer_size) / 2 - 8)
 
 /* Handle: caller-owned; fields are private to the library. */
 struct shmchan_channel {
@@ -112,6 +124,8 @@ struct shmchan_channel {
 	uint32_t sample;       /* reader: reads since depth was last sampled */
 	uint32_t seen_gen;     /* reader: registry generation at the last look */
 	uint32_t writers_seen; /* reader: writers held at the last look */
+	uint32_t want;	       /* writer: length of the last write refused as full */
+	uint32_t reserved0;
 };
 
 /*
@@ -276,7 +290,16 @@ SHMCHAN_API int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int 
  */
 SHMCHAN_API int shmchan_channel_depth(const struct shmchan_channel *ch);
 
-/* shmchan_channel_capacity - the slot count, or -EINVAL. */
+/*
+ * shmchan_channel_depth_bytes - bytes claimed and not consumed: for record
+ * channels the span of the records in the buffer (headers and padding
+ * included), for slot channels depth times the slot size. A snapshot.
+ * Returns the count, or -EINVAL.
+ */
+SHMCHAN_API int shmchan_channel_depth_bytes(const struct shmchan_channel *ch);
+
+/* shmchan_channel_capacity - the slot count (record channels: the buffer
+ * size in bytes), or -EINVAL. */
 SHMCHAN_API int shmchan_channel_capacity(const struct shmchan_channel *ch);
 
 /*

@@ -49,6 +49,7 @@ struct shmchan_ring {
 	void *hdr;	     /* ring header in the caller's memory */
 	unsigned char *base; /* first slot */
 	void *claim;	     /* optional producer claim word (set by the channel layer) */
+	void *claim_extent;  /* record rings: optional word for the claimed length */
 	size_t mem_size;
 	uint32_t slot_size;
 	uint32_t slot_count;

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The record ring: variable-length records in a byte buffer, many producers,
+ * one consumer. Layout and header word in rring_pvt.h.
+ *
+ * Producer: claim a span by a compare-and-swap of tail after checking, against
+ * head, that the span is free; write the record's header as CLAIMED (with its
+ * stride, so the span can be stepped over if the producer dies); write the
+ * payload; store the header as COMMITTED. A record that would cross the end of
+ * the buffer claims the rest of the buffer as well, and fills it with a PAD
+ * record first.
+ * Consumer: read the header at head; step over PAD and DISCARDED records;
+ * deliver a COMMITTED one; then zero its span and move head past it.
+ *
+ * Ordering (the labels match ring.c where the roles are the same):
+ *  R1  producer load-acquire of head. Pairs with R4: the consumer's reads of
+ *      the span, and its zeroing of it, happen before our writes to it.
+ *  P2  producer CAS of tail, release on success: publishes the claim words
+ *      stored before it (position, extent) to whoever load-acquires tail.
+ *  P3  producer store of the COMMITTED header (seq_cst: the publish half of
+ *      the sleep protocol, see wait.c). Publishes the payload to R3.
+ *  R3  consumer load of the header at head (seq_cst: the re-check half).
+ *  R4  consumer store-release of head after zeroing the span. Pairs with R1,
+ *      and with the load-acquire of head in attach (a new consumer).
+ *
+ * Every length, stride and flag read from a header is checked against the
+ * handle's copy of the geometry before use: a span never leaves the buffer.
+ */
+#include <string.h>
+
+#include "rring_pvt.h"
+
+static int size_ok(uint32_t size)
+{
+	return size >= SHMCHAN__RRING_MIN_SIZE && size <= SHMCHAN__RRING_MAX_SIZE &&
+	       (size & (size - 1)) == 0;
+}
+
+size_t shmchan__rring_memsize(uint32_t size)
+{
+	return size_ok(size) ? sizeof(struct shmchan__rring_hdr) + (size_t)size : 0;
+}
+
+static struct shmchan__rring_hdr *rhdr(const struct shmchan_ring *r)
+{
+	return (struct shmchan__rring_hdr *)r->hdr;
+}
+
+static _Atomic uint64_t *word_at(const struct shmchan_ring *r, uint32_t pos)
+{
+	return (_Atomic uint64_t *)(void *)(r->base + (pos & r->mask));
+}
+
+/* Bytes a record of @len takes: header and payload, rounded up to 8. */
+static uint32_t stride_of(size_t len)
+{
+	return (uint32_t)((SHMCHAN__REC_HDR + len + 7) & ~(size_t)7);
+}
+
+int shmchan__rring_init_at(void *mem, size_t mem_size, uint32_t size, uint32_t start)
+{
+	struct shmchan__rring_hdr *h = mem;
+
+	if (!mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) || !size_ok(size) ||
+	    mem_size < shmchan__rring_memsize(size) || (start & 7))
+		return -EINVAL;
+	memset(h, 0, sizeof(*h) + size); /* free space is all zero */
+	h->magic = SHMCHAN__RRING_MAGIC;
+	h->version = SHMCHAN__RRING_VERSION;
+	h->size = size;
+	h->max_len = size / 2 - SHMCHAN__REC_HDR;
+	h->mem_size = shmchan__rring_memsize(size);
+	/* Relaxed: published by whoever makes the ring known (the channel's
+	 * magic store), as for the slot ring. */
+	atomic_store_explicit(&h->tail, start, memory_order_relaxed);
+	atomic_store_explicit(&h->head, start, memory_order_relaxed);
+	return 0;
+}
+
+int shmchan__rring_init(void *mem, size_t mem_size, uint32_t size)
+{
+	return shmchan__rring_init_at(mem, mem_size, size, 0);
+}
+
+int shmchan__rring_attach(struct shmchan_ring *r, void *mem, size_t mem_size)
+{
+	struct shmchan__rring_hdr *h = mem;
+	uint32_t size;
+
+	if (!r || !mem || ((uintptr_t)mem % SHMCHAN__CACHELINE))
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	if (mem_size < sizeof(*h))
+		return SHMCHAN_ETRUNCATED;
+	if (h->magic != SHMCHAN__RRING_MAGIC)
+		return SHMCHAN_EBADMAGIC;
+	if (h->version != SHMCHAN__RRING_VERSION)
+		return SHMCHAN_EVERSION;
+	size = h->size; /* read once; the handle's copy bounds everything */
+	if (!size_ok(size) || h->max_len != size / 2 - SHMCHAN__REC_HDR ||
+	    h->mem_size != shmchan__rring_memsize(size))
+		return -EBADMSG;
+	if (shmchan__rring_memsize(size) > mem_size)
+		return SHMCHAN_ETRUNCATED;
+	r->hdr = h;
+	r->base = h->buf;
+	r->mem_size = mem_size;
+	r->slot_size = size / 2 - SHMCHAN__REC_HDR;
+	r->slot_count = size;
+	r->mask = size - 1;
+	/* Pairs with R4 of a previous consumer. */
+	r->head = atomic_load_explicit(&h->head, memory_order_acquire) & ~7u;
+	return 0;
+}
+
+/* Span needed at @pos for a record of @stride: the record, plus a PAD to the
+ * end of the buffer if the record would cross it. */
+static uint32_t span_at(const struct shmchan_ring *r, uint32_t pos, uint32_t stride)
+{
+	uint32_t room = r->slot_count - (pos & r->mask);
+
+	return stride <= room ? stride : room + stride;
+}
+
+static int fits(const struct shmchan_ring *r, uint32_t tail, uint32_t span)
+{
+	/* R1: pairs with R4 (see the top of this file). */
+	uint32_t head = atomic_load_explicit(&rhdr(r)->head, memory_order_acquire);
+	uint32_t used = tail - head;
+
+	return (int32_t)used >= 0 && used <= r->slot_count && span <= r->slot_count - used;
+}
+
+/* Claim @span bytes for a record of @stride. Returns 0 and the position of
+ * the span, -EAGAIN if it does not fit, or -EBADMSG for corrupt positions. */
+static int claim(struct shmchan_ring *r, uint32_t stride, uint32_t *pos_out, uint32_t *span_out)
+{
+	struct shmchan__rring_hdr *h = rhdr(r);
+	_Atomic uint64_t *cw = r->claim, *cx = r->claim_extent;
+	/* Relaxed: a guess; the space check and the CAS validate it. */
+	uint32_t pos = atomic_load_explicit(&h->tail, memory_order_relaxed), span;
+	unsigned spins = 0;
+
+	for (;;) {
+		if (pos & 7)
+			return -EBADMSG;
+		span = span_at(r, pos, stride);
+		if (!fits(r, pos, span)) {
+			uint32_t now = atomic_load_explicit(&h->tail, memory_order_relaxed);
+
+			if (now == pos) {
+				if (cw)
+					atomic_store_explicit(cw, 0, memory_order_relaxed);
+				return -EAGAIN;
+			}
+			pos = now;
+			continue;
+		}
+		/* Record the claim before the CAS, which publishes it (P2). */
+		if (cx)
+			atomic_store_explicit(cx, span, memory_order_relaxed);
+		if (cw)
+			atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | pos, memory_order_relaxed);
+		/* P2. On failure pos is reloaded (relaxed: revalidated above). */
+		if (atomic_compare_exchange_weak_explicit(&h->tail, &pos, pos + span,
+							  memory_order_release,
+							  memory_order_relaxed))
+			break;
+		if (++spins > (1u << 20))
+			return -EBADMSG; /* positions moved by someone gone mad */
+	}
+	*pos_out = pos;
+	*span_out = span;
+	return 0;
+}
+
+int shmchan__rring_reserve(struct shmchan_ring *r, size_t len, void **data)
+{
+	uint32_t pos, span, stride;
+	int err;
+
+	if (!r || !r->hdr || !data)
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_RESERVED)
+		return -EALREADY;
+	if (len > r->slot_size)
+		return -EMSGSIZE;
+	stride = stride_of(len);
+	err = claim(r, stride, &pos, &span);
+	if (err)
+		return err;
+	if (span != stride) {
+		/* Fill the end of the buffer: a committed PAD (relaxed? no:
+		 * release, so the consumer that reads it sees it whole). */
+		uint32_t pad = span - stride;
+
+		atomic_store_explicit(word_at(r, pos),
+				      SHMCHAN__REC_WORD(0, pad,
+							SHMCHAN__REC_COMMITTED | SHMCHAN__REC_PAD),
+				      memory_order_seq_cst);
+		pos += pad;
+	}
+	/* The stride is known from now on, should we die: relaxed, as the
+	 * claim words are what a reader trusts for a dead producer's span. */
+	atomic_store_explicit(word_at(r, pos), SHMCHAN__REC_WORD(0, stride, SHMCHAN__REC_CLAIMED),
+			      memory_order_relaxed);
+	r->rsv_pos = pos;
+	r->rsv_len = stride;
+	r->busy |= SHMCHAN__RING_RESERVED;
+	*data = r->base + (pos & r->mask) + SHMCHAN__REC_HDR;
+	return 0;
+}
+
+static void publish(struct shmchan_ring *r, uint32_t len, uint64_t flags)
+{
+	_Atomic uint64_t *cw = r->claim;
+
+	/* P3 (seq_cst: see the top of this file). */
+	atomic_store_explicit(word_at(r, r->rsv_pos), SHMCHAN__REC_WORD(len, r->rsv_len, flags),
+			      memory_order_seq_cst);
+	/* Release: a reader that sees the claim cleared sees the commit. */
+	if (cw)
+		atomic_store_explicit(cw, 0, memory_order_release);
+	r->busy &= ~SHMCHAN__RING_RESERVED;
+}
+
+int shmchan__rring_commit(struct shmchan_ring *r, size_t len)
+{
+	if (!r || !(r->busy & SHMCHAN__RING_RESERVED))
+		return -EINVAL;
+	if (len + SHMCHAN__REC_HDR > r->rsv_len)
+		return -EMSGSIZE; /* more than was reserved */
+	publish(r, (uint32_t)len, SHMCHAN__REC_COMMITTED);
+	return 0;
+}
+
+int shmchan__rring_cancel(struct shmchan_ring *r)
+{
+	if (!r || !(r->busy & SHMCHAN__RING_RESERVED))
+		return -EINVAL;
+	publish(r, 0, SHMCHAN__REC_COMMITTED | SHMCHAN__REC_DISCARDED);
+	return 0;
+}
+
+int shmchan__rring_push(struct shmchan_ring *r, const void *data, size_t len)
+{
+	void *dst;
+	int err;
+
+	if (!r || (!data && len > 0))
+		return -EINVAL;
+	err = shmchan__rring_reserve(r, len, &dst);
+	if (err)
+		return err;
+	if (len)
+		memcpy(dst, data, len);
+	return shmchan__rring_commit(r, len);
+}
+
+/* Zero @span bytes at head and move head past them (R4). */
+static void consume(struct shmchan_ring *r, uint32_t span)
+{
+	memset(r->base + (r->head & r->mask), 0, span);
+	r->head += span;
+	/* R4: pairs with R1 of producers and with attach. */
+	atomic_store_explicit(&rhdr(r)->head, r->head, memory_order_release);
+}
+
+/*
+ * Look at the record at head, stepping over PAD and DISCARDED ones (at most
+ * a buffer's worth). Returns 0 with *w for a committed record, -EAGAIN when
+ * nothing is committed there, or -EBADMSG for a header that cannot be. A
+ * corrupt header leaves head where it is (its span is unknown); with
+ * @keep_corrupt the caller only asks whether something is there.
+ */
+static int inspect(struct shmchan_ring *r, uint64_t *w_out)
+{
+	uint32_t walked = 0;
+
+	while (walked <= r->slot_count) {
+		uint32_t off = r->head & r->mask, stride, len;
+		/* R3: pairs with P3 (and with the PAD store). */
+		uint64_t w = atomic_load_explicit(word_at(r, r->head), memory_order_seq_cst);
+
+		if (!(w & SHMCHAN__REC_COMMITTED)) {
+			/* Free, claimed, or claimed and being written. */
+			if ((w & ~(SHMCHAN__REC_CLAIMED | (0x7FFFFFFull << 32))) != 0)
+				return -EBADMSG;
+			return -EAGAIN;
+		}
+		stride = SHMCHAN__REC_STRIDE(w);
+		len = SHMCHAN__REC_LEN(w);
+		if ((w & SHMCHAN__REC_FLAGS & ~SHMCHAN__REC_KNOWN) || stride < SHMCHAN__REC_HDR ||
+		    stride > r->slot_count - off || len > stride - SHMCHAN__REC_HDR)
+			return -EBADMSG;
+		if (w & (SHMCHAN__REC_PAD | SHMCHAN__REC_DISCARDED)) {
+			consume(r, stride);
+			walked += stride;
+			continue;
+		}
+		*w_out = w;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+int shmchan__rring_pop(struct shmchan_ring *r, void *buf, size_t cap, size_t *len)
+{
+	uint64_t w;
+	int err;
+
+	if (!r || !r->hdr || !len || (!buf && cap > 0))
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_PEEKED)
+		return -EALREADY;
+	err = inspect(r, &w);
+	if (err)
+		return err;
+	*len = SHMCHAN__REC_LEN(w);
+	if (*len > cap)
+		return -EMSGSIZE;
+	if (*len)
+		memcpy(buf, r->base + (r->head & r->mask) + SHMCHAN__REC_HDR, *len);
+	consume(r, SHMCHAN__REC_STRIDE(w));
+	return 0;
+}
+
+int shmchan__rring_peek(struct shmchan_ring *r, const void **data, size_t *len)
+{
+	uint64_t w;
+	int err;
+
+	if (!r || !r->hdr || !data || !len)
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_PEEKED)
+		return -EALREADY;
+	err = inspect(r, &w);
+	if (err)
+		return err;
+	r->busy |= SHMCHAN__RING_PEEKED;
+	r->rsv_len = SHMCHAN__REC_STRIDE(w); /* the consumer's own: the peeked span */
+	*data = r->base + (r->head & r->mask) + SHMCHAN__REC_HDR;
+	*len = SHMCHAN__REC_LEN(w);
+	return 0;
+}
+
+int shmchan__rring_release(struct shmchan_ring *r)
+{
+	if (!r || !(r->busy & SHMCHAN__RING_PEEKED))
+		return -EINVAL;
+	r->busy &= ~SHMCHAN__RING_PEEKED;
+	consume(r, r->rsv_len);
+	return 0;
+}
+
+int shmchan__rring_readable(struct shmchan_ring *r)
+{
+	uint64_t w;
+	int err;
+
+	if (!r || !r->hdr)
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_PEEKED)
+		return 1;
+	err = inspect(r, &w);
+	return err == 0 || err == -EBADMSG;
+}
+
+int shmchan__rring_writable(const struct shmchan_ring *r, size_t len)
+{
+	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
+	uint32_t tail = atomic_load_explicit(&rhdr(r)->tail, memory_order_seq_cst);
+	uint32_t head = atomic_load_explicit(&rhdr(r)->head, memory_order_seq_cst);
+	uint32_t used = tail - head;
+
+	if (len > r->slot_size)
+		return 0;
+	return (int32_t)used >= 0 && used <= r->slot_count &&
+	       span_at(r, tail, stride_of(len)) <= r->slot_count - used;
+}
+
+uint32_t shmchan__rring_depth_bytes(const struct shmchan_ring *r)
+{
+	/* Relaxed: a snapshot, clamped. */
+	uint32_t d = atomic_load_explicit(&rhdr(r)->tail, memory_order_relaxed) -
+		     atomic_load_explicit(&rhdr(r)->head, memory_order_relaxed);
+
+	return (int32_t)d < 0 ? 0 : (d > r->slot_count ? r->slot_count : d);
+}
+
+int shmchan__rring_head(const struct shmchan_ring *r, uint32_t *pos)
+{
+	uint64_t w = atomic_load_explicit(word_at(r, r->head), memory_order_seq_cst);
+	uint32_t tail;
+
+	*pos = r->head;
+	if (w & SHMCHAN__REC_COMMITTED)
+		return SHMCHAN__HEAD_READY;
+	/* Acquire: pairs with P2, so the claimant's claim words are visible. */
+	tail = atomic_load_explicit(&rhdr(r)->tail, memory_order_acquire);
+	return (int32_t)(tail - r->head) > 0 ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_EMPTY;
+}
+
+int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride)
+{
+	uint64_t w = atomic_load_explicit(word_at(r, r->head), memory_order_acquire);
+	uint32_t s = SHMCHAN__REC_STRIDE(w);
+
+	if (!(w & SHMCHAN__REC_CLAIMED) || (w & SHMCHAN__REC_COMMITTED) || s < SHMCHAN__REC_HDR ||
+	    s > r->slot_count - (r->head & r->mask))
+		return 0;
+	*stride = s;
+	return 1;
+}
+
+int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t extent)
+{
+	uint32_t tail = atomic_load_explicit(&rhdr(r)->tail, memory_order_acquire);
+
+	if (r->head != pos || (extent & 7) || extent == 0 || extent > r->slot_count ||
+	    (int32_t)(tail - pos) < (int32_t)extent)
+		return -EAGAIN;
+	/* The span may wrap past the end (a PAD that was never written): zero
+	 * it in two parts. */
+	while (extent) {
+		uint32_t room = r->slot_count - (r->head & r->mask);
+		uint32_t n = extent < room ? extent : room;
+
+		consume(r, n);
+		extent -= n;
+	}
+	return 0;
+}
