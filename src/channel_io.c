@@ -62,8 +62,7 @@ static int k_cancel(struct shmchan_channel *ch)
 	return is_rec(ch) ? shmchan__rring_cancel(&ch->ring) : shmchan_ring_cancel(&ch->ring);
 }
 
-static int k_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
-		  size_t *len)
+static int k_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view, size_t *len)
 {
 	if (is_rec(ch))
 		return view ? shmchan__rring_peek(&ch->ring, view, len)
@@ -310,7 +309,8 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos)
 		return -EAGAIN;
 	/* An orphan record claim (no registry entry covers it) is skipped by
 	 * the stride its header recorded; with none recorded, wait. */
-	if (who == SHMCHAN__CLAIM_NONE && is_rec(ch) && !shmchan__rring_claimed_stride(&ch->ring, &extent))
+	if (who == SHMCHAN__CLAIM_NONE && is_rec(ch) &&
+	    !shmchan__rring_claimed_stride(&ch->ring, &extent))
 		return -EAGAIN;
 	ch->stuck_ns = 0;
 	if (k_skip(ch, pos, extent) != 0)
@@ -624,8 +624,9 @@ int shmchan_channel_depth_bytes(const struct shmchan_channel *ch)
 	if (is_rec(ch))
 		return (int)shmchan__rring_depth_bytes(&ch->ring);
 	d = shmchan_ring_depth(&ch->ring);
-	return (int)((uint64_t)d * ch->ring.slot_size > INT32_MAX ? INT32_MAX
-								   : (uint64_t)d * ch->ring.slot_size);
+	return (int)((uint64_t)d * ch->ring.slot_size > INT32_MAX
+			     ? INT32_MAX
+			     : (uint64_t)d * ch->ring.slot_size);
 }
 
 int shmchan_channel_capacity(const struct shmchan_channel *ch)

@@ -158,8 +158,7 @@ void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns);
 #define SHMCHAN__CLAIM_NONE 0
 #define SHMCHAN__CLAIM_LIVE 1
 #define SHMCHAN__CLAIM_DEAD 2
-int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns,
-		      uint32_t *extent);
+int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns, uint32_t *extent);
 /* Messages written and read over the channel's life (snapshots). */
 void shmchan__totals(struct shmchan__chan_hdr *h, uint64_t *written, uint64_t *read);
 /* Writers with a claim in flight (a snapshot). */

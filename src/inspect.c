@@ -41,10 +41,23 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 	info->slot_count = id->slot_count;
 	info->size = size;
 	info->state = atomic_load_explicit(&h->state, memory_order_acquire);
-	/* Relaxed: a snapshot, clamped like shmchan_ring_depth(). */
+	/* Relaxed: a snapshot, clamped like shmchan_ring_depth(). Head and
+	 * tail sit at the same offsets in both ring kinds. */
 	d = atomic_load_explicit(&rh->tail, memory_order_relaxed) -
 	    atomic_load_explicit(&rh->head, memory_order_relaxed);
-	info->depth = (int32_t)d < 0 ? 0 : (d > id->slot_count ? id->slot_count : d);
+	d = (int32_t)d < 0 ? 0 : (d > id->slot_count ? id->slot_count : d);
+	if (id->kind == SHMCHAN_KIND_RECORD) {
+		uint64_t w, r, n;
+
+		/* Records: d is bytes; messages come from the counters. */
+		info->depth_bytes = d;
+		shmchan__totals((struct shmchan__chan_hdr *)h, &w, &r);
+		n = (w > r ? w - r : 0) + shmchan__claims_active((struct shmchan__chan_hdr *)h);
+		info->depth = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	} else {
+		info->depth = d;
+		info->depth_bytes = (uint64_t)d * id->slot_size;
+	}
 	info->written = atomic_load_explicit(&h->retired_written, memory_order_relaxed);
 	info->read = atomic_load_explicit(&h->retired_read, memory_order_relaxed);
 	info->full_events = atomic_load_explicit(&h->retired_full, memory_order_relaxed);
@@ -74,7 +87,7 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		info->full_events += w->events;
 		info->max_depth = max_u64(info->max_depth, atomic_load(&p->max_depth));
 	}
-	if (info->max_depth > id->slot_count)
+	if (id->kind != SHMCHAN_KIND_RECORD && info->max_depth > id->slot_count)
 		info->max_depth = id->slot_count;
 }
 

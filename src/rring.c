@@ -160,11 +160,11 @@ static int claim(struct shmchan_ring *r, uint32_t stride, uint32_t *pos_out, uin
 		if (cx)
 			atomic_store_explicit(cx, span, memory_order_relaxed);
 		if (cw)
-			atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | pos, memory_order_relaxed);
+			atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | pos,
+					      memory_order_relaxed);
 		/* P2. On failure pos is reloaded (relaxed: revalidated above). */
-		if (atomic_compare_exchange_weak_explicit(&h->tail, &pos, pos + span,
-							  memory_order_release,
-							  memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(
+			    &h->tail, &pos, pos + span, memory_order_release, memory_order_relaxed))
 			break;
 		if (++spins > (1u << 20))
 			return -EBADMSG; /* positions moved by someone gone mad */
@@ -194,10 +194,10 @@ int shmchan__rring_reserve(struct shmchan_ring *r, size_t len, void **data)
 		 * release, so the consumer that reads it sees it whole). */
 		uint32_t pad = span - stride;
 
-		atomic_store_explicit(word_at(r, pos),
-				      SHMCHAN__REC_WORD(0, pad,
-							SHMCHAN__REC_COMMITTED | SHMCHAN__REC_PAD),
-				      memory_order_seq_cst);
+		atomic_store_explicit(
+			word_at(r, pos),
+			SHMCHAN__REC_WORD(0, pad, SHMCHAN__REC_COMMITTED | SHMCHAN__REC_PAD),
+			memory_order_seq_cst);
 		pos += pad;
 	}
 	/* The stride is known from now on, should we die: relaxed, as the
@@ -206,6 +206,7 @@ int shmchan__rring_reserve(struct shmchan_ring *r, size_t len, void **data)
 			      memory_order_relaxed);
 	r->rsv_pos = pos;
 	r->rsv_len = stride;
+	r->rsv_max = (uint32_t)len;
 	r->busy |= SHMCHAN__RING_RESERVED;
 	*data = r->base + (pos & r->mask) + SHMCHAN__REC_HDR;
 	return 0;
@@ -228,7 +229,7 @@ int shmchan__rring_commit(struct shmchan_ring *r, size_t len)
 {
 	if (!r || !(r->busy & SHMCHAN__RING_RESERVED))
 		return -EINVAL;
-	if (len + SHMCHAN__REC_HDR > r->rsv_len)
+	if (len > r->rsv_max)
 		return -EMSGSIZE; /* more than was reserved */
 	publish(r, (uint32_t)len, SHMCHAN__REC_COMMITTED);
 	return 0;

@@ -60,9 +60,11 @@ _Static_assert(offsetof(struct shmchan__rring_hdr, head) == 128, "head on line 2
 _Static_assert(offsetof(struct shmchan__rring_hdr, buf) == 192, "buffer after line 2");
 /* The code shared with the slot ring reads head and tail through struct
  * shmchan__ring_hdr: the offsets must agree. */
-_Static_assert(offsetof(struct shmchan__rring_hdr, tail) == offsetof(struct shmchan__ring_hdr, tail),
+_Static_assert(offsetof(struct shmchan__rring_hdr, tail) ==
+		       offsetof(struct shmchan__ring_hdr, tail),
 	       "same tail offset in both rings");
-_Static_assert(offsetof(struct shmchan__rring_hdr, head) == offsetof(struct shmchan__ring_hdr, head),
+_Static_assert(offsetof(struct shmchan__rring_hdr, head) ==
+		       offsetof(struct shmchan__ring_hdr, head),
 	       "same head offset in both rings");
 
 /*

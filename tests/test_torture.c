@@ -39,6 +39,9 @@ struct shared {
 };
 
 static struct shared *g_sh;
+/* A slot channel of 16 slots, or (argument "record") a record channel of
+ * 2 KiB: the same messages, each of at most SLOT bytes. */
+static struct shmchan_config g_cfg = { .slot_size = SLOT, .slot_count = 16 };
 static const char *g_name;
 static unsigned g_seed;
 
@@ -157,7 +160,7 @@ static unsigned rnd(unsigned n)
 
 static void round_once(unsigned iter, unsigned *kills)
 {
-	struct shmchan_config cfg = { .slot_size = SLOT, .slot_count = 16 };
+	struct shmchan_config cfg = g_cfg;
 	struct shmchan_channel creator;
 	pid_t prod[PRODUCERS], rd, rd2 = 0;
 	unsigned victim, i;
@@ -221,12 +224,15 @@ static void round_once(unsigned iter, unsigned *kills)
 
 int main(int argc, char **argv)
 {
-	unsigned iters = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : ITERATIONS, i;
-	unsigned kills[PRODUCERS + 1] = { 0 };
+	int rec = argc > 1 && strcmp(argv[1], "record") == 0;
+	unsigned iters = argc > 1 + rec ? (unsigned)strtoul(argv[1 + rec], NULL, 0) : ITERATIONS;
+	unsigned seed =
+		argc > 2 + rec ? (unsigned)strtoul(argv[2 + rec], NULL, 0) : (unsigned)getpid();
+	unsigned kills[PRODUCERS + 1] = { 0 }, i;
 	int64_t t0 = t_now_ns();
 
-	unsigned seed = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : (unsigned)getpid();
-
+	if (rec)
+		g_cfg = (struct shmchan_config){ .kind = SHMCHAN_KIND_RECORD, .buffer_size = 2048 };
 	t_watchdog(115);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_seed = seed;
@@ -234,9 +240,9 @@ int main(int argc, char **argv)
 	ASSERT_TRUE(g_sh != MAP_FAILED);
 	for (i = 0; i < iters; i++)
 		round_once(i, kills);
-	printf("test_torture: ok, %u rounds in %.1f s; killed producers %u/%u/%u, readers %u "
-	       "(seed %u)\n",
-	       iters, (double)(t_now_ns() - t0) / 1e9, kills[0], kills[1], kills[2], kills[3],
-	       seed);
+	printf("test_torture: ok, %u rounds on %s channels in %.1f s; killed producers %u/%u/%u, "
+	       "readers %u (seed %u)\n",
+	       iters, rec ? "record" : "slot", (double)(t_now_ns() - t0) / 1e9, kills[0], kills[1],
+	       kills[2], kills[3], seed);
 	return 0;
 }

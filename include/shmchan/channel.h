@@ -197,6 +197,9 @@ SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *da
  * it), -ESTALE (drained, and the channel was replaced: reopen it).
  * A slot whose producer died between reserve and commit is skipped (and
  * counted) once the producer is found dead; see docs/guarantees.md.
+ * Record channels: a corrupt record header cannot be stepped over (its span
+ * is unknown), so every read returns -EBADMSG at it from then on: the
+ * channel must be recreated. Slot channels drop a corrupt slot and go on.
  */
 SHMCHAN_API int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap,
 				     size_t *len);

@@ -33,14 +33,15 @@ struct shmchan_peer_info {
 
 struct shmchan_info {
 	uint32_t kind;
-	uint32_t slot_size;
-	uint32_t slot_count;
-	uint32_t state;	   /* SHMCHAN_STATE_* */
-	uint32_t depth;	   /* messages claimed and not consumed */
-	uint32_t stale;	   /* 1: no live peer (removable: shmchan rm --stale) */
-	uint32_t nwriters; /* entries filled in writers[] */
+	uint32_t slot_size;  /* slot channels: bytes per slot; records: largest record */
+	uint32_t slot_count; /* slot channels: slots; records: buffer bytes */
+	uint32_t state;	     /* SHMCHAN_STATE_* */
+	uint32_t depth;	     /* messages claimed and not consumed */
+	uint32_t stale;	     /* 1: no live peer (removable: shmchan rm --stale) */
+	uint32_t nwriters;   /* entries filled in writers[] */
 	uint32_t reserved0;
-	uint64_t size; /* bytes of the object */
+	uint64_t depth_bytes; /* bytes they take in the ring */
+	uint64_t size;	      /* bytes of the object */
 	uint64_t written;
 	uint64_t read;
 	uint64_t full_events; /* writes refused because the ring was full */

@@ -58,6 +58,7 @@ struct shmchan_ring {
 	uint32_t head;	  /* consumer: next position to read */
 	uint32_t rsv_pos; /* producer: position of the outstanding reservation */
 	uint32_t rsv_len; /* producer: bytes reserved */
+	uint32_t rsv_max; /* record rings: the length given to reserve */
 	uint32_t busy;	  /* SHMCHAN__RING_RESERVED / _PEEKED while outstanding */
 };
 
