@@ -402,6 +402,8 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 	 * consume before this). */
 	if (!err && role == ROLE_READER) {
 		shmchan__ring_load_head(&ch->ring);
+		if (ch->kind == SHMCHAN_KIND_RECORD)
+			shmchan__rring_recover(&ch->ring, ch->takeover_mark);
 		shmchan__wake_peers(ch); /* writers in wait_for_reader */
 	}
 	if (err) {

@@ -292,6 +292,11 @@ static int take_any(struct shmchan_channel *ch, struct shmchan__peer *p, int wri
 	o = reap_one(shmchan__hdr(ch), p, ch->pidns, writer);
 	if (!(o & SHMCHAN__OWN_DEAD) || (writer && claim_pending(ch, p)))
 		return 0;
+	/* A reader's aux holds its note of the span it was freeing (rring.c);
+	 * a successor of one that died finishes the job. Acquire: pairs with
+	 * the release that stored it. */
+	if (!writer && SHMCHAN__OWN_PID(o) != 0)
+		ch->takeover_mark = atomic_load_explicit(&p->aux, memory_order_acquire);
 	return take(p, o, pid, start, ch->pidns);
 }
 
@@ -308,6 +313,7 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role)
 	ch->pidns = shmchan__proc_pidns();
 	if (role == SHMCHAN__ROLE_READER) {
 		p = &h->reader;
+		ch->takeover_mark = 0;
 		/* Twice: a take misjudged while filling leaves the entry gone,
 		 * and then takeable. */
 		if (!take_any(ch, p, 0, pid, start) && !take_any(ch, p, 0, pid, start))
@@ -331,6 +337,8 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role)
 			ch->ring.claim_extent = &p->aux;
 	}
 	atomic_fetch_add_explicit(&h->registry_gen, 1, memory_order_seq_cst);
+	if (role == SHMCHAN__ROLE_READER && ch->kind == SHMCHAN_KIND_RECORD)
+		ch->ring.consume_mark = &p->aux;
 	ch->self = p;
 	ch->role = role;
 	return 0;

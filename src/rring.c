@@ -258,10 +258,23 @@ int shmchan__rring_push(struct shmchan_ring *r, const void *data, size_t len)
 	return shmchan__rring_commit(r, len);
 }
 
-/* Zero @span bytes at head and move head past them (R4). */
+/*
+ * Zero @span bytes at head and move head past them (R4). A consumer killed
+ * between zeroing and moving head would leave its successor at a zeroed
+ * record of unknown span: so it first notes (head, span) in its registry
+ * entry (consume_mark, release: a successor reads it with acquire), and it
+ * zeroes the header word before the rest, so that the record is either
+ * whole (delivered again) or marked gone.
+ */
 static void consume(struct shmchan_ring *r, uint32_t span)
 {
-	memset(r->base + (r->head & r->mask), 0, span);
+	unsigned char *p = r->base + (r->head & r->mask);
+
+	if (r->consume_mark)
+		atomic_store_explicit((_Atomic uint64_t *)r->consume_mark,
+				      SHMCHAN__REC_MARK(r->head, span), memory_order_release);
+	atomic_store_explicit((_Atomic uint64_t *)(void *)p, 0, memory_order_relaxed);
+	memset(p + SHMCHAN__REC_HDR, 0, span - SHMCHAN__REC_HDR);
 	r->head += span;
 	/* R4: pairs with R1 of producers and with attach. */
 	atomic_store_explicit(&rhdr(r)->head, r->head, memory_order_release);
@@ -400,6 +413,19 @@ int shmchan__rring_head(const struct shmchan_ring *r, uint32_t *pos)
 	/* Acquire: pairs with P2, so the claimant's claim words are visible. */
 	tail = atomic_load_explicit(&rhdr(r)->tail, memory_order_acquire);
 	return (int32_t)(tail - r->head) > 0 ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_EMPTY;
+}
+
+int shmchan__rring_recover(struct shmchan_ring *r, uint64_t mark)
+{
+	uint32_t pos = (uint32_t)mark, span = SHMCHAN__REC_STRIDE(mark);
+	uint32_t tail = atomic_load_explicit(&rhdr(r)->tail, memory_order_acquire);
+
+	if (!(mark & SHMCHAN__REC_COMMITTED) || pos != r->head || span < SHMCHAN__REC_HDR ||
+	    span > r->slot_count - (pos & r->mask) || (int32_t)(tail - pos) < (int32_t)span ||
+	    atomic_load_explicit(word_at(r, pos), memory_order_acquire) != 0)
+		return 0;
+	consume(r, span); /* finish what the dead consumer started */
+	return 1;
 }
 
 int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride)

@@ -43,6 +43,9 @@
 	((uint64_t)(len) | ((uint64_t)((stride) >> 3) << 32) | (flags))
 #define SHMCHAN__REC_LEN(w) ((uint32_t)(w))
 #define SHMCHAN__REC_STRIDE(w) ((uint32_t)(((w) >> 32) & 0x7FFFFFFu) << 3)
+/* The consumer's note of a span it is freeing: position, span, and the
+ * COMMITTED bit as "valid". */
+#define SHMCHAN__REC_MARK(pos, span) SHMCHAN__REC_WORD(pos, span, SHMCHAN__REC_COMMITTED)
 
 struct shmchan__rring_hdr {
 	uint32_t magic;
@@ -97,6 +100,9 @@ int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t
 /* Consumer: the stride the header at head records for a claim (a producer
  * that reserved and stopped). Returns 1 with *stride, or 0 if none. */
 int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride);
+/* Consumer taking over from a dead one: if @mark says it died freeing the
+ * span at head, finish freeing it. Returns 1 if it did. */
+int shmchan__rring_recover(struct shmchan_ring *r, uint64_t mark);
 /* Test hook: positions start at @start. */
 int shmchan__rring_init_at(void *mem, size_t mem_size, uint32_t size, uint32_t start);
 

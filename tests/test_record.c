@@ -249,6 +249,16 @@ static void test_producers(void)
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
 	for (i = 0; i < MP_PRODUCERS; i++)
 		pids[i] = t_fork(mp_producer, (void *)(uintptr_t)i);
+	/* The creator leaves once the producers hold the stream open (else the
+	 * reader could see end of stream before they join). */
+	{
+		int64_t end = t_now_ns() + 10000000000LL;
+
+		while (shmchan__writers_held(shmchan__hdr(&w), 0, 0) < MP_PRODUCERS + 1 &&
+		       t_now_ns() < end)
+			t_sleep_us(1000);
+		ASSERT_EQ(shmchan__writers_held(shmchan__hdr(&w), 0, 0), MP_PRODUCERS + 1);
+	}
 	shmchan_channel_close(&w);
 	for (;;) {
 		unsigned id, seq;
@@ -351,6 +361,58 @@ static void test_hostile(void)
 	}
 }
 
+/* A reader killed between zeroing a record and moving head past it: its
+ * note lets the next reader step over the zeroed span. */
+static const char *g_rname;
+
+static int reader_hangs(void *arg)
+{
+	struct shmchan_channel r;
+
+	(void)arg;
+	if (shmchan_channel_open_reader(&r, g_rname, NULL))
+		return 2;
+	for (;;)
+		pause();
+}
+
+static void test_reader_died_while_freeing(void)
+{
+	struct shmchan_config cfg = rec(1024);
+	struct shmchan_channel w, r;
+	struct shmchan__chan_hdr *h;
+	struct shmchan__rring_hdr *rh;
+	unsigned char buf[64];
+	size_t len;
+	pid_t pid;
+
+	g_rname = t_name("recfree");
+	ASSERT_OK(shmchan_channel_create_writer(&w, g_rname, &cfg));
+	ASSERT_OK(shmchan_channel_write(&w, "first record", 12)); /* stride 24 */
+	ASSERT_OK(shmchan_channel_write(&w, "second", 6));
+	h = shmchan__hdr(&w);
+	rh = (void *)((char *)w.hdr + SHMCHAN__HDR_SPACE);
+	pid = t_fork(reader_hangs, NULL);
+	{
+		int64_t end = t_now_ns() + 10000000000LL;
+
+		while (!SHMCHAN__OWN_PID(atomic_load(&h->reader.owner)) && t_now_ns() < end)
+			t_sleep_us(1000);
+	}
+	/* What the reader would have done before dying: note, then zero. */
+	atomic_store(&h->reader.aux, SHMCHAN__REC_MARK(0, 24));
+	memset(rh->buf, 0, 24);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(t_wait_child(pid, 10000), 128 + SIGKILL);
+	ASSERT_OK(shmchan_channel_open_reader(&r, g_rname, NULL));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_TRUE(len == 6 && memcmp(buf, "second", 6) == 0);
+	shmchan_channel_close(&w);
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EPIPE);
+	shmchan_channel_close(&r);
+	shmchan_channel_unlink(g_rname);
+}
+
 int main(void)
 {
 	t_watchdog(120);
@@ -360,6 +422,7 @@ int main(void)
 	test_frame_in_place();
 	test_producers();
 	test_hostile();
+	test_reader_died_while_freeing();
 	printf("test_record: ok\n");
 	return 0;
 }

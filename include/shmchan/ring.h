@@ -50,6 +50,7 @@ struct shmchan_ring {
 	unsigned char *base; /* first slot */
 	void *claim;	     /* optional producer claim word (set by the channel layer) */
 	void *claim_extent;  /* record rings: optional word for the claimed length */
+	void *consume_mark;  /* record rings: the consumer's note of the span it frees */
 	size_t mem_size;
 	uint32_t slot_size;
 	uint32_t slot_count;
