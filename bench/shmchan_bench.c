@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shmchan-bench: shmchan against pipes, Unix sockets, message queues, TCP
+ * loopback, eventfd and the physical floor, all measured in the same run,
+ * between two processes.
+ *
+ *   latency     ping-pong round trips: p50, p90, p99, p99.9, max
+ *   throughput  one producer to one consumer: messages/s and MB/s; the
+ *               consumer checks a stamp at both ends of every message
+ *
+ * usage: shmchan-bench [--cpus A,B | --no-pin] [--sizes 8,64,...] [--only SUBSTR]
+ *                      [--latency-count N] [--bytes B] [--quick] [--csv F] [--json F]
+ * Results also appear as ratios to the floor (a cache-line ping-pong for
+ * latency, memcpy for throughput) and, for shmchan, to a raw SPSC ring.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <shmchan.h>
+
+#include "bench_util.h"
+#include "mech.h"
+
+struct variant {
+	const struct mech *m;
+	int zero_copy;
+	uint32_t wait;
+};
+
+static const struct variant variants[] = {
+	{ &mech_spinline, 0, 0 },
+	{ &mech_memcpy, 0, 0 },
+	{ &mech_spsc, 0, 0 },
+	{ &mech_slot_spin, 0, SHMCHAN_WAIT_SPIN },
+	{ &mech_slot_copy, 0, SHMCHAN_WAIT_FUTEX },
+	{ &mech_slot_zc, 1, SHMCHAN_WAIT_FUTEX },
+	{ &mech_slot_backoff, 0, SHMCHAN_WAIT_BACKOFF },
+	{ &mech_rec_copy, 0, SHMCHAN_WAIT_FUTEX },
+	{ &mech_rec_zc, 1, SHMCHAN_WAIT_FUTEX },
+	{ &mech_eventfd, 0, 0 },
+	{ &mech_pipe, 0, 0 },
+	{ &mech_unix_stream, 0, 0 },
+	{ &mech_unix_seqpacket, 0, 0 },
+	{ &mech_mqueue, 0, 0 },
+	{ &mech_tcp, 0, 0 },
+};
+#define NVAR (sizeof(variants) / sizeof(variants[0]))
+
+struct opts {
+	int cpu[2];
+	size_t sizes[16];
+	int nsizes;
+	unsigned lat_count;
+	uint64_t bytes;
+	const char *only, *csv, *json;
+	int quick;
+};
+
+struct result {
+	int ran; /* 0: skipped (reason in err) */
+	int err;
+	struct b_stats lat;
+	unsigned lat_n;
+	double msgs_s, mb_s;
+	uint64_t tp_n;
+};
+
+static struct result g_lat[NVAR][16], g_tp[NVAR][16];
+
+/* Shared between the two processes of a run. */
+struct shared {
+	uint64_t t_start, t_end;
+	int child_err;
+};
+
+static unsigned lat_count(const struct opts *o, size_t size)
+{
+	unsigned n = o->lat_count;
+
+	if (size > 4096)
+		n = n / 10 > 50 ? n / 10 : 50;
+	if (size > 131072)
+		n = n / 10 > 20 ? n / 10 : 20;
+	return n;
+}
+
+static uint64_t tp_count(const struct opts *o, size_t size)
+{
+	uint64_t n = o->bytes / size;
+
+	if (n < 200)
+		n = 200;
+	return n > 500000 ? 500000 : n;
+}
+
+static void child_run(const struct variant *v, struct mech_ctx *c, struct shared *sh, int latency,
+		      uint64_t n, int cpu)
+{
+	uint64_t i;
+	int err;
+
+	b_pin(cpu);
+	err = v->m->open(c, 1);
+	for (i = 0; !err && i < n; i++) {
+		int64_t s = v->m->recv(c, 1);
+
+		if (s != (int64_t)i) {
+			err = -EBADMSG;
+			break;
+		}
+		if (latency)
+			err = v->m->send(c, 1, i);
+	}
+	if (!latency)
+		sh->t_end = b_now_ns();
+	sh->child_err = err;
+	v->m->close(c, 1);
+	_exit(err ? 1 : 0);
+}
+
+/* One measurement: fork the peer, run, collect. Returns 0 or an error. */
+static int run_one(const struct variant *v, const struct opts *o, size_t size, int latency,
+		   struct result *res)
+{
+	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct mech_ctx c;
+	uint64_t n = latency ? lat_count(o, size) : tp_count(o, size), warm = n / 10 + 1, i;
+	uint64_t *lat = latency ? calloc(n, sizeof(*lat)) : NULL;
+	int err, st = 0;
+	pid_t pid;
+
+	memset(&c, 0, sizeof(c));
+	memset(c.fd, -1, sizeof(c.fd));
+	c.size = size;
+	c.zero_copy = v->zero_copy;
+	c.wait = v->wait;
+	c.buf = calloc(1, size);
+	if (sh == MAP_FAILED || !c.buf || (latency && !lat))
+		return -ENOMEM;
+	memset(sh, 0, sizeof(*sh));
+	err = v->m->setup(&c);
+	if (err) {
+		free(c.buf);
+		free(lat);
+		munmap(sh, sizeof(*sh));
+		return err;
+	}
+	if (latency)
+		n += warm;
+	pid = fork();
+	if (pid == 0)
+		child_run(v, &c, sh, latency, n, o->cpu[1]);
+	b_pin(o->cpu[0]);
+	err = v->m->open(&c, 0);
+	sh->t_start = b_now_ns();
+	for (i = 0; !err && i < n; i++) {
+		uint64_t t0 = b_now_ns();
+
+		err = v->m->send(&c, 0, i);
+		if (!err && latency) {
+			if (v->m->recv(&c, 0) != (int64_t)i)
+				err = -EBADMSG;
+			else if (i >= warm)
+				lat[i - warm] = b_now_ns() - t0;
+		}
+	}
+	if (err)
+		kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	if (!err && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		err = sh->child_err ? sh->child_err : -EPIPE;
+	v->m->close(&c, 0);
+	if (v->m->teardown)
+		v->m->teardown(&c);
+	if (!err && latency) {
+		res->lat_n = (unsigned)(n - warm);
+		res->lat = b_percentiles(lat, n - warm);
+	} else if (!err) {
+		double secs = (double)(sh->t_end - sh->t_start) / 1e9;
+
+		res->tp_n = n;
+		res->msgs_s = secs > 0 ? (double)n / secs : 0;
+		res->mb_s = res->msgs_s * (double)size / 1e6;
+	}
+	free(c.buf);
+	free(lat);
+	munmap(sh, sizeof(*sh));
+	return err;
+}
+
+/*
+ * The memcpy floor, in this process: copy @size bytes n times, rotating over
+ * MEMCPY_SET source and destination buffers, a working set like a ring's
+ * (so large messages come from the caches a ring's would, not from L1).
+ */
+#define MEMCPY_SET 16
+
+static void run_memcpy(const struct opts *o, size_t size, struct result *res)
+{
+	unsigned char *a = malloc(size * MEMCPY_SET), *b = malloc(size * MEMCPY_SET);
+	uint64_t n = tp_count(o, size) * 4, i, t0, sum = 0;
+	double secs;
+
+	if (!a || !b) {
+		res->err = -ENOMEM;
+		free(a);
+		free(b);
+		return;
+	}
+	memset(a, 1, size * MEMCPY_SET);
+	memset(b, 0, size * MEMCPY_SET);
+	t0 = b_now_ns();
+	for (i = 0; i < n; i++) {
+		unsigned char *s = a + (i % MEMCPY_SET) * size, *d = b + (i % MEMCPY_SET) * size;
+
+		s[0] = (unsigned char)i;
+		memcpy(d, s, size);
+		sum += d[size - 1] + d[0];
+	}
+	secs = (double)(b_now_ns() - t0) / 1e9;
+	res->ran = sum > 0;
+	res->tp_n = n;
+	res->msgs_s = secs > 0 ? (double)n / secs : 0;
+	res->mb_s = res->msgs_s * (double)size / 1e6;
+	free(a);
+	free(b);
+}
+
+static int selected(const struct opts *o, const struct variant *v)
+{
+	return !o->only || strstr(v->m->name, o->only) || v->m == &mech_spinline ||
+	       v->m == &mech_memcpy || v->m == &mech_spsc;
+}
+
+static void measure(const struct opts *o)
+{
+	size_t vi;
+	int si;
+
+	for (si = 0; si < o->nsizes; si++)
+		for (vi = 0; vi < NVAR; vi++) {
+			const struct variant *v = &variants[vi];
+			size_t size = o->sizes[si];
+
+			if (!selected(o, v))
+				continue;
+			fprintf(stderr, "\r  %7zu B  %-22s", size, v->m->name);
+			if (v->m == &mech_memcpy) {
+				run_memcpy(o, size, &g_tp[vi][si]);
+				continue;
+			}
+			if (!v->m->throughput_only) {
+				g_lat[vi][si].err = run_one(v, o, size, 1, &g_lat[vi][si]);
+				g_lat[vi][si].ran = !g_lat[vi][si].err;
+			}
+			if (!v->m->latency_only) {
+				g_tp[vi][si].err = run_one(v, o, size, 0, &g_tp[vi][si]);
+				g_tp[vi][si].ran = !g_tp[vi][si].err;
+			}
+		}
+	fprintf(stderr, "\r%60s\r", "");
+}
+
+static size_t var_index(const struct mech *m)
+{
+	size_t i;
+
+	for (i = 0; i < NVAR; i++)
+		if (variants[i].m == m)
+			return i;
+	return 0;
+}
+
+static void print_tables(const struct opts *o)
+{
+	size_t floor_i = var_index(&mech_spinline), mc = var_index(&mech_memcpy);
+	size_t spsc = var_index(&mech_spsc), vi;
+	int si;
+
+	for (si = 0; si < o->nsizes; si++) {
+		const struct result *fl = &g_lat[floor_i][si];
+
+		printf("\n== %zu-byte messages: round trip (ns), ratio to the cache-line floor\n",
+		       o->sizes[si]);
+		printf("%-22s %9s %9s %9s %9s %10s %8s %8s\n", "mechanism", "p50", "p90", "p99",
+		       "p99.9", "max", "p50/fl", "p99/fl");
+		for (vi = 0; vi < NVAR; vi++) {
+			const struct result *r = &g_lat[vi][si];
+
+			if (!selected(o, &variants[vi]) || variants[vi].m->throughput_only)
+				continue;
+			if (!r->ran) {
+				printf("%-22s skipped: %s\n", variants[vi].m->name, strerror(-r->err));
+				continue;
+			}
+			printf("%-22s %9llu %9llu %9llu %9llu %10llu %8.2f %8.2f\n",
+			       variants[vi].m->name, (unsigned long long)r->lat.p50,
+			       (unsigned long long)r->lat.p90, (unsigned long long)r->lat.p99,
+			       (unsigned long long)r->lat.p999, (unsigned long long)r->lat.max,
+			       fl->ran ? (double)r->lat.p50 / (double)fl->lat.p50 : 0,
+			       fl->ran ? (double)r->lat.p99 / (double)fl->lat.p99 : 0);
+		}
+		printf("-- throughput, one producer to one consumer\n");
+		printf("%-22s %13s %11s %9s %9s\n", "mechanism", "messages/s", "MB/s", "x memcpy",
+		       "x spsc");
+		for (vi = 0; vi < NVAR; vi++) {
+			const struct result *r = &g_tp[vi][si];
+
+			if (!selected(o, &variants[vi]) || variants[vi].m->latency_only)
+				continue;
+			if (!r->ran) {
+				printf("%-22s skipped: %s\n", variants[vi].m->name, strerror(-r->err));
+				continue;
+			}
+			printf("%-22s %13.0f %11.1f %9.3f %9.3f\n", variants[vi].m->name, r->msgs_s,
+			       r->mb_s, g_tp[mc][si].ran ? r->mb_s / g_tp[mc][si].mb_s : 0,
+			       g_tp[spsc][si].ran ? r->mb_s / g_tp[spsc][si].mb_s : 0);
+		}
+	}
+}
+
+static void write_csv(const struct opts *o, FILE *f)
+{
+	size_t vi;
+	int si;
+
+	fprintf(f, "test,mechanism,size,count,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,msgs_per_s,"
+		   "mb_per_s,status\n");
+	for (si = 0; si < o->nsizes; si++)
+		for (vi = 0; vi < NVAR; vi++) {
+			const struct result *l = &g_lat[vi][si], *t = &g_tp[vi][si];
+			const char *name = variants[vi].m->name;
+
+			if (!selected(o, &variants[vi]))
+				continue;
+			if (!variants[vi].m->throughput_only)
+				fprintf(f, "latency,%s,%zu,%u,%llu,%llu,%llu,%llu,%llu,,,%s\n", name,
+					o->sizes[si], l->lat_n, (unsigned long long)l->lat.p50,
+					(unsigned long long)l->lat.p90,
+					(unsigned long long)l->lat.p99,
+					(unsigned long long)l->lat.p999,
+					(unsigned long long)l->lat.max,
+					l->ran ? "ok" : strerror(-l->err));
+			if (!variants[vi].m->latency_only)
+				fprintf(f, "throughput,%s,%zu,%llu,,,,,,%.0f,%.1f,%s\n", name,
+					o->sizes[si], (unsigned long long)t->tp_n, t->msgs_s,
+					t->mb_s, t->ran ? "ok" : strerror(-t->err));
+		}
+}
+
+static void write_json(const struct opts *o, FILE *f)
+{
+	size_t vi;
+	int si, first = 1;
+
+	fprintf(f, "[");
+	for (si = 0; si < o->nsizes; si++)
+		for (vi = 0; vi < NVAR; vi++) {
+			const struct result *l = &g_lat[vi][si], *t = &g_tp[vi][si];
+			const char *name = variants[vi].m->name;
+
+			if (!selected(o, &variants[vi]))
+				continue;
+			if (!variants[vi].m->throughput_only) {
+				fprintf(f, "%s\n  {\"test\": \"latency\", \"mechanism\": \"%s\", "
+					   "\"size\": %zu, \"count\": %u, \"ok\": %s, \"p50_ns\": "
+					   "%llu, \"p90_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": "
+					   "%llu, \"max_ns\": %llu}",
+					first ? "" : ",", name, o->sizes[si], l->lat_n,
+					l->ran ? "true" : "false", (unsigned long long)l->lat.p50,
+					(unsigned long long)l->lat.p90,
+					(unsigned long long)l->lat.p99,
+					(unsigned long long)l->lat.p999,
+					(unsigned long long)l->lat.max);
+				first = 0;
+			}
+			if (!variants[vi].m->latency_only) {
+				fprintf(f, "%s\n  {\"test\": \"throughput\", \"mechanism\": \"%s\", "
+					   "\"size\": %zu, \"count\": %llu, \"ok\": %s, "
+					   "\"msgs_per_s\": %.0f, \"mb_per_s\": %.1f}",
+					first ? "" : ",", name, o->sizes[si],
+					(unsigned long long)t->tp_n, t->ran ? "true" : "false",
+					t->msgs_s, t->mb_s);
+				first = 0;
+			}
+		}
+	fprintf(f, "\n]\n");
+}
+
+/* The targets, each a ratio to a baseline of the same run. */
+static void print_targets(const struct opts *o)
+{
+	size_t fl = var_index(&mech_spinline), spin = var_index(&mech_slot_spin);
+	size_t slot = var_index(&mech_slot_copy), zc = var_index(&mech_slot_zc);
+	size_t spsc = var_index(&mech_spsc), mc = var_index(&mech_memcpy);
+	int si;
+
+	printf("\n== targets (ratios measured in this run; not pass/fail of the suite)\n");
+	for (si = 0; si < o->nsizes; si++) {
+		size_t s = o->sizes[si];
+		const struct result *f = &g_lat[fl][si], *sp = &g_lat[spin][si];
+
+		if ((s == 8 || s == 64) && f->ran && sp->ran) {
+			double r50 = (double)sp->lat.p50 / (double)f->lat.p50;
+			double r99 = (double)sp->lat.p99 / (double)f->lat.p99;
+
+			printf("%5zu B round trip, SPIN: p50 %.2fx the floor (target %.1fx) %s", s,
+			       r50, s == 8 ? 1.3 : 1.6, r50 <= (s == 8 ? 1.3 : 1.6) ? "met" : "MISSED");
+			if (s == 8)
+				printf("; p99 %.2fx (target 3x) %s", r99, r99 <= 3 ? "met" : "MISSED");
+			printf("\n");
+		}
+		if ((s == 64 || s == 4096) && g_tp[slot][si].ran && g_tp[spsc][si].ran) {
+			double r = g_tp[slot][si].mb_s / g_tp[spsc][si].mb_s, t = s == 64 ? 0.5 : 0.7;
+
+			printf("%5zu B throughput: %.2fx a raw SPSC ring (target %.1fx) %s\n", s, r, t,
+			       r >= t ? "met" : "MISSED");
+		}
+		if (s == 76816 && g_tp[slot][si].ran && g_tp[mc][si].ran)
+			printf("76816 B frames, copy: %.2fx the memcpy rate (target 0.7x) %s\n",
+			       g_tp[slot][si].mb_s / g_tp[mc][si].mb_s,
+			       g_tp[slot][si].mb_s / g_tp[mc][si].mb_s >= 0.7 ? "met" : "MISSED");
+		if (s == 76816 && g_tp[zc][si].ran)
+			printf("76816 B frames, in place: %.2f M frames/s (target 1 M/s) %s\n",
+			       g_tp[zc][si].msgs_s / 1e6, g_tp[zc][si].msgs_s >= 1e6 ? "met" : "MISSED");
+	}
+}
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void print_machine(const struct opts *o)
+{
+	char line[256], model[256] = "unknown";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(model, sizeof(model), "%s", strchr(line, ':') + 2);
+			model[strcspn(model, "\n")] = '\0';
+			break;
+		}
+	if (f)
+		fclose(f);
+	printf("shmchan-bench: shmchan %s; %s; %ld CPUs online; pinned to %d and %d%s\n",
+	       shmchan_version(), model, sysconf(_SC_NPROCESSORS_ONLN), o->cpu[0], o->cpu[1],
+	       o->cpu[0] < 0 ? " (no pinning)" : "");
+	printf("POSIX mqueue limits: msgsize_max %ld, msg_max %ld (larger messages are skipped)\n",
+	       read_long("/proc/sys/fs/mqueue/msgsize_max"), read_long("/proc/sys/fs/mqueue/msg_max"));
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr,
+		"usage: %s [--cpus A,B | --no-pin] [--sizes 8,64,...] [--only SUBSTR]\n"
+		"          [--latency-count N] [--bytes B] [--quick] [--csv FILE] [--json FILE]\n",
+		argv0);
+	exit(2);
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	static const size_t defaults[] = { 8, 64, 4096, 76816, 1048576 };
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->cpu[0] = 0;
+	o->cpu[1] = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
+	o->lat_count = 20000;
+	o->bytes = 256u << 20;
+	for (i = 0; i < 5; i++)
+		o->sizes[o->nsizes++] = defaults[i];
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--cpus") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%d,%d", &o->cpu[0], &o->cpu[1]) != 2)
+				usage(argv[0]);
+		} else if (!strcmp(argv[i], "--no-pin")) {
+			o->cpu[0] = o->cpu[1] = -1;
+		} else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
+			char *s = argv[++i], *end;
+
+			o->nsizes = 0;
+			while (*s && o->nsizes < 16) {
+				size_t v = strtoul(s, &end, 0);
+
+				if (v < 16 || v > (1u << 26) || end == s)
+					usage(argv[0]); /* 16 B: room for the two stamps */
+				o->sizes[o->nsizes++] = v;
+				s = *end == ',' ? end + 1 : end;
+			}
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			o->only = argv[++i];
+		} else if (!strcmp(argv[i], "--latency-count") && i + 1 < argc) {
+			o->lat_count = (unsigned)strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--bytes") && i + 1 < argc) {
+			o->bytes = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--quick")) {
+			o->quick = 1;
+		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
+			o->csv = argv[++i];
+		} else if (!strcmp(argv[i], "--json") && i + 1 < argc) {
+			o->json = argv[++i];
+		} else {
+			usage(argv[0]);
+		}
+	}
+	if (o->quick) {
+		o->lat_count = 200;
+		o->bytes = 2u << 20;
+		o->nsizes = 2;
+		o->sizes[0] = 64;
+		o->sizes[1] = 76816;
+	}
+	if (o->lat_count < 10)
+		usage(argv[0]);
+}
+
+static int write_file(const char *path, void (*fn)(const struct opts *, FILE *),
+		      const struct opts *o)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+
+	if (!f) {
+		fprintf(stderr, "shmchan-bench: cannot write %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	fn(o, f);
+	if (f != stdout)
+		fclose(f);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc = 0;
+
+	parse(argc, argv, &o);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	print_machine(&o);
+	measure(&o);
+	print_tables(&o);
+	print_targets(&o);
+	if (o.csv)
+		rc |= write_file(o.csv, write_csv, &o);
+	if (o.json)
+		rc |= write_file(o.json, write_json, &o);
+	return rc;
+}
