@@ -162,7 +162,7 @@ static int run_one(const struct variant *v, const struct opts *o, size_t size, i
 	err = v->m->open(&c, 0);
 	sh->t_start = b_now_ns();
 	for (i = 0; !err && i < n; i++) {
-		uint64_t t0 = b_now_ns();
+		uint64_t t0 = latency ? b_now_ns() : 0;
 
 		err = v->m->send(&c, 0, i);
 		if (!err && latency) {
@@ -234,10 +234,14 @@ static void run_memcpy(const struct opts *o, size_t size, struct result *res)
 	free(b);
 }
 
+/* --only SUBSTR selects mechanisms by name (=NAME: exactly); the floor and
+ * the raw SPSC ring always run, as the baselines. */
 static int selected(const struct opts *o, const struct variant *v)
 {
-	return !o->only || strstr(v->m->name, o->only) || v->m == &mech_spinline ||
-	       v->m == &mech_memcpy || v->m == &mech_spsc;
+	int match = !o->only || (o->only[0] == '=' ? !strcmp(v->m->name, o->only + 1)
+						   : strstr(v->m->name, o->only) != NULL);
+
+	return match || v->m == &mech_spinline || v->m == &mech_memcpy || v->m == &mech_spsc;
 }
 
 static void measure(const struct opts *o)

@@ -286,10 +286,9 @@ int shmchan_channel_cancel(struct shmchan_channel *ch)
  * counted. Returns 0 if the slot was skipped (or committed meanwhile), else
  * -EAGAIN.
  */
-static int check_abandoned(struct shmchan_channel *ch, uint32_t pos)
+static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
-	int64_t now = shmchan__now_ns();
 	struct shmchan__waitq q;
 	uint32_t extent = 1;
 	int who;
@@ -338,7 +337,7 @@ static int ring_empty(const struct shmchan_channel *ch)
  * ring was seen empty, and the ring is looked at again after them: a writer
  * commits before it leaves, so its last message is never mistaken for none.
  */
-static int reader_idle(struct shmchan_channel *ch)
+static int reader_idle(struct shmchan_channel *ch, int timed)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	uint32_t pos;
@@ -349,7 +348,7 @@ static int reader_idle(struct shmchan_channel *ch)
 	if (st == SHMCHAN__HEAD_READY)
 		return 0;
 	if (st == SHMCHAN__HEAD_PENDING)
-		return check_abandoned(ch, pos);
+		return timed ? check_abandoned(ch, pos, shmchan__now_ns()) : -EAGAIN;
 	ch->stuck_ns = 0;
 	if (atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED)
 		return ring_empty(ch) ? -ESTALE : 0;
@@ -357,11 +356,11 @@ static int reader_idle(struct shmchan_channel *ch)
 	 * generation moved), and anyway every SCAN_EVERY_NS, checking their
 	 * liveness every DEEP_EVERY_NS. */
 	gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
-	now = shmchan__now_ns();
-	if (gen != ch->seen_gen || now >= ch->next_scan_ns) {
+	now = timed ? shmchan__now_ns() : 0;
+	if (gen != ch->seen_gen || (timed && now >= ch->next_scan_ns)) {
 		ch->seen_gen = gen;
 		ch->next_scan_ns = now + SCAN_EVERY_NS;
-		deep = now >= ch->next_deep_ns;
+		deep = timed && now >= ch->next_deep_ns;
 		if (deep)
 			ch->next_deep_ns = now + DEEP_EVERY_NS;
 		ch->writers_seen = shmchan__writers_held(h, ch->pidns, deep);
@@ -389,7 +388,7 @@ static int reader_take(struct shmchan_channel *ch, void *buf, size_t cap, const 
 		wake_writers(ch, before);
 		if (err != -EAGAIN)
 			return err;
-		err = reader_idle(ch);
+		err = reader_idle(ch, 1);
 		if (err != 0)
 			return err;
 		err = -EAGAIN;
@@ -434,23 +433,26 @@ int shmchan_channel_release(struct shmchan_channel *ch)
 	return err;
 }
 
-static int readable_cb(void *ctx)
+static int readable_cb(void *ctx, int slow)
 {
 	struct shmchan_channel *ch = ctx;
 	int err;
 
 	if (k_readable(ch) == 1)
 		return 1;
-	err = reader_idle(ch);
+	/* While spinning, look at the clock (for liveness checks) only every
+	 * 64th time: they are rate-limited to milliseconds anyway. */
+	err = reader_idle(ch, slow || (++ch->idle_polls & 63) == 0);
 	if (err == -EAGAIN)
 		return ch->stuck_ns ? SHMCHAN__READY_SOON : 0;
 	return 1; /* something changed, or end of stream, or replaced */
 }
 
-static int writable_cb(void *ctx)
+static int writable_cb(void *ctx, int slow)
 {
 	struct shmchan_channel *ch = ctx;
 
+	(void)slow;
 	return k_writable(ch) == 1 || writer_state(ch) != 0;
 }
 
@@ -477,7 +479,7 @@ static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadlin
 			return err;
 		if (k_readable(ch) == 1)
 			return 0;
-		err = reader_idle(ch);
+		err = reader_idle(ch, 1);
 		if (err == -EPIPE || err == -ESTALE)
 			return err;
 	}
@@ -554,13 +556,14 @@ struct reader_wait {
 	uint64_t dead; /* owner value of a holder already found dead */
 };
 
-static int reader_present_cb(void *ctx)
+static int reader_present_cb(void *ctx, int slow)
 {
 	struct reader_wait *rw = ctx;
 	struct shmchan__chan_hdr *h = shmchan__hdr(rw->ch);
 	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
 	uint64_t o = atomic_load_explicit(&h->reader.owner, memory_order_seq_cst);
 
+	(void)slow;
 	return (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) && o != rw->dead) ||
 	       writer_state(rw->ch) != 0;
 }

@@ -20,8 +20,9 @@
  *  P3  producer store of the COMMITTED header (seq_cst: the publish half of
  *      the sleep protocol, see wait.c). Publishes the payload to R3.
  *  R3  consumer load of the header at head (seq_cst: the re-check half).
- *  R4  consumer store-release of head after zeroing the span. Pairs with R1,
- *      and with the load-acquire of head in attach (a new consumer).
+ *  R4  consumer store of head after zeroing the span (seq_cst: the publish
+ *      half of the writers' sleep protocol). Pairs with R1, and with the
+ *      load-acquire of head in attach (a new consumer).
  *
  * Every length, stride and flag read from a header is checked against the
  * handle's copy of the geometry before use: a span never leaves the buffer.
@@ -276,8 +277,10 @@ static void consume(struct shmchan_ring *r, uint32_t span)
 	atomic_store_explicit((_Atomic uint64_t *)(void *)p, 0, memory_order_relaxed);
 	memset(p + SHMCHAN__REC_HDR, 0, span - SHMCHAN__REC_HDR);
 	r->head += span;
-	/* R4: pairs with R1 of producers and with attach. */
-	atomic_store_explicit(&rhdr(r)->head, r->head, memory_order_release);
+	/* R4: pairs with R1 of producers and with attach. seq_cst, not just
+	 * release: it is the publish half of the writers' sleep protocol
+	 * (wait.c), whose re-check loads head in shmchan__rring_writable(). */
+	atomic_store_explicit(&rhdr(r)->head, r->head, memory_order_seq_cst);
 }
 
 /*

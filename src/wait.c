@@ -73,9 +73,9 @@ static int spin(shmchan__ready_fn ready, void *ctx, const struct shmchan__deadli
 	unsigned i;
 
 	if (budget_ns <= 0)
-		return ready(ctx) == 1;
+		return ready(ctx, 0) == 1;
 	for (i = 1;; i++) {
-		if (ready(ctx) == 1)
+		if (ready(ctx, 0) == 1)
 			return 1;
 		cpu_relax();
 		if (i % SPIN_CLOCK == 0) {
@@ -103,7 +103,7 @@ static int wait_backoff(const struct shmchan__waitcfg *cfg, shmchan__ready_fn re
 		if (shmchan__deadline_left(dl) == 0)
 			return -ETIMEDOUT;
 		shmchan__deadline_sleep(dl, nap);
-		if (ready(ctx) == 1)
+		if (ready(ctx, 1) == 1)
 			return 0;
 		nap = nap * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : nap * 2;
 	}
@@ -139,7 +139,7 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 		int r;
 
 		if (shmchan__deadline_left(dl) == 0)
-			return ready(ctx) == 1 ? 0 : -ETIMEDOUT;
+			return ready(ctx, 1) == 1 ? 0 : -ETIMEDOUT;
 		/* W2: announce (seq_cst; see the top of this file). The sleep
 		 * bit is set after the increment and cleared before the
 		 * decrement, so a peer that finds us dead with it set knows the
@@ -149,7 +149,7 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 		if (owner)
 			atomic_fetch_or_explicit(owner, bit, memory_order_relaxed);
 		/* W3: re-check. */
-		r = ready(ctx);
+		r = ready(ctx, 1);
 		/* W4 */
 		if (r != 1)
 			futex_wait(q->futex, v, dl,
@@ -159,7 +159,7 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 		if (owner)
 			atomic_fetch_and_explicit(owner, ~bit, memory_order_relaxed);
 		atomic_fetch_sub_explicit(q->waiters, 1, memory_order_seq_cst);
-		if (r == 1 || ready(ctx) == 1)
+		if (r == 1 || ready(ctx, 1) == 1)
 			return 0;
 	}
 }
@@ -168,7 +168,7 @@ int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__wait
 		  _Atomic uint64_t *owner, uint64_t sleep_bit, shmchan__ready_fn ready, void *ctx,
 		  const struct shmchan__deadline *dl)
 {
-	if (ready(ctx) == 1)
+	if (ready(ctx, 1) == 1)
 		return 0;
 	if (shmchan__deadline_left(dl) == 0)
 		return -ETIMEDOUT;

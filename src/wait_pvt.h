@@ -35,9 +35,10 @@ struct shmchan__waitcfg {
 /* The condition: returns 1 when ready, 0 when not, or SHMCHAN__READY_SOON
  * when not but it should be asked again soon (recovery pending), so that a
  * futex sleep is kept short. Its load of the shared state must be seq_cst
- * (the re-check half of the protocol). */
+ * (the re-check half of the protocol). @slow is 0 while spinning (asked
+ * again within nanoseconds: keep it cheap) and 1 otherwise. */
 #define SHMCHAN__READY_SOON 2
-typedef int (*shmchan__ready_fn)(void *ctx);
+typedef int (*shmchan__ready_fn)(void *ctx, int slow);
 
 /*
  * Wait until ready(ctx) returns 1, or the deadline. Returns 0 or -ETIMEDOUT.

@@ -125,7 +125,7 @@ struct shmchan_channel {
 	uint32_t seen_gen;     /* reader: registry generation at the last look */
 	uint32_t writers_seen; /* reader: writers held at the last look */
 	uint32_t want;	       /* writer: length of the last write refused as full */
-	uint32_t reserved0;
+	uint32_t idle_polls;   /* reader: polls of an empty ring while spinning */
 	uint64_t takeover_mark; /* reader: the dead predecessor's consume note */
 };
 
