@@ -29,7 +29,8 @@ demo: all
 	sh examples/video/run_demo.sh build $(DEMO_ARGS)
 
 bench: all
-	./build/bench/shmchan-wake-bench $(BENCH_FLAGS)
+	./build/bench/shmchan-bench --csv build/bench.csv $(BENCH_FLAGS)
+	./build/bench/shmchan-wake-bench
 
 check: all
 	cd build && $(CTEST) $(CTEST_FLAGS)

@@ -552,6 +552,32 @@ static int write_file(const char *path, void (*fn)(const struct opts *, FILE *),
 	return 0;
 }
 
+/* Exit status: 1 if a shmchan mechanism or a baseline failed (the kernel
+ * mechanisms may be skipped by system limits: they are reported). */
+static int failures(const struct opts *o)
+{
+	size_t vi;
+	int si, bad = 0;
+
+	for (si = 0; si < o->nsizes; si++)
+		for (vi = 0; vi < NVAR; vi++) {
+			const char *n = variants[vi].m->name;
+			int ours = !strncmp(n, "shmchan", 7) || strstr(n, "floor") ||
+				   variants[vi].m == &mech_spsc;
+
+			if (!ours || !selected(o, &variants[vi]))
+				continue;
+			if (g_lat[vi][si].err || g_tp[vi][si].err) {
+				fprintf(stderr, "shmchan-bench: %s failed at %zu bytes: %s\n", n,
+					o->sizes[si],
+					strerror(-(g_lat[vi][si].err ? g_lat[vi][si].err
+								      : g_tp[vi][si].err)));
+				bad = 1;
+			}
+		}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -564,6 +590,7 @@ int main(int argc, char **argv)
 	measure(&o);
 	print_tables(&o);
 	print_targets(&o);
+	rc |= failures(&o);
 	if (o.csv)
 		rc |= write_file(o.csv, write_csv, &o);
 	if (o.json)
