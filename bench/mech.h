@@ -13,14 +13,14 @@
 #include <stdint.h>
 
 struct mech_ctx {
-	size_t size;	 /* message size of this run */
-	int zero_copy;	 /* shmchan: build and read messages in place */
-	uint32_t wait;	 /* shmchan: wait strategy */
-	int fd[4];	 /* descriptors of kernel mechanisms */
-	void *shm;	 /* shared memory of shm mechanisms */
+	size_t size;   /* message size of this run */
+	int zero_copy; /* shmchan: build and read messages in place */
+	uint32_t wait; /* shmchan: wait strategy */
+	int fd[4];     /* descriptors of kernel mechanisms */
+	void *shm;     /* shared memory of shm mechanisms */
 	size_t shm_size;
-	char name[2][64]; /* shmchan channel names (side 0 -> 1, 1 -> 0) */
-	void *priv;	  /* per-process state (opened handles) */
+	char name[2][64];   /* shmchan channel names (side 0 -> 1, 1 -> 0) */
+	void *priv;	    /* per-process state (opened handles) */
 	unsigned char *buf; /* a message buffer of `size` bytes */
 };
 

@@ -285,8 +285,7 @@ static int efd_setup(struct mech_ctx *c)
 	int i;
 
 	c->shm_size = 2 * c->size;
-	c->shm = mmap(NULL, c->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		      0);
+	c->shm = mmap(NULL, c->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (c->shm == MAP_FAILED)
 		return -errno;
 	for (i = 0; i < 4; i++) {
@@ -332,17 +331,39 @@ static void efd_teardown(struct mech_ctx *c)
 	munmap(c->shm, c->shm_size);
 }
 
-const struct mech mech_pipe = { "pipe", 0, pipe_setup, open_nothing, stream_send, stream_recv,
-				close_nothing, close_fds, 0, 0 };
-const struct mech mech_unix_stream = { "unix stream", 0, unix_stream_setup, open_nothing,
-				       stream_send, stream_recv, close_nothing, pair_teardown, 0,
+const struct mech mech_pipe = {
+	"pipe",	   0, pipe_setup, open_nothing, stream_send, stream_recv, close_nothing,
+	close_fds, 0, 0
+};
+const struct mech mech_unix_stream = { "unix stream",
+				       0,
+				       unix_stream_setup,
+				       open_nothing,
+				       stream_send,
+				       stream_recv,
+				       close_nothing,
+				       pair_teardown,
+				       0,
 				       0 };
-const struct mech mech_unix_seqpacket = { "unix seqpacket", 0, seqpacket_setup, open_nothing,
-					  seqpacket_send, seqpacket_recv, close_nothing,
-					  pair_teardown, 0, 0 };
-const struct mech mech_mqueue = { "posix mqueue", 0, mq_setup, mq_open_side, mq_send_msg,
-				  mq_recv_msg, mq_close_side, mq_teardown, 0, 0 };
-const struct mech mech_tcp = { "tcp loopback", 0, tcp_setup, open_nothing, stream_send,
-			       stream_recv, close_nothing, pair_teardown, 0, 0 };
-const struct mech mech_eventfd = { "eventfd+shm", 0, efd_setup, open_nothing, efd_send,
-				   efd_recv, close_nothing, efd_teardown, 0, 0 };
+const struct mech mech_unix_seqpacket = { "unix seqpacket",
+					  0,
+					  seqpacket_setup,
+					  open_nothing,
+					  seqpacket_send,
+					  seqpacket_recv,
+					  close_nothing,
+					  pair_teardown,
+					  0,
+					  0 };
+const struct mech mech_mqueue = {
+	"posix mqueue", 0, mq_setup, mq_open_side, mq_send_msg, mq_recv_msg, mq_close_side,
+	mq_teardown,	0, 0
+};
+const struct mech mech_tcp = {
+	"tcp loopback", 0, tcp_setup, open_nothing, stream_send, stream_recv, close_nothing,
+	pair_teardown,	0, 0
+};
+const struct mech mech_eventfd = {
+	"eventfd+shm", 0, efd_setup, open_nothing, efd_send, efd_recv, close_nothing,
+	efd_teardown,  0, 0
+};

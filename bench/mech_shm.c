@@ -259,21 +259,38 @@ static void chan_teardown(struct mech_ctx *c)
 	}
 }
 
-const struct mech mech_spinline = { "cache line (floor)", 0, line_setup, nothing, line_send,
-				    line_recv, nothing_close, anon_unmap, 1, 0 };
-const struct mech mech_memcpy = { "memcpy (floor)", 0, memcpy_setup, nothing, NULL, NULL,
-				  nothing_close, NULL, 0, 1 };
-const struct mech mech_spsc = { "raw spsc ring", 0, spsc_setup, nothing, spsc_send, spsc_recv,
-				nothing_close, anon_unmap, 0, 0 };
-const struct mech mech_slot_copy = { "shmchan slot", 0, slot_setup, chan_open, chan_send,
-				     chan_recv, chan_close, chan_teardown, 0, 0 };
-const struct mech mech_slot_zc = { "shmchan slot zc", 0, slot_setup, chan_open, chan_send,
-				   chan_recv, chan_close, chan_teardown, 0, 0 };
-const struct mech mech_slot_spin = { "shmchan slot SPIN", 0, slot_setup, chan_open, chan_send,
-				     chan_recv, chan_close, chan_teardown, 0, 0 };
-const struct mech mech_slot_backoff = { "shmchan slot BACKOFF", 0, slot_setup, chan_open,
-					chan_send, chan_recv, chan_close, chan_teardown, 0, 0 };
-const struct mech mech_rec_copy = { "shmchan record", 0, rec_setup, chan_open, chan_send,
-				    chan_recv, chan_close, chan_teardown, 0, 0 };
-const struct mech mech_rec_zc = { "shmchan record zc", 0, rec_setup, chan_open, chan_send,
-				  chan_recv, chan_close, chan_teardown, 0, 0 };
+const struct mech mech_spinline = {
+	"cache line (floor)", 0,	  line_setup, nothing, line_send, line_recv,
+	nothing_close,	      anon_unmap, 1,	      0
+};
+const struct mech mech_memcpy = {
+	"memcpy (floor)", 0, memcpy_setup, nothing, NULL, NULL, nothing_close, NULL, 0, 1
+};
+const struct mech mech_spsc = {
+	"raw spsc ring", 0,	     spsc_setup, nothing, spsc_send, spsc_recv,
+	nothing_close,	 anon_unmap, 0,		 0
+};
+const struct mech mech_slot_copy = {
+	"shmchan slot", 0,	    slot_setup,	   chan_open, chan_send,
+	chan_recv,	chan_close, chan_teardown, 0,	      0
+};
+const struct mech mech_slot_zc = {
+	"shmchan slot zc", 0,	       slot_setup,    chan_open, chan_send,
+	chan_recv,	   chan_close, chan_teardown, 0,	 0
+};
+const struct mech mech_slot_spin = {
+	"shmchan slot SPIN", 0,		 slot_setup,	chan_open, chan_send,
+	chan_recv,	     chan_close, chan_teardown, 0,	   0
+};
+const struct mech mech_slot_backoff = {
+	"shmchan slot BACKOFF", 0, slot_setup, chan_open, chan_send, chan_recv, chan_close,
+	chan_teardown,		0, 0
+};
+const struct mech mech_rec_copy = {
+	"shmchan record", 0,	      rec_setup,     chan_open, chan_send,
+	chan_recv,	  chan_close, chan_teardown, 0,		0
+};
+const struct mech mech_rec_zc = {
+	"shmchan record zc", 0,		 rec_setup,	chan_open, chan_send,
+	chan_recv,	     chan_close, chan_teardown, 0,	   0
+};

@@ -129,8 +129,8 @@ static void child_run(const struct variant *v, struct mech_ctx *c, struct shared
 static int run_one(const struct variant *v, const struct opts *o, size_t size, int latency,
 		   struct result *res)
 {
-	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct shared *sh =
+		mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct mech_ctx c;
 	uint64_t n = latency ? lat_count(o, size) : tp_count(o, size), warm = n / 10 + 1, i;
 	uint64_t *lat = latency ? calloc(n, sizeof(*lat)) : NULL;
@@ -302,7 +302,8 @@ static void print_tables(const struct opts *o)
 			if (!selected(o, &variants[vi]) || variants[vi].m->throughput_only)
 				continue;
 			if (!r->ran) {
-				printf("%-22s skipped: %s\n", variants[vi].m->name, strerror(-r->err));
+				printf("%-22s skipped: %s\n", variants[vi].m->name,
+				       strerror(-r->err));
 				continue;
 			}
 			printf("%-22s %9llu %9llu %9llu %9llu %10llu %8.2f %8.2f\n",
@@ -321,7 +322,8 @@ static void print_tables(const struct opts *o)
 			if (!selected(o, &variants[vi]) || variants[vi].m->latency_only)
 				continue;
 			if (!r->ran) {
-				printf("%-22s skipped: %s\n", variants[vi].m->name, strerror(-r->err));
+				printf("%-22s skipped: %s\n", variants[vi].m->name,
+				       strerror(-r->err));
 				continue;
 			}
 			printf("%-22s %13.0f %11.1f %9.3f %9.3f\n", variants[vi].m->name, r->msgs_s,
@@ -346,8 +348,9 @@ static void write_csv(const struct opts *o, FILE *f)
 			if (!selected(o, &variants[vi]))
 				continue;
 			if (!variants[vi].m->throughput_only)
-				fprintf(f, "latency,%s,%zu,%u,%llu,%llu,%llu,%llu,%llu,,,%s\n", name,
-					o->sizes[si], l->lat_n, (unsigned long long)l->lat.p50,
+				fprintf(f, "latency,%s,%zu,%u,%llu,%llu,%llu,%llu,%llu,,,%s\n",
+					name, o->sizes[si], l->lat_n,
+					(unsigned long long)l->lat.p50,
 					(unsigned long long)l->lat.p90,
 					(unsigned long long)l->lat.p99,
 					(unsigned long long)l->lat.p999,
@@ -374,10 +377,11 @@ static void write_json(const struct opts *o, FILE *f)
 			if (!selected(o, &variants[vi]))
 				continue;
 			if (!variants[vi].m->throughput_only) {
-				fprintf(f, "%s\n  {\"test\": \"latency\", \"mechanism\": \"%s\", "
-					   "\"size\": %zu, \"count\": %u, \"ok\": %s, \"p50_ns\": "
-					   "%llu, \"p90_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": "
-					   "%llu, \"max_ns\": %llu}",
+				fprintf(f,
+					"%s\n  {\"test\": \"latency\", \"mechanism\": \"%s\", "
+					"\"size\": %zu, \"count\": %u, \"ok\": %s, \"p50_ns\": "
+					"%llu, \"p90_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": "
+					"%llu, \"max_ns\": %llu}",
 					first ? "" : ",", name, o->sizes[si], l->lat_n,
 					l->ran ? "true" : "false", (unsigned long long)l->lat.p50,
 					(unsigned long long)l->lat.p90,
@@ -387,9 +391,10 @@ static void write_json(const struct opts *o, FILE *f)
 				first = 0;
 			}
 			if (!variants[vi].m->latency_only) {
-				fprintf(f, "%s\n  {\"test\": \"throughput\", \"mechanism\": \"%s\", "
-					   "\"size\": %zu, \"count\": %llu, \"ok\": %s, "
-					   "\"msgs_per_s\": %.0f, \"mb_per_s\": %.1f}",
+				fprintf(f,
+					"%s\n  {\"test\": \"throughput\", \"mechanism\": \"%s\", "
+					"\"size\": %zu, \"count\": %llu, \"ok\": %s, "
+					"\"msgs_per_s\": %.0f, \"mb_per_s\": %.1f}",
 					first ? "" : ",", name, o->sizes[si],
 					(unsigned long long)t->tp_n, t->ran ? "true" : "false",
 					t->msgs_s, t->mb_s);
@@ -417,16 +422,19 @@ static void print_targets(const struct opts *o)
 			double r99 = (double)sp->lat.p99 / (double)f->lat.p99;
 
 			printf("%5zu B round trip, SPIN: p50 %.2fx the floor (target %.1fx) %s", s,
-			       r50, s == 8 ? 1.3 : 1.6, r50 <= (s == 8 ? 1.3 : 1.6) ? "met" : "MISSED");
+			       r50, s == 8 ? 1.3 : 1.6,
+			       r50 <= (s == 8 ? 1.3 : 1.6) ? "met" : "MISSED");
 			if (s == 8)
-				printf("; p99 %.2fx (target 3x) %s", r99, r99 <= 3 ? "met" : "MISSED");
+				printf("; p99 %.2fx (target 3x) %s", r99,
+				       r99 <= 3 ? "met" : "MISSED");
 			printf("\n");
 		}
 		if ((s == 64 || s == 4096) && g_tp[slot][si].ran && g_tp[spsc][si].ran) {
-			double r = g_tp[slot][si].mb_s / g_tp[spsc][si].mb_s, t = s == 64 ? 0.5 : 0.7;
+			double r = g_tp[slot][si].mb_s / g_tp[spsc][si].mb_s,
+			       t = s == 64 ? 0.5 : 0.7;
 
-			printf("%5zu B throughput: %.2fx a raw SPSC ring (target %.1fx) %s\n", s, r, t,
-			       r >= t ? "met" : "MISSED");
+			printf("%5zu B throughput: %.2fx a raw SPSC ring (target %.1fx) %s\n", s, r,
+			       t, r >= t ? "met" : "MISSED");
 		}
 		if (s == 76816 && g_tp[slot][si].ran && g_tp[mc][si].ran)
 			printf("76816 B frames, copy: %.2fx the memcpy rate (target 0.7x) %s\n",
@@ -434,7 +442,8 @@ static void print_targets(const struct opts *o)
 			       g_tp[slot][si].mb_s / g_tp[mc][si].mb_s >= 0.7 ? "met" : "MISSED");
 		if (s == 76816 && g_tp[zc][si].ran)
 			printf("76816 B frames, in place: %.2f M frames/s (target 1 M/s) %s\n",
-			       g_tp[zc][si].msgs_s / 1e6, g_tp[zc][si].msgs_s >= 1e6 ? "met" : "MISSED");
+			       g_tp[zc][si].msgs_s / 1e6,
+			       g_tp[zc][si].msgs_s >= 1e6 ? "met" : "MISSED");
 	}
 }
 
@@ -468,7 +477,8 @@ static void print_machine(const struct opts *o)
 	       shmchan_version(), model, sysconf(_SC_NPROCESSORS_ONLN), o->cpu[0], o->cpu[1],
 	       o->cpu[0] < 0 ? " (no pinning)" : "");
 	printf("POSIX mqueue limits: msgsize_max %ld, msg_max %ld (larger messages are skipped)\n",
-	       read_long("/proc/sys/fs/mqueue/msgsize_max"), read_long("/proc/sys/fs/mqueue/msg_max"));
+	       read_long("/proc/sys/fs/mqueue/msgsize_max"),
+	       read_long("/proc/sys/fs/mqueue/msg_max"));
 }
 
 static void usage(const char *argv0)
@@ -571,7 +581,7 @@ static int failures(const struct opts *o)
 				fprintf(stderr, "shmchan-bench: %s failed at %zu bytes: %s\n", n,
 					o->sizes[si],
 					strerror(-(g_lat[vi][si].err ? g_lat[vi][si].err
-								      : g_tp[vi][si].err)));
+								     : g_tp[vi][si].err)));
 				bad = 1;
 			}
 		}
