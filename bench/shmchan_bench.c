@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <mqueue.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,7 +80,33 @@ static struct result g_lat[NVAR][16], g_tp[NVAR][16];
 struct shared {
 	uint64_t t_start, t_end;
 	int child_err;
+	volatile int ready; /* the child has opened its side */
 };
+
+/* A run that hangs (a peer died) or an interrupt ends the bench, after
+ * killing the peer and removing what the run created. */
+#define RUN_TIMEOUT_S 120
+static struct mech_ctx *volatile g_run;
+static volatile pid_t g_child;
+
+static void on_fatal(int sig)
+{
+	static const char msg[] = "\nshmchan-bench: a run hung or was interrupted; cleaning up\n";
+	struct mech_ctx *c = g_run;
+
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	if (g_child > 0)
+		kill(g_child, SIGKILL);
+	if (c) {
+		shmchan_channel_unlink(c->name[0]); /* shmchan runs */
+		shmchan_channel_unlink(c->name[1]);
+		mq_unlink(c->name[0]); /* mqueue runs */
+		mq_unlink(c->name[1]);
+	}
+	_exit(1);
+}
 
 static unsigned lat_count(const struct opts *o, size_t size)
 {
@@ -106,8 +134,11 @@ static void child_run(const struct variant *v, struct mech_ctx *c, struct shared
 	uint64_t i;
 	int err;
 
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the parent */
+	alarm(RUN_TIMEOUT_S);
 	b_pin(cpu);
 	err = v->m->open(c, 1);
+	sh->ready = 1;
 	for (i = 0; !err && i < n; i++) {
 		int64_t s = v->m->recv(c, 1);
 
@@ -155,11 +186,17 @@ static int run_one(const struct variant *v, const struct opts *o, size_t size, i
 	}
 	if (latency)
 		n += warm;
+	g_run = &c;
 	pid = fork();
 	if (pid == 0)
 		child_run(v, &c, sh, latency, n, o->cpu[1]);
+	g_child = pid;
+	alarm(RUN_TIMEOUT_S);
 	b_pin(o->cpu[0]);
 	err = v->m->open(&c, 0);
+	/* Both sides open before the clock starts. */
+	while (!err && !sh->ready && waitpid(pid, &st, WNOHANG) == 0)
+		b_sleep_ns(100000);
 	sh->t_start = b_now_ns();
 	for (i = 0; !err && i < n; i++) {
 		uint64_t t0 = latency ? b_now_ns() : 0;
@@ -175,11 +212,14 @@ static int run_one(const struct variant *v, const struct opts *o, size_t size, i
 	if (err)
 		kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+	alarm(0);
+	g_child = 0;
 	if (!err && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
 		err = sh->child_err ? sh->child_err : -EPIPE;
 	v->m->close(&c, 0);
 	if (v->m->teardown)
 		v->m->teardown(&c);
+	g_run = NULL;
 	if (!err && latency) {
 		res->lat_n = (unsigned)(n - warm);
 		res->lat = b_percentiles(lat, n - warm);
@@ -313,7 +353,8 @@ static void print_tables(const struct opts *o)
 			       fl->ran ? (double)r->lat.p50 / (double)fl->lat.p50 : 0,
 			       fl->ran ? (double)r->lat.p99 / (double)fl->lat.p99 : 0);
 		}
-		printf("-- throughput, one producer to one consumer\n");
+		printf("-- throughput, one producer to one consumer (zc: in place, only the stamps "
+		       "are written and read)\n");
 		printf("%-22s %13s %11s %9s %9s\n", "mechanism", "messages/s", "MB/s", "x memcpy",
 		       "x spsc");
 		for (vi = 0; vi < NVAR; vi++) {
@@ -596,6 +637,9 @@ int main(int argc, char **argv)
 	parse(argc, argv, &o);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGALRM, on_fatal);
+	signal(SIGINT, on_fatal);
+	signal(SIGTERM, on_fatal);
 	print_machine(&o);
 	measure(&o);
 	print_tables(&o);

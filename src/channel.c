@@ -401,9 +401,16 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 	 * that the role is ours (join's acquire ordered the old reader's last
 	 * consume before this). */
 	if (!err && role == ROLE_READER) {
-		shmchan__ring_load_head(&ch->ring);
-		if (ch->kind == SHMCHAN_KIND_RECORD)
-			shmchan__rring_recover(&ch->ring, ch->takeover_mark);
+		if (ch->kind == SHMCHAN_KIND_RECORD) {
+			/* Acquire: pairs with the release that stored the note. */
+			uint64_t note = atomic_load_explicit(
+				&((struct shmchan__peer *)ch->self)->aux, memory_order_acquire);
+
+			shmchan__rring_load_head(&ch->ring);
+			shmchan__rring_recover(&ch->ring, note);
+		} else {
+			shmchan__ring_load_head(&ch->ring);
+		}
 		shmchan__wake_peers(ch); /* writers in wait_for_reader */
 	}
 	if (err) {

@@ -436,9 +436,13 @@ int shmchan_channel_release(struct shmchan_channel *ch)
 static int readable_cb(void *ctx, int slow)
 {
 	struct shmchan_channel *ch = ctx;
-	int err;
+	uint32_t before = ch->ring.head;
+	int err, r = k_readable(ch);
 
-	if (k_readable(ch) == 1)
+	/* Stepping over discarded or padding records frees space: writers
+	 * asleep for it must hear of it now, not when this wait ends. */
+	wake_writers(ch, before);
+	if (r == 1)
 		return 1;
 	/* While spinning, look at the clock (for liveness checks) only every
 	 * 64th time: they are rate-limited to milliseconds anyway. */

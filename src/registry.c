@@ -173,9 +173,16 @@ int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns,
 			continue;
 		if (!shmchan__peer_dead(p, my_ns))
 			return SHMCHAN__CLAIM_LIVE;
+		/* Several dead claims of the same head (a producer killed just
+		 * after losing a race leaves one naming the winner's start):
+		 * the smallest extent oversteps nothing. */
+		if (extent) {
+			uint32_t e = ext ? (uint32_t)c + ext - pos : 1;
+
+			if (!dead || e < *extent)
+				*extent = e;
+		}
 		dead = 1;
-		if (extent)
-			*extent = ext ? (uint32_t)c + ext - pos : 1;
 	}
 	return dead ? SHMCHAN__CLAIM_DEAD : SHMCHAN__CLAIM_NONE;
 }
@@ -236,7 +243,9 @@ static int fill(struct shmchan__peer *p, uint64_t o, uint64_t start, uint64_t ns
 {
 	/* Relaxed: published by the release in the FILLING clear below. */
 	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
-	atomic_store_explicit(&p->aux, 0, memory_order_relaxed);
+	/* aux is kept: in the reader entry it holds the note of a free in
+	 * progress (rring.c consume), which the new holder finishes; writers
+	 * set theirs before each claim. */
 	atomic_store_explicit(&p->messages, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->events, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->max_depth, 0, memory_order_relaxed);
@@ -292,11 +301,6 @@ static int take_any(struct shmchan_channel *ch, struct shmchan__peer *p, int wri
 	o = reap_one(shmchan__hdr(ch), p, ch->pidns, writer);
 	if (!(o & SHMCHAN__OWN_DEAD) || (writer && claim_pending(ch, p)))
 		return 0;
-	/* A reader's aux holds its note of the span it was freeing (rring.c);
-	 * a successor of one that died finishes the job. Acquire: pairs with
-	 * the release that stored it. */
-	if (!writer && SHMCHAN__OWN_PID(o) != 0)
-		ch->takeover_mark = atomic_load_explicit(&p->aux, memory_order_acquire);
 	return take(p, o, pid, start, ch->pidns);
 }
 
@@ -313,7 +317,6 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role)
 	ch->pidns = shmchan__proc_pidns();
 	if (role == SHMCHAN__ROLE_READER) {
 		p = &h->reader;
-		ch->takeover_mark = 0;
 		/* Twice: a take misjudged while filling leaves the entry gone,
 		 * and then takeable. */
 		if (!take_any(ch, p, 0, pid, start) && !take_any(ch, p, 0, pid, start))

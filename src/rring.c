@@ -167,7 +167,12 @@ static int claim(struct shmchan_ring *r, uint32_t stride, uint32_t *pos_out, uin
 		if (atomic_compare_exchange_weak_explicit(
 			    &h->tail, &pos, pos + span, memory_order_release, memory_order_relaxed))
 			break;
-		if (++spins > (1u << 20))
+		/* Lost the race: withdraw the claim at once, so that a producer
+		 * killed before its next attempt leaves no claim naming someone
+		 * else's span. */
+		if (cw)
+			atomic_store_explicit(cw, 0, memory_order_relaxed);
+		if (++spins > (1u << 24))
 			return -EBADMSG; /* positions moved by someone gone mad */
 	}
 	*pos_out = pos;
@@ -191,8 +196,8 @@ int shmchan__rring_reserve(struct shmchan_ring *r, size_t len, void **data)
 	if (err)
 		return err;
 	if (span != stride) {
-		/* Fill the end of the buffer: a committed PAD (relaxed? no:
-		 * release, so the consumer that reads it sees it whole). */
+		/* Fill the end of the buffer with a committed PAD. seq_cst like
+		 * P3: a reader asleep at it is woken by the commit that follows. */
 		uint32_t pad = span - stride;
 
 		atomic_store_explicit(
@@ -271,6 +276,11 @@ static void consume(struct shmchan_ring *r, uint32_t span)
 {
 	unsigned char *p = r->base + (r->head & r->mask);
 
+	/* Callers pass a checked span; this is the last line of defence for
+	 * the promise that a span never leaves the buffer. */
+	if ((r->head & 7) || span < SHMCHAN__REC_HDR || (span & 7) ||
+	    span > r->slot_count - (r->head & r->mask))
+		return;
 	if (r->consume_mark)
 		atomic_store_explicit((_Atomic uint64_t *)r->consume_mark,
 				      SHMCHAN__REC_MARK(r->head, span), memory_order_release);
@@ -281,14 +291,18 @@ static void consume(struct shmchan_ring *r, uint32_t span)
 	 * release: it is the publish half of the writers' sleep protocol
 	 * (wait.c), whose re-check loads head in shmchan__rring_writable(). */
 	atomic_store_explicit(&rhdr(r)->head, r->head, memory_order_seq_cst);
+	/* The note is no longer needed: a note found non-zero by a successor
+	 * is always one of a free in progress. Relaxed: a successor that sees
+	 * the old note sees it for a position head has passed. */
+	if (r->consume_mark)
+		atomic_store_explicit((_Atomic uint64_t *)r->consume_mark, 0, memory_order_relaxed);
 }
 
 /*
  * Look at the record at head, stepping over PAD and DISCARDED ones (at most
  * a buffer's worth). Returns 0 with *w for a committed record, -EAGAIN when
  * nothing is committed there, or -EBADMSG for a header that cannot be. A
- * corrupt header leaves head where it is (its span is unknown); with
- * @keep_corrupt the caller only asks whether something is there.
+ * corrupt header leaves head where it is (its span is unknown).
  */
 static int inspect(struct shmchan_ring *r, uint64_t *w_out)
 {
@@ -418,6 +432,13 @@ int shmchan__rring_head(const struct shmchan_ring *r, uint32_t *pos)
 	return (int32_t)(tail - r->head) > 0 ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_EMPTY;
 }
 
+void shmchan__rring_load_head(struct shmchan_ring *r)
+{
+	/* Pairs with R4 of the previous consumer. Aligned down: a position
+	 * that is not 8-aligned exists only in a damaged segment. */
+	r->head = atomic_load_explicit(&rhdr(r)->head, memory_order_acquire) & ~7u;
+}
+
 int shmchan__rring_recover(struct shmchan_ring *r, uint64_t mark)
 {
 	uint32_t pos = (uint32_t)mark, span = SHMCHAN__REC_STRIDE(mark);
@@ -446,10 +467,17 @@ int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride
 int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t extent)
 {
 	uint32_t tail = atomic_load_explicit(&rhdr(r)->tail, memory_order_acquire);
+	/* Look again (seq_cst like R3): the producer may have committed before
+	 * it died, and then the record is delivered, not skipped. */
+	uint64_t w = atomic_load_explicit(word_at(r, pos), memory_order_seq_cst);
 
 	if (r->head != pos || (extent & 7) || extent == 0 || extent > r->slot_count ||
-	    (int32_t)(tail - pos) < (int32_t)extent)
+	    (int32_t)(tail - pos) < (int32_t)extent || (w & SHMCHAN__REC_COMMITTED))
 		return -EAGAIN;
+	/* Its own header, once written, knows the record's span best. */
+	if ((w & SHMCHAN__REC_CLAIMED) && SHMCHAN__REC_STRIDE(w) >= SHMCHAN__REC_HDR &&
+	    SHMCHAN__REC_STRIDE(w) < extent)
+		extent = SHMCHAN__REC_STRIDE(w);
 	/* The span may wrap past the end (a PAD that was never written): zero
 	 * it in two parts. */
 	while (extent) {

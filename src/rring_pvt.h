@@ -100,6 +100,8 @@ int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t
 /* Consumer: the stride the header at head records for a claim (a producer
  * that reserved and stopped). Returns 1 with *stride, or 0 if none. */
 int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride);
+/* Consumer: reload head after taking the role (8-aligned). */
+void shmchan__rring_load_head(struct shmchan_ring *r);
 /* Consumer taking over from a dead one: if @mark says it died freeing the
  * span at head, finish freeing it. Returns 1 if it did. */
 int shmchan__rring_recover(struct shmchan_ring *r, uint64_t mark);

@@ -67,10 +67,10 @@ static int try_write(struct hsm *m)
 		if (p->full_streak++ == 0)
 			p->full_since = now;
 		if (now - p->full_since >= limit) {
-			/* Nobody reads: end the stream (the channel is removed)
-			 * and report the run as failed. */
+			/* Nobody reads: leave (the stream ends, not as
+			 * finished) and report the run as failed. */
 			p->last_error = -ETIMEDOUT;
-			p->ops->close(p->io, 1);
+			p->ops->close(p->io, 0);
 			p->failed = 1;
 			hsm_transition(m, &ps_done);
 			return -ETIMEDOUT;

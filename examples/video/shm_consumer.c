@@ -135,8 +135,14 @@ static void receiving(struct consumer *c)
 	} else if (err == -EPIPE) {
 		end_of_stream(c);
 	} else if (err == -ESTALE) {
-		/* The producer restarted: follow it to the new channel. */
+		/* The producer restarted: follow it to the new channel, whose
+		 * frames start again from sequence 0, with new statistics. */
 		shmchan_channel_close(&c->ch);
+		if (c->stats) {
+			shmchan_segment_close(&c->stats_seg);
+			c->stats = NULL;
+		}
+		c->expected = 0;
 		set_state(c, C_CONNECTING);
 	} else {
 		c->mine.bad++; /* a corrupt slot (-EBADMSG) or worse */

@@ -222,6 +222,8 @@ int main(int argc, char **argv)
 	else if (p.failed)
 		fprintf(stderr, "shm_producer: gave up after %d retries: %s\n", MAX_INIT_RETRIES,
 			shmchan_strerror(p.last_error));
+	if (p.failed)
+		shmchan_channel_unlink(x.channel); /* left unfinished: do not leave it behind */
 	if (x.stats) {
 		char name[SHMCHAN_NAME_MAX + 1];
 

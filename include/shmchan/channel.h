@@ -110,23 +110,22 @@ struct shmchan_channel {
 	uint64_t nonce;
 	uint32_t role; /* 0 closed, 1 writer, 2 reader */
 	uint32_t kind;
-	uint32_t wait;		/* SHMCHAN_WAIT_* */
-	uint32_t spin_ns;	/* spin phase before sleeping */
-	uint64_t count;		/* messages written or read through this handle */
-	uint64_t events;	/* writer: full events; reader: abandoned slots skipped */
-	uint64_t max_depth;	/* highest depth this handle saw */
-	int64_t stuck_ns;	/* reader: when the head slot was seen claimed, uncommitted */
-	int64_t next_check_ns;	/* reader: next liveness check of that slot */
-	int64_t next_scan_ns;	/* reader: next look for dead writers */
-	int64_t next_deep_ns;	/* reader: next liveness check of the writers */
-	uint64_t pidns;		/* this process's pid namespace */
-	uint32_t stuck_pos;	/* reader: the position stuck_ns refers to */
-	uint32_t sample;	/* reader: reads since depth was last sampled */
-	uint32_t seen_gen;	/* reader: registry generation at the last look */
-	uint32_t writers_seen;	/* reader: writers held at the last look */
-	uint32_t want;		/* writer: length of the last write refused as full */
-	uint32_t idle_polls;	/* reader: polls of an empty ring while spinning */
-	uint64_t takeover_mark; /* reader: the dead predecessor's consume note */
+	uint32_t wait;	       /* SHMCHAN_WAIT_* */
+	uint32_t spin_ns;      /* spin phase before sleeping */
+	uint64_t count;	       /* messages written or read through this handle */
+	uint64_t events;       /* writer: full events; reader: abandoned slots skipped */
+	uint64_t max_depth;    /* highest depth this handle saw */
+	int64_t stuck_ns;      /* reader: when the head slot was seen claimed, uncommitted */
+	int64_t next_check_ns; /* reader: next liveness check of that slot */
+	int64_t next_scan_ns;  /* reader: next look for dead writers */
+	int64_t next_deep_ns;  /* reader: next liveness check of the writers */
+	uint64_t pidns;	       /* this process's pid namespace */
+	uint32_t stuck_pos;    /* reader: the position stuck_ns refers to */
+	uint32_t sample;       /* reader: reads since depth was last sampled */
+	uint32_t seen_gen;     /* reader: registry generation at the last look */
+	uint32_t writers_seen; /* reader: writers held at the last look */
+	uint32_t want;	       /* writer: length of the last write refused as full */
+	uint32_t idle_polls;   /* reader: polls of an empty ring while spinning */
 };
 
 /*
