@@ -471,13 +471,13 @@ int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t
 	 * it died, and then the record is delivered, not skipped. */
 	uint64_t w = atomic_load_explicit(word_at(r, pos), memory_order_seq_cst);
 
-	if (r->head != pos || (extent & 7) || extent == 0 || extent > r->slot_count ||
-	    (int32_t)(tail - pos) < (int32_t)extent || (w & SHMCHAN__REC_COMMITTED))
-		return -EAGAIN;
 	/* Its own header, once written, knows the record's span best. */
 	if ((w & SHMCHAN__REC_CLAIMED) && SHMCHAN__REC_STRIDE(w) >= SHMCHAN__REC_HDR &&
 	    SHMCHAN__REC_STRIDE(w) < extent)
 		extent = SHMCHAN__REC_STRIDE(w);
+	if (r->head != pos || (extent & 7) || extent == 0 || extent > r->slot_count ||
+	    (int32_t)(tail - pos) < (int32_t)extent || (w & SHMCHAN__REC_COMMITTED))
+		return -EAGAIN;
 	/* The span may wrap past the end (a PAD that was never written): zero
 	 * it in two parts. */
 	while (extent) {

@@ -361,6 +361,42 @@ static void test_hostile(void)
 	}
 }
 
+/* Skipping an abandoned record: refused once the record is committed (its
+ * producer committed and died before clearing its claim), bounded by the
+ * record's own header, and safe against a damaged head. */
+static void test_skip_rules(void)
+{
+	size_t mem = shmchan__rring_memsize(256), len;
+	struct shmchan_ring r;
+	unsigned char out[256];
+	void *m = NULL, *slot;
+
+	ASSERT_EQ(posix_memalign(&m, 64, mem), 0);
+	ASSERT_OK(shmchan__rring_init(m, mem, 256));
+	ASSERT_OK(shmchan__rring_attach(&r, m, mem));
+	ASSERT_OK(shmchan__rring_reserve(&r, 20, &slot)); /* stride 32 */
+	memcpy(slot, "committed after all!", 20);
+	ASSERT_OK(shmchan__rring_commit(&r, 20));
+	ASSERT_ERR(shmchan__rring_skip_abandoned(&r, 0, 32), -EAGAIN);
+	ASSERT_OK(shmchan__rring_pop(&r, out, sizeof(out), &len));
+	ASSERT_TRUE(len == 20 && memcmp(out, "committed after all!", 20) == 0);
+	/* A claimed record whose header says 32 bytes: a claim extent of 64
+	 * (a stale, larger claim) does not make the skip overstep it. */
+	ASSERT_OK(shmchan__rring_reserve(&r, 20, &slot));
+	r.busy = 0; /* the producer "dies" holding it */
+	ASSERT_OK(shmchan__rring_push(&r, "next", 4));
+	ASSERT_OK(shmchan__rring_skip_abandoned(&r, 32, 64));
+	ASSERT_OK(shmchan__rring_pop(&r, out, sizeof(out), &len));
+	ASSERT_TRUE(len == 4 && memcmp(out, "next", 4) == 0);
+	/* A misaligned head (damaged segment) is aligned down on reload, and
+	 * nothing is freed outside the buffer. */
+	atomic_store(&((struct shmchan__rring_hdr *)m)->head, 4092);
+	shmchan__rring_load_head(&r);
+	ASSERT_EQ(r.head & 7, 0);
+	ASSERT_TRUE(shmchan__rring_skip_abandoned(&r, r.head, 8) <= 0);
+	free(m);
+}
+
 /* A reader killed between zeroing a record and moving head past it: its
  * note lets the next reader step over the zeroed span. */
 static const char *g_rname;
@@ -423,6 +459,7 @@ int main(void)
 	test_producers();
 	test_hostile();
 	test_reader_died_while_freeing();
+	test_skip_rules();
 	printf("test_record: ok\n");
 	return 0;
 }
