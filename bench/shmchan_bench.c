@@ -556,8 +556,8 @@ static void parse(int argc, char **argv, struct opts *o)
 			while (*s && o->nsizes < 16) {
 				size_t v = strtoul(s, &end, 0);
 
-				if (v < 16 || v > (1u << 26) || end == s)
-					usage(argv[0]); /* 16 B: room for the two stamps */
+				if (v < 8 || v > (1u << 26) || end == s)
+					usage(argv[0]); /* 8 B: room for the stamps */
 				o->sizes[o->nsizes++] = v;
 				s = *end == ',' ? end + 1 : end;
 			}

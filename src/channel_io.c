@@ -444,9 +444,13 @@ static int readable_cb(void *ctx, int slow)
 	wake_writers(ch, before);
 	if (r == 1)
 		return 1;
-	/* While spinning, look at the clock (for liveness checks) only every
-	 * 64th time: they are rate-limited to milliseconds anyway. */
-	err = reader_idle(ch, slow || (++ch->idle_polls & 63) == 0);
+	/* While spinning, poll the ring alone and run the idle path (end of
+	 * stream, replacement, dead producers: all rate-limited anyway) only
+	 * every 64th time, so that the poll loop reads no line but the slot's:
+	 * loading the producers' tail here would take it from under them. */
+	if (!slow && (++ch->idle_polls & 63) != 0)
+		return 0;
+	err = reader_idle(ch, 1);
 	if (err == -EAGAIN)
 		return ch->stuck_ns ? SHMCHAN__READY_SOON : 0;
 	return 1; /* something changed, or end of stream, or replaced */
