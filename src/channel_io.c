@@ -127,7 +127,8 @@ static struct shmchan__waitq queue(const struct shmchan_channel *ch, int which)
 }
 
 /*
- * A waker found sleepers counted on @q. If one of them died asleep, the count
+ * A waker found sleepers counted on @q (only then is this called, so the
+ * message path pays nothing for it). If one of them died asleep, the count
  * stays high and every publish makes a useless wake call; so, at most every
  * DEEP_EVERY_NS while that goes on, look for dead peers (the reader entry for
  * the data queue, the writer entries for the others) and account for them.
@@ -135,12 +136,8 @@ static struct shmchan__waitq queue(const struct shmchan_channel *ch, int which)
 static void repair_sleepers(struct shmchan_channel *ch, const struct shmchan__waitq *q)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
-	int64_t now;
+	int64_t now = shmchan__now_ns();
 
-	/* Relaxed: a hint; K2 in shmchan__wake() made the real decision. */
-	if (atomic_load_explicit(q->waiters, memory_order_relaxed) == 0)
-		return;
-	now = shmchan__now_ns();
 	if (now < ch->next_deep_ns)
 		return;
 	ch->next_deep_ns = now + DEEP_EVERY_NS;
@@ -154,8 +151,8 @@ void shmchan__wake_readers(struct shmchan_channel *ch)
 {
 	struct shmchan__waitq q = queue(ch, 0);
 
-	shmchan__wake(&q);
-	repair_sleepers(ch, &q);
+	if (shmchan__wake(&q))
+		repair_sleepers(ch, &q);
 }
 
 void shmchan__wake_peers(const struct shmchan_channel *ch)
@@ -173,8 +170,8 @@ static void wake_writers(struct shmchan_channel *ch, uint32_t before)
 	if (ch->ring.head == before)
 		return;
 	q = queue(ch, 1);
-	shmchan__wake(&q);
-	repair_sleepers(ch, &q);
+	if (shmchan__wake(&q))
+		repair_sleepers(ch, &q);
 }
 
 /* Counters: the handle counts, its registry line shows (relaxed: statistics
@@ -203,7 +200,10 @@ static void note_read(struct shmchan_channel *ch)
 	int d;
 
 	atomic_store_explicit(&p->messages, ++ch->count, memory_order_relaxed);
-	if (++ch->sample < DEPTH_SAMPLE)
+	/* Slot channels: sample the depth (two loads). Record channels count
+	 * messages from every peer's counters, too costly here: their highest
+	 * depth is taken by writers when they find the ring full. */
+	if (ch->kind == SHMCHAN_KIND_RECORD || ++ch->sample < DEPTH_SAMPLE)
 		return;
 	ch->sample = 0;
 	d = shmchan_channel_depth(ch) + 1; /* + the message just read */

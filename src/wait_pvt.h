@@ -54,8 +54,8 @@ int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__wait
 /*
  * After publishing (a seq_cst store that makes a waiter's condition true):
  * wake every sleeper of @q, with one system call, if there is any. Costs one
- * seq_cst load when nobody sleeps.
+ * seq_cst load when nobody sleeps. Returns 1 if it found sleepers, else 0.
  */
-void shmchan__wake(const struct shmchan__waitq *q);
+int shmchan__wake(const struct shmchan__waitq *q);
 
 #endif /* SHMCHAN_WAIT_PVT_H */
