@@ -127,6 +127,17 @@ static inline int t_wait_child(pid_t pid, int timeout_ms)
 	}
 }
 
+/* Wait until @cond holds, polling every half millisecond; fail the test if
+ * it does not within @ms milliseconds. */
+#define T_WAIT_UNTIL(cond, ms)                                                                     \
+	do {                                                                                       \
+		int64_t end_ = t_now_ns() + (int64_t)(ms)*1000000;                                 \
+		while (!(cond) && t_now_ns() < end_)                                               \
+			t_sleep_us(500);                                                           \
+		if (!(cond))                                                                       \
+			T_FAIL("still not true after %d ms: %s", (int)(ms), #cond);                \
+	} while (0)
+
 /* Fork; the child runs fn(arg) and exits with its return value. */
 static inline pid_t t_fork(int (*fn)(void *), void *arg)
 {

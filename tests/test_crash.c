@@ -24,14 +24,7 @@ static void kill_wait(pid_t pid)
 	ASSERT_EQ(t_wait_child(pid, BOUND_MS), 128 + SIGKILL);
 }
 
-/* Wait (bounded) until @cond holds, polling. */
-#define WAIT_UNTIL(cond)                                                                           \
-	do {                                                                                       \
-		int64_t end_ = t_now_ns() + (int64_t)BOUND_MS * 1000000;                           \
-		while (!(cond) && t_now_ns() < end_)                                               \
-			t_sleep_us(500);                                                           \
-		ASSERT_TRUE(cond);                                                                 \
-	} while (0)
+#define WAIT_UNTIL(cond) T_WAIT_UNTIL(cond, BOUND_MS)
 
 static void read_str(struct shmchan_channel *r, const char *want)
 {

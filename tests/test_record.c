@@ -251,14 +251,7 @@ static void test_producers(void)
 		pids[i] = t_fork(mp_producer, (void *)(uintptr_t)i);
 	/* The creator leaves once the producers hold the stream open (else the
 	 * reader could see end of stream before they join). */
-	{
-		int64_t end = t_now_ns() + 10000000000LL;
-
-		while (shmchan__writers_held(shmchan__hdr(&w), 0, 0) < MP_PRODUCERS + 1 &&
-		       t_now_ns() < end)
-			t_sleep_us(1000);
-		ASSERT_EQ(shmchan__writers_held(shmchan__hdr(&w), 0, 0), MP_PRODUCERS + 1);
-	}
+	T_WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(&w), 0, 0) == MP_PRODUCERS + 1, 10000);
 	shmchan_channel_close(&w);
 	for (;;) {
 		unsigned id, seq;
@@ -429,12 +422,7 @@ static void test_reader_died_while_freeing(void)
 	h = shmchan__hdr(&w);
 	rh = (void *)((char *)w.hdr + SHMCHAN__HDR_SPACE);
 	pid = t_fork(reader_hangs, NULL);
-	{
-		int64_t end = t_now_ns() + 10000000000LL;
-
-		while (!SHMCHAN__OWN_PID(atomic_load(&h->reader.owner)) && t_now_ns() < end)
-			t_sleep_us(1000);
-	}
+	T_WAIT_UNTIL(SHMCHAN__OWN_PID(atomic_load(&h->reader.owner)) != 0, 10000);
 	/* What the reader would have done before dying: note, then zero. */
 	atomic_store(&h->reader.aux, SHMCHAN__REC_MARK(0, 24));
 	memset(rh->buf, 0, 24);

@@ -173,13 +173,7 @@ static void round_once(unsigned iter, unsigned *kills)
 		prod[i] = t_fork(producer, (void *)(uintptr_t)i);
 	rd = t_fork(reader, NULL);
 	/* The creator leaves once the producers hold the stream open. */
-	{
-		int64_t end = t_now_ns() + (int64_t)BOUND_MS * 1000000;
-
-		while (atomic_load(&g_sh->opened) < PRODUCERS && t_now_ns() < end)
-			t_sleep_us(100);
-		ASSERT_EQ(atomic_load(&g_sh->opened), PRODUCERS);
-	}
+	T_WAIT_UNTIL(atomic_load(&g_sh->opened) == PRODUCERS, BOUND_MS);
 	shmchan_channel_close(&creator);
 	t_sleep_us(rnd(10000));
 	victim = rnd(PRODUCERS + 1);

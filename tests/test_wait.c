@@ -233,7 +233,6 @@ static void test_blocked_writers(void)
 	struct shmchan__chan_hdr *h;
 	struct shmchan_channel w, r;
 	pid_t pids[BW_WRITERS];
-	int64_t end;
 	size_t len;
 
 	g_name = t_name("blocked");
@@ -247,10 +246,7 @@ static void test_blocked_writers(void)
 	for (i = 0; i < BW_WRITERS; i++)
 		pids[i] = t_fork(blocked_writer, (void *)(uintptr_t)i);
 	/* Bounded wait until all of them sleep on the futex. */
-	end = t_now_ns() + (int64_t)GENEROUS_MS * 1000000;
-	while (atomic_load(&h->space_waiters) < BW_WRITERS && t_now_ns() < end)
-		t_sleep_us(1000);
-	ASSERT_EQ(atomic_load(&h->space_waiters), BW_WRITERS);
+	T_WAIT_UNTIL(atomic_load(&h->space_waiters) == BW_WRITERS, GENEROUS_MS);
 	for (i = 0; i < 4; i++)
 		ASSERT_OK(shmchan_channel_recv(&r, msg, sizeof(msg), &len, GENEROUS_MS));
 	for (i = 0; i < BW_WRITERS * BW_EACH; i++) {
