@@ -27,7 +27,6 @@
 
 #define SHMCHAN__MAGIC 0x314e4148434d4853ull /* "SHMCHAN1" little-endian */
 #define SHMCHAN__LAYOUT_VERSION 1u
-#define SHMCHAN__MAX_SUBSCRIBERS 64
 #define SHMCHAN__PAGE 4096u
 
 /* Lifecycle states (hdr.state); the public names are in inspect.h. */
@@ -108,7 +107,7 @@ struct shmchan__chan_hdr {
 	/* registries */
 	alignas(SHMCHAN__CACHELINE) struct shmchan__peer reader;
 	struct shmchan__peer writers[SHMCHAN_MAX_WRITERS];
-	struct shmchan__peer subscribers[SHMCHAN__MAX_SUBSCRIBERS];
+	struct shmchan__peer subscribers[SHMCHAN_MAX_SUBSCRIBERS];
 };
 
 _Static_assert(sizeof(struct shmchan__peer) == SHMCHAN__CACHELINE, "a peer is one line");

@@ -41,7 +41,47 @@ extern "C" {
 /* Channel kinds (the header's kind field). */
 #define SHMCHAN_KIND_SLOT 1u   /* MPSC ring of fixed-size slots */
 #define SHMCHAN_KIND_RECORD 2u /* MPSC byte ring of variable-length records */
-/* Reserved for the kinds that follow: 3 broadcast, 4 work queue. */
+#define SHMCHAN_KIND_BROADCAST 3u /* fixed slots; every subscriber sees every message */
+#define SHMCHAN_KIND_WORKQUEUE 4u /* fixed slots; each message goes to one of the readers */
+
+/*
+ * Broadcast (publish/subscribe): any number of writers (up to
+ * SHMCHAN_MAX_WRITERS) and up to SHMCHAN_MAX_SUBSCRIBERS subscribers, each
+ * with its own cursor. A subscriber opened with open_reader starts at the next
+ * message written; shmchan_channel_subscribe() can start it at the oldest one
+ * still retained instead. What a writer does about a slow subscriber is the
+ * channel's policy, chosen at creation (config.policy):
+ *   SHMCHAN_POLICY_BLOCK (default, lossless): a slot is reused only once every
+ *       live subscriber has read it. A writer finding the ring full gets
+ *       -EAGAIN from write (send waits). A subscriber that dies is found by
+ *       the liveness registry and released, so it holds writers back for a
+ *       bounded time (see docs/guarantees.md). With no subscriber attached,
+ *       writers never wait: the oldest messages are overwritten.
+ *   SHMCHAN_POLICY_OVERWRITE (latest data wins): a writer never waits for a
+ *       subscriber. A subscriber whose next message was overwritten gets
+ *       SHMCHAN_ELOST once from read or peek, with the exact number of
+ *       messages it missed added to shmchan_channel_lost(), and goes on at
+ *       the oldest message still retained. Every slot is validated
+ *       seqlock-style: a message overwritten while it was being copied is
+ *       never returned.
+ *
+ * Work queue: any number of writers and up to SHMCHAN_MAX_SUBSCRIBERS
+ * readers (open_reader) compete for messages; each message is delivered to
+ * exactly one reader. A message held by a reader that dies (read or peeked,
+ * not yet released) is delivered again to another reader: at least once for
+ * that message, exactly once for every other.
+ */
+#define SHMCHAN_POLICY_BLOCK 1u
+#define SHMCHAN_POLICY_OVERWRITE 2u
+
+/* Most subscribers of a broadcast channel, readers of a work queue. */
+#define SHMCHAN_MAX_SUBSCRIBERS 64
+
+/* An overwrite subscriber lost messages (see shmchan_channel_lost). */
+#define SHMCHAN_ELOST (-ENOBUFS)
+
+/* shmchan_channel_subscribe flags. */
+#define SHMCHAN_SUB_OLDEST 1u /* start at the oldest message still retained */
 
 /* Most writer handles attached to one channel at once. */
 #define SHMCHAN_MAX_WRITERS 64
@@ -75,10 +115,13 @@ extern "C" {
  *           RECORD: buffer_size (a power of two, SHMCHAN_RECORD_MIN_BUFFER to
  *           SHMCHAN_RECORD_MAX_BUFFER) is required; the largest record is
  *           buffer_size / 2 - 8 bytes (SHMCHAN_RECORD_MAX_LEN()).
+ *           BROADCAST, WORKQUEUE: slot_size and slot_count as for SLOT.
+ *           policy: broadcast only, SHMCHAN_POLICY_BLOCK (0 means BLOCK) or
+ *           SHMCHAN_POLICY_OVERWRITE; must be 0 for the other kinds.
  *           mode 0 means 0600.
  *   open:   a NULL config, or 0 in a field, accepts whatever the creator
  *           chose; a non-zero kind or geometry (slot_size, slot_count,
- *           buffer_size) must match exactly.
+ *           buffer_size, policy) must match exactly.
  *   both:   wait and spin_us choose this handle's wait strategy.
  *           spin_us: 0 means the default (SHMCHAN_DEFAULT_SPIN_US for FUTEX,
  *           none for BACKOFF), -1 means no spin phase, otherwise 1 to
@@ -93,7 +136,8 @@ struct shmchan_config {
 	uint32_t wait;
 	int32_t spin_us;
 	uint32_t buffer_size;
-	uint32_t reserved[9];
+	uint32_t policy;
+	uint32_t reserved[8];
 };
 
 /* Record channels: buffer bounds, and the largest record of a buffer. */
@@ -126,6 +170,14 @@ struct shmchan_channel {
 	uint32_t writers_seen; /* reader: writers held at the last look */
 	uint32_t want;	       /* writer: length of the last write refused as full */
 	uint32_t idle_polls;   /* reader: polls of an empty ring while spinning */
+	uint32_t policy;       /* broadcast: SHMCHAN_POLICY_* */
+	uint32_t started;      /* subscriber: 1 once it delivered a message */
+	uint64_t pos;	       /* subscriber: next position; broadcast writer: reserved one */
+	uint64_t lost;	       /* subscriber: messages lost to overwriting */
+	uint64_t gate;	       /* broadcast BLOCK writer: positions below it are free */
+	uint64_t held_seq;     /* subscriber: the peeked slot's sequence */
+	uint32_t gate_gen;     /* broadcast BLOCK writer: registry generation of gate */
+	uint32_t adopted;      /* work queue reader: holds a dead reader's message */
 };
 
 /*
@@ -170,11 +222,35 @@ SHMCHAN_API int shmchan_channel_open_writer(struct shmchan_channel *ch, const ch
  * starts at the oldest message not yet consumed. A reader whose process died
  * is taken over: the message it was reading (read or peeked, not released) is
  * delivered again, every other one exactly once.
+ * Broadcast: attach as a subscriber starting at the next message written.
+ * Work queue: attach as one of the competing readers.
  * Returns 0, or the errors of open_writer (except -EUSERS), and -EBUSY while
- * another reader is attached and alive.
+ * another reader is attached and alive (slot and record channels), -EUSERS
+ * (broadcast, work queue: SHMCHAN_MAX_SUBSCRIBERS live readers attached).
  */
 SHMCHAN_API int shmchan_channel_open_reader(struct shmchan_channel *ch, const char *name,
 					    const struct shmchan_config *expect);
+
+/*
+ * shmchan_channel_subscribe - attach to broadcast channel @name as a
+ * subscriber. @flags: 0 (start at the next message written, as open_reader)
+ * or SHMCHAN_SUB_OLDEST (start at the oldest message still retained; under
+ * BLOCK a writer never overwrites it once this returns, except the claims of
+ * at most one message per writer already in flight, which the subscriber
+ * steps over without counting them lost).
+ * Returns 0, or the errors of open_reader, SHMCHAN_EKIND (not a broadcast
+ * channel), -EINVAL (unknown flag).
+ */
+SHMCHAN_API int shmchan_channel_subscribe(struct shmchan_channel *ch, const char *name,
+					  const struct shmchan_config *expect, unsigned flags);
+
+/*
+ * shmchan_channel_lost - subscriber: messages this handle lost to
+ * overwriting (OVERWRITE policy), a running total; *@lost gets it.
+ * Returns 0, or -EINVAL (NULL argument, closed handle), -ENOTSUP (not a
+ * broadcast subscriber).
+ */
+SHMCHAN_API int shmchan_channel_lost(const struct shmchan_channel *ch, uint64_t *lost);
 
 /*
  * shmchan_channel_write - writer: copy one message of @len bytes (0 allowed).
@@ -200,6 +276,10 @@ SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *da
  * Record channels: a corrupt record header cannot be stepped over (its span
  * is unknown), so every read returns -EBADMSG at it from then on: the
  * channel must be recreated. Slot channels drop a corrupt slot and go on.
+ * Broadcast subscribers: SHMCHAN_ELOST (OVERWRITE: messages were overwritten
+ * before this subscriber read them; the count is in shmchan_channel_lost()
+ * and the next read returns the oldest message retained). A BLOCK
+ * subscriber never gets it.
  */
 SHMCHAN_API int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap,
 				     size_t *len);
@@ -236,7 +316,9 @@ SHMCHAN_API int shmchan_channel_peek(struct shmchan_channel *ch, const void **da
 
 /*
  * shmchan_channel_release - reader: remove the message peek returned.
- * Returns 0, or -EINVAL (nothing peeked), -ENOTSUP.
+ * Returns 0, or -EINVAL (nothing peeked), -ENOTSUP, SHMCHAN_ELOST
+ * (broadcast OVERWRITE: a writer reused the slot while the view was held, so
+ * what the view showed may be torn; it counts as one lost message).
  */
 SHMCHAN_API int shmchan_channel_release(struct shmchan_channel *ch);
 
@@ -288,7 +370,9 @@ SHMCHAN_API int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int 
 
 /*
  * shmchan_channel_depth - messages claimed and not yet consumed (including
- * slots a writer has reserved but not committed). A snapshot.
+ * slots a writer has reserved but not committed). A snapshot. Broadcast: for
+ * a subscriber, the messages it has yet to read; for a writer, those the
+ * slowest live subscriber has yet to read (at most the slot count).
  * Returns the count, or -EINVAL.
  */
 SHMCHAN_API int shmchan_channel_depth(const struct shmchan_channel *ch);
