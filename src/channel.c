@@ -16,6 +16,8 @@
 
 #define ROLE_WRITER SHMCHAN__ROLE_WRITER
 #define ROLE_READER SHMCHAN__ROLE_READER
+/* open_role: called by shmchan_channel_subscribe (above any public flag). */
+#define SHMCHAN__SUB_ANY 0x80000000u
 
 static struct shmchan__chan_hdr *hdr_of(const struct shmchan_channel *ch)
 {
@@ -73,13 +75,22 @@ static size_t ring_geometry(uint32_t kind, uint32_t slot_size, uint32_t slot_cou
 	return shmchan_ring_memsize(slot_size, slot_count);
 }
 
-/* Check a create config; fill the kind and the geometry the header records. */
+/* Check a create config; fill the kind, the geometry and the flags (the
+ * broadcast policy) the header records. */
 static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind, uint32_t *size,
-			    uint32_t *count)
+			    uint32_t *count, uint32_t *flags)
 {
 	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777)
 		return -EINVAL;
 	*kind = cfg->kind ? cfg->kind : SHMCHAN_KIND_SLOT;
+	*flags = 0;
+	if (*kind == SHMCHAN_KIND_BROADCAST) {
+		if (cfg->policy > SHMCHAN_POLICY_OVERWRITE)
+			return -EINVAL;
+		*flags = cfg->policy ? cfg->policy : SHMCHAN_POLICY_BLOCK;
+	} else if (cfg->policy) {
+		return -EINVAL;
+	}
 	if (*kind == SHMCHAN_KIND_RECORD) {
 		if (cfg->slot_size || cfg->slot_count || !shmchan__rring_memsize(cfg->buffer_size))
 			return -EINVAL;
@@ -87,8 +98,8 @@ static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind, ui
 		*count = cfg->buffer_size;
 		return 0;
 	}
-	if (*kind != SHMCHAN_KIND_SLOT)
-		return *kind <= 4 ? -ENOTSUP : -EINVAL;
+	if (*kind > SHMCHAN_KIND_WORKQUEUE)
+		return -EINVAL;
 	if (cfg->buffer_size || shmchan_ring_memsize(cfg->slot_size, cfg->slot_count) == 0)
 		return -EINVAL;
 	*size = cfg->slot_size;
@@ -97,21 +108,26 @@ static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind, ui
 }
 
 /* Lay out header and ring in a fresh, zero-filled segment; publish last. */
-static int layout(struct shmchan_channel *ch, uint32_t kind, uint32_t size, uint32_t count)
+static int layout(struct shmchan_channel *ch, uint32_t kind, uint32_t size, uint32_t count,
+		  uint32_t flags)
 {
 	struct shmchan__chan_hdr *h = ch->seg.addr;
 	void *ring = (char *)h + SHMCHAN__HDR_SPACE;
 	size_t ring_size = ring_geometry(kind, size, count);
 	int err;
 
-	err = kind == SHMCHAN_KIND_RECORD ? shmchan__rring_init(ring, ring_size, count)
-					  : shmchan_ring_init(ring, ring_size, size, count);
+	if (kind == SHMCHAN_KIND_RECORD)
+		err = shmchan__rring_init(ring, ring_size, count);
+	else if (kind == SHMCHAN_KIND_BROADCAST)
+		err = shmchan__bring_init(ring, ring_size, size, count);
+	else
+		err = shmchan_ring_init(ring, ring_size, size, count);
 	if (err)
 		return err;
 	h->version = SHMCHAN__LAYOUT_VERSION;
 	h->hdr_size = (uint32_t)SHMCHAN__HDR_SPACE;
 	h->kind = kind;
-	h->flags = 0;
+	h->flags = flags;
 	h->total_size = ch->seg.size;
 	h->ring_offset = SHMCHAN__HDR_SPACE;
 	h->ring_size = ring_size;
@@ -144,6 +160,8 @@ static int attach(struct shmchan_channel *ch, uint32_t kind)
 		return SHMCHAN_ETRUNCATED;
 	if (kind == SHMCHAN_KIND_RECORD)
 		return shmchan__rring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
+	if (kind == SHMCHAN_KIND_BROADCAST)
+		return shmchan__bring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
 	return shmchan_ring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
 }
 
@@ -170,8 +188,12 @@ static int check_sizes(const struct shmchan__id *id, size_t file_size)
 	size_t need = ring_geometry(id->kind, id->slot_size, id->slot_count);
 
 	if (id->hdr_size != SHMCHAN__HDR_SPACE || id->ring_offset != SHMCHAN__HDR_SPACE ||
-	    need == 0 || id->ring_size != need || id->total_size != id->ring_offset + need ||
-	    id->flags != 0)
+	    need == 0 || id->ring_size != need || id->total_size != id->ring_offset + need)
+		return -EBADMSG;
+	/* flags: the policy of a broadcast channel, nothing otherwise. */
+	if (id->kind == SHMCHAN_KIND_BROADCAST
+		    ? (id->flags != SHMCHAN_POLICY_BLOCK && id->flags != SHMCHAN_POLICY_OVERWRITE)
+		    : id->flags != 0)
 		return -EBADMSG;
 	if (id->total_size > file_size)
 		return SHMCHAN_ETRUNCATED;
@@ -184,6 +206,8 @@ static int check_expect(const struct shmchan__id *id, const struct shmchan_confi
 		return 0;
 	if (expect->kind && expect->kind != id->kind)
 		return SHMCHAN_EKIND;
+	if (expect->policy && expect->policy != id->flags)
+		return SHMCHAN_EGEOMETRY;
 	if (id->kind == SHMCHAN_KIND_RECORD) {
 		if (expect->slot_size || expect->slot_count ||
 		    (expect->buffer_size && expect->buffer_size != id->slot_count))
@@ -226,8 +250,6 @@ static int validate(const struct shmchan_segment *seg, const struct shmchan_conf
 	err = check_sizes(id, seg->size);
 	if (!err)
 		err = check_expect(id, expect);
-	if (!err && id->kind != SHMCHAN_KIND_SLOT && id->kind != SHMCHAN_KIND_RECORD)
-		err = -ENOTSUP;
 	return err;
 }
 
@@ -255,6 +277,9 @@ int shmchan__seg_stale(const struct shmchan_segment *seg, uint64_t my_ns)
 		return 0;
 	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
 		if (live_peer(&h->writers[i], my_ns))
+			return 0;
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++)
+		if (live_peer(&h->subscribers[i], my_ns))
 			return 0;
 	return 1;
 }
@@ -305,14 +330,14 @@ static int existing_error(const char *name)
 static int create(struct shmchan_channel *ch, const char *name, const struct shmchan_config *cfg,
 		  int replace)
 {
-	uint32_t kind, size = 0, count = 0;
+	uint32_t kind, size = 0, count = 0, flags = 0;
 	size_t total;
 	int err;
 
 	if (!ch)
 		return -EINVAL;
 	memset(ch, 0, sizeof(*ch));
-	err = check_create_cfg(cfg, &kind, &size, &count);
+	err = check_create_cfg(cfg, &kind, &size, &count, &flags);
 	if (!err)
 		err = set_wait(ch, cfg);
 	if (err)
@@ -329,13 +354,14 @@ static int create(struct shmchan_channel *ch, const char *name, const struct shm
 	if (err)
 		return err;
 	ch->hdr = ch->seg.addr;
-	err = layout(ch, kind, size, count);
+	err = layout(ch, kind, size, count, flags);
 	if (!err)
 		err = attach(ch, kind);
 	ch->kind = kind;
+	ch->policy = flags;
 	ch->nonce = hdr_of(ch)->nonce;
 	if (!err)
-		err = shmchan__join(ch, ROLE_WRITER);
+		err = shmchan__join(ch, ROLE_WRITER, 0);
 	if (err) {
 		shmchan_segment_unlink(name);
 		shmchan_segment_close(&ch->seg);
@@ -371,12 +397,13 @@ static int attach_checked(struct shmchan_channel *ch, const struct shmchan__id *
 	if (ch->ring.slot_size != id->slot_size || ch->ring.slot_count != id->slot_count)
 		return -EBADMSG;
 	ch->kind = id->kind;
+	ch->policy = id->flags;
 	ch->nonce = id->nonce;
 	return 0;
 }
 
 static int open_role(struct shmchan_channel *ch, const char *name,
-		     const struct shmchan_config *expect, uint32_t role)
+		     const struct shmchan_config *expect, uint32_t role, unsigned sub_flags)
 {
 	struct shmchan__id id;
 	int err;
@@ -395,12 +422,16 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 	err = validate(&ch->seg, expect, &id);
 	if (!err)
 		err = attach_checked(ch, &id);
-	if (!err)
-		err = shmchan__join(ch, role);
+	if (!err && sub_flags && ch->kind != SHMCHAN_KIND_BROADCAST)
+		err = SHMCHAN_EKIND;
+	if (!err && role == ROLE_READER && ch->kind == SHMCHAN_KIND_BROADCAST)
+		err = shmchan__bc_join(ch, sub_flags & ~SHMCHAN__SUB_ANY);
+	else if (!err)
+		err = shmchan__join(ch, role, 0);
 	/* A reader starts where the previous one stopped: load head only now
 	 * that the role is ours (join's acquire ordered the old reader's last
 	 * consume before this). */
-	if (!err && role == ROLE_READER) {
+	if (!err && role == ROLE_READER && !SHMCHAN__MULTI_READER(ch->kind)) {
 		if (ch->kind == SHMCHAN_KIND_RECORD) {
 			/* Acquire: pairs with the release that stored the note. */
 			uint64_t note = atomic_load_explicit(
@@ -411,8 +442,9 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 		} else {
 			shmchan__ring_load_head(&ch->ring);
 		}
-		shmchan__wake_peers(ch); /* writers in wait_for_reader */
 	}
+	if (!err && role == ROLE_READER)
+		shmchan__wake_peers(ch); /* writers in wait_for_reader */
 	if (err) {
 		shmchan_segment_close(&ch->seg);
 		memset(ch, 0, sizeof(*ch));
@@ -424,13 +456,25 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 int shmchan_channel_open_writer(struct shmchan_channel *ch, const char *name,
 				const struct shmchan_config *expect)
 {
-	return open_role(ch, name, expect, ROLE_WRITER);
+	return open_role(ch, name, expect, ROLE_WRITER, 0);
 }
 
 int shmchan_channel_open_reader(struct shmchan_channel *ch, const char *name,
 				const struct shmchan_config *expect)
 {
-	return open_role(ch, name, expect, ROLE_READER);
+	return open_role(ch, name, expect, ROLE_READER, 0);
+}
+
+int shmchan_channel_subscribe(struct shmchan_channel *ch, const char *name,
+			      const struct shmchan_config *expect, unsigned flags)
+{
+	if (flags & ~SHMCHAN_SUB_OLDEST) {
+		if (ch)
+			memset(ch, 0, sizeof(*ch));
+		return -EINVAL;
+	}
+	/* SHMCHAN__SUB_ANY marks the call as a subscribe (kind checked). */
+	return open_role(ch, name, expect, ROLE_READER, flags | SHMCHAN__SUB_ANY);
 }
 
 int shmchan_channel_config(const struct shmchan_channel *ch, struct shmchan_config *out)
@@ -445,6 +489,7 @@ int shmchan_channel_config(const struct shmchan_channel *ch, struct shmchan_conf
 		out->buffer_size = ch->ring.slot_count;
 	else
 		out->slot_count = ch->ring.slot_count;
+	out->policy = ch->policy;
 	return 0;
 }
 

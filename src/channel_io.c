@@ -33,37 +33,63 @@ static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
 	return (struct shmchan__peer *)ch->self;
 }
 
-/* The ring operations of the channel's kind. */
+/*
+ * The ring operations of the channel's kind. Writers of work queues are
+ * those of slot channels; broadcast channels have their own of everything
+ * (channel_bcast.c), work-queue readers theirs (channel_wq.c).
+ */
 static int is_rec(const struct shmchan_channel *ch)
 {
 	return ch->kind == SHMCHAN_KIND_RECORD;
 }
 
+static int is_bc(const struct shmchan_channel *ch)
+{
+	return ch->kind == SHMCHAN_KIND_BROADCAST;
+}
+
+static int is_wq(const struct shmchan_channel *ch)
+{
+	return ch->kind == SHMCHAN_KIND_WORKQUEUE;
+}
+
 static int k_push(struct shmchan_channel *ch, const void *data, size_t len)
 {
+	if (is_bc(ch))
+		return shmchan__bc_push(ch, data, len);
 	return is_rec(ch) ? shmchan__rring_push(&ch->ring, data, len)
 			  : shmchan_ring_push(&ch->ring, data, len);
 }
 
 static int k_reserve(struct shmchan_channel *ch, size_t len, void **data)
 {
+	if (is_bc(ch))
+		return shmchan__bc_reserve(ch, len, data);
 	return is_rec(ch) ? shmchan__rring_reserve(&ch->ring, len, data)
 			  : shmchan_ring_reserve(&ch->ring, len, data);
 }
 
 static int k_commit(struct shmchan_channel *ch, size_t len)
 {
+	if (is_bc(ch))
+		return shmchan__bc_commit(ch, len, 0);
 	return is_rec(ch) ? shmchan__rring_commit(&ch->ring, len)
 			  : shmchan_ring_commit(&ch->ring, len);
 }
 
 static int k_cancel(struct shmchan_channel *ch)
 {
+	if (is_bc(ch))
+		return shmchan__bc_commit(ch, 0, 1);
 	return is_rec(ch) ? shmchan__rring_cancel(&ch->ring) : shmchan_ring_cancel(&ch->ring);
 }
 
 static int k_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view, size_t *len)
 {
+	if (is_bc(ch))
+		return shmchan__bc_take(ch, buf, cap, view, len);
+	if (is_wq(ch))
+		return shmchan__wq_take_ch(ch, buf, cap, view, len);
 	if (is_rec(ch))
 		return view ? shmchan__rring_peek(&ch->ring, view, len)
 			    : shmchan__rring_pop(&ch->ring, buf, cap, len);
@@ -73,29 +99,47 @@ static int k_take(struct shmchan_channel *ch, void *buf, size_t cap, const void 
 
 static int k_release(struct shmchan_channel *ch)
 {
+	if (is_bc(ch))
+		return shmchan__bc_release(ch);
+	if (is_wq(ch))
+		return shmchan__wq_release_ch(ch);
 	return is_rec(ch) ? shmchan__rring_release(&ch->ring) : shmchan_ring_release(&ch->ring);
 }
 
 static int k_readable(struct shmchan_channel *ch)
 {
+	if (is_bc(ch))
+		return shmchan__bc_readable(ch);
+	if (is_wq(ch))
+		return shmchan__wq_readable_ch(ch);
 	return is_rec(ch) ? shmchan__rring_readable(&ch->ring) : shmchan_ring_readable(&ch->ring);
 }
 
 /* Writer: room for the write last refused (ch->want bytes; records only). */
-static int k_writable(const struct shmchan_channel *ch)
+static int k_writable(struct shmchan_channel *ch, int slow)
 {
+	if (is_bc(ch))
+		return shmchan__bc_writable(ch, slow);
 	return is_rec(ch) ? shmchan__rring_writable(&ch->ring, ch->want)
 			  : shmchan_ring_writable(&ch->ring);
 }
 
-static int k_head(const struct shmchan_channel *ch, uint32_t *pos)
+static int k_head(struct shmchan_channel *ch, uint32_t *pos)
 {
+	if (is_bc(ch))
+		return shmchan__bc_head(ch, pos);
+	if (is_wq(ch))
+		return shmchan__wq_head_ch(ch, pos);
 	return is_rec(ch) ? shmchan__rring_head(&ch->ring, pos)
 			  : shmchan__ring_head(&ch->ring, pos);
 }
 
 static int k_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent)
 {
+	if (is_bc(ch))
+		return shmchan__bc_skip(ch, pos);
+	if (is_wq(ch))
+		return shmchan__wq_skip_abandoned(&ch->ring, pos);
 	return is_rec(ch) ? shmchan__rring_skip_abandoned(&ch->ring, pos, extent)
 			  : shmchan__ring_skip_abandoned(&ch->ring, pos);
 }
@@ -141,7 +185,9 @@ static void repair_sleepers(struct shmchan_channel *ch, const struct shmchan__wa
 	if (now < ch->next_deep_ns)
 		return;
 	ch->next_deep_ns = now + DEEP_EVERY_NS;
-	if (q->waiters == &h->data_waiters)
+	if (q->waiters == &h->data_waiters && SHMCHAN__MULTI_READER(ch->kind))
+		shmchan__subs_held(h, ch->pidns, 1);
+	else if (q->waiters == &h->data_waiters)
 		shmchan__reap_reader(h, ch->pidns);
 	else
 		shmchan__writers_held(h, ch->pidns, 1);
@@ -203,7 +249,7 @@ static void note_read(struct shmchan_channel *ch)
 	/* Slot channels: sample the depth (two loads). Record channels count
 	 * messages from every peer's counters, too costly here: their highest
 	 * depth is taken by writers when they find the ring full. */
-	if (ch->kind == SHMCHAN_KIND_RECORD || ++ch->sample < DEPTH_SAMPLE)
+	if (ch->kind == SHMCHAN_KIND_RECORD || is_bc(ch) || ++ch->sample < DEPTH_SAMPLE)
 		return;
 	ch->sample = 0;
 	d = shmchan_channel_depth(ch) + 1; /* + the message just read */
@@ -322,7 +368,7 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now
 	return 0;
 }
 
-static int ring_empty(const struct shmchan_channel *ch)
+static int ring_empty(struct shmchan_channel *ch)
 {
 	uint32_t pos;
 
@@ -354,7 +400,8 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 		return ring_empty(ch) ? -ESTALE : 0;
 	/* Look at the writer entries again when one joined or went (the
 	 * generation moved), and anyway every SCAN_EVERY_NS, checking their
-	 * liveness every DEEP_EVERY_NS. */
+	 * liveness every DEEP_EVERY_NS (work queues: and looking for messages
+	 * held by dead readers, to deliver them again). */
 	gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
 	now = timed ? shmchan__now_ns() : 0;
 	if (gen != ch->seen_gen || (timed && now >= ch->next_scan_ns)) {
@@ -364,6 +411,8 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 		if (deep)
 			ch->next_deep_ns = now + DEEP_EVERY_NS;
 		ch->writers_seen = shmchan__writers_held(h, ch->pidns, deep);
+		if (is_wq(ch) && deep && shmchan__wq_adopt(ch))
+			return 0;
 	}
 	if (ch->writers_seen == 0)
 		return ring_empty(ch) ? -EPIPE : 0;
@@ -460,8 +509,7 @@ static int writable_cb(void *ctx, int slow)
 {
 	struct shmchan_channel *ch = ctx;
 
-	(void)slow;
-	return k_writable(ch) == 1 || writer_state(ch) != 0;
+	return k_writable(ch, slow) == 1 || writer_state(ch) != 0;
 }
 
 static struct shmchan__waitcfg waitcfg(const struct shmchan_channel *ch)
@@ -616,6 +664,8 @@ int shmchan_channel_depth(const struct shmchan_channel *ch)
 
 	if (!ch || !ch->hdr)
 		return -EINVAL;
+	if (is_bc(ch))
+		return shmchan__bc_depth(ch);
 	if (!is_rec(ch))
 		return shmchan_ring_depth(&ch->ring);
 	/* Records: messages committed and not read, plus claims in flight,
@@ -634,7 +684,7 @@ int shmchan_channel_depth_bytes(const struct shmchan_channel *ch)
 		return -EINVAL;
 	if (is_rec(ch))
 		return (int)shmchan__rring_depth_bytes(&ch->ring);
-	d = shmchan_ring_depth(&ch->ring);
+	d = shmchan_channel_depth(ch);
 	return (int)((uint64_t)d * ch->ring.slot_size > INT32_MAX
 			     ? INT32_MAX
 			     : (uint64_t)d * ch->ring.slot_size);
@@ -643,4 +693,15 @@ int shmchan_channel_depth_bytes(const struct shmchan_channel *ch)
 int shmchan_channel_capacity(const struct shmchan_channel *ch)
 {
 	return (ch && ch->hdr) ? shmchan_ring_capacity(&ch->ring) : -EINVAL;
+}
+
+int shmchan_channel_lost(const struct shmchan_channel *ch, uint64_t *lost)
+{
+	int err = check_role(ch, ROLE_READER);
+
+	if (!err && !lost)
+		err = -EINVAL;
+	if (!err && !is_bc(ch))
+		err = -ENOTSUP;
+	return err ? err : shmchan__bc_lost(ch, lost);
 }

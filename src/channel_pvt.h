@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bring_pvt.h"
 #include "ring_pvt.h"
 #include "rring_pvt.h"
 #include "wait_pvt.h"
@@ -33,9 +34,17 @@
 #define SHMCHAN__STATE_OPEN 1u
 #define SHMCHAN__STATE_REPLACED 2u
 
-/* Handle roles. */
+/* Handle roles. A reader of a broadcast channel (a subscriber) or of a work
+ * queue holds an entry of subscribers[]; of the other kinds, the reader entry. */
 #define SHMCHAN__ROLE_WRITER 1u
 #define SHMCHAN__ROLE_READER 2u
+
+/* Whether readers of @kind hold entries of subscribers[] (many readers). */
+#define SHMCHAN__MULTI_READER(kind)                                                                \
+	((kind) == SHMCHAN_KIND_BROADCAST || (kind) == SHMCHAN_KIND_WORKQUEUE)
+
+/* The header's flags field: the broadcast policy (0 for other kinds). */
+#define SHMCHAN__FLAGS_POLICY_MASK 3u
 
 /*
  * A registry entry's owner word: who holds the entry, in one atomic 64-bit
@@ -63,16 +72,21 @@
  * peer in another pid namespace (whose pid means nothing here).
  * Counters are written by the owner only, with relaxed stores of a value it
  * keeps in its handle (no read-modify-write on the message path).
+ * In subscribers[]: a broadcast subscriber's claim is its cursor (the next
+ * position it reads; writers under BLOCK gate on the slowest) and aux its
+ * count of lost messages; a work-queue reader's claim is its claim word
+ * (SHMCHAN__CLAIM_ACTIVE | the position it holds).
  */
 struct shmchan__peer {
 	_Atomic uint64_t owner;	     /* SHMCHAN__OWN(pid, generation, flags) */
 	_Atomic uint64_t start_time; /* /proc/PID/stat field 22, clock ticks */
 	_Atomic uint64_t claim;	     /* writer: SHMCHAN__CLAIM_ACTIVE | pos while claiming */
-	_Atomic uint64_t messages;   /* writer: committed; reader: consumed */
-	_Atomic uint64_t events;     /* writer: full events; reader: abandoned slots skipped */
-	_Atomic uint64_t max_depth;  /* highest depth this peer saw */
-	_Atomic uint64_t pidns;	     /* inode of the owner's pid namespace (0: unknown) */
-	_Atomic uint64_t aux;	     /* writer on a record ring: bytes of its claim */
+	/* subscriber: cursor; work-queue reader: held pos */
+	_Atomic uint64_t messages;  /* writer: committed; reader: consumed */
+	_Atomic uint64_t events;    /* writer: full events; reader: abandoned slots skipped */
+	_Atomic uint64_t max_depth; /* highest depth this peer saw */
+	_Atomic uint64_t pidns;	    /* inode of the owner's pid namespace (0: unknown) */
+	_Atomic uint64_t aux;	    /* writer on a record ring: bytes of its claim */
 };
 
 struct shmchan__chan_hdr {
@@ -99,6 +113,7 @@ struct shmchan__chan_hdr {
 	_Atomic uint64_t retired_read;
 	_Atomic uint64_t retired_abandoned;
 	_Atomic uint64_t retired_max_depth;
+	_Atomic uint64_t retired_lost; /* broadcast subscribers: overwritten messages */
 	/* lines 2 and 3: wait words for readers (data) and writers (space) */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t data_futex;
 	_Atomic uint32_t data_waiters;
@@ -112,7 +127,7 @@ struct shmchan__chan_hdr {
 
 _Static_assert(sizeof(struct shmchan__peer) == SHMCHAN__CACHELINE, "a peer is one line");
 _Static_assert(offsetof(struct shmchan__chan_hdr, state) == 64, "state on line 1");
-_Static_assert(offsetof(struct shmchan__chan_hdr, retired_max_depth) == 112, "line 1 fits");
+_Static_assert(offsetof(struct shmchan__chan_hdr, retired_lost) == 120, "line 1 fits");
 _Static_assert(offsetof(struct shmchan__peer, owner) == 0, "owner word first");
 _Static_assert(offsetof(struct shmchan__chan_hdr, data_futex) == 128, "data wait line");
 _Static_assert(offsetof(struct shmchan__chan_hdr, space_futex) == 192, "space wait line");
@@ -139,8 +154,9 @@ int shmchan__proc_alive(pid_t pid, uint64_t start_time);
 /* proc.c: the inode of this process's pid namespace (0 if unknown). */
 uint64_t shmchan__proc_pidns(void);
 
-/* registry.c: joining, leaving, and the dead. */
-int shmchan__join(struct shmchan_channel *ch, uint32_t role);
+/* registry.c: joining, leaving, and the dead. @claim0: the initial claim
+ * word of the entry (a subscriber's first cursor; 0 otherwise). */
+int shmchan__join(struct shmchan_channel *ch, uint32_t role, uint64_t claim0);
 void shmchan__leave(struct shmchan_channel *ch);
 /* Whether entry @p is held by a process that no longer runs (judged from
  * namespace @my_ns). Held entries of another namespace count as alive. */
@@ -152,6 +168,11 @@ int shmchan__peer_held(const struct shmchan__peer *p);
 uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap);
 /* If the reader entry's holder is dead, account for it. */
 void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns);
+/* Subscriber entries held (as writers_held). */
+uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap);
+/* Broadcast BLOCK: the lowest cursor of the subscribers held and filled in
+ * (seq_cst loads: a re-check), or UINT64_MAX if there is none. */
+uint64_t shmchan__subs_min_cursor(struct shmchan__chan_hdr *h);
 /* Who claims ring position @pos: SHMCHAN__CLAIM_LIVE if some live writer
  * does, else SHMCHAN__CLAIM_DEAD if a dead one does, else SHMCHAN__CLAIM_NONE. */
 #define SHMCHAN__CLAIM_NONE 0
@@ -175,6 +196,30 @@ int shmchan__seg_stale(const struct shmchan_segment *seg, uint64_t my_ns);
 /* channel_io.c: wake the reader (data queue) or those in wait_for_reader. */
 void shmchan__wake_readers(struct shmchan_channel *ch);
 void shmchan__wake_peers(const struct shmchan_channel *ch);
+
+/* channel_bcast.c: broadcast channels (see there). */
+int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags);
+int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len);
+int shmchan__bc_reserve(struct shmchan_channel *ch, size_t len, void **data);
+int shmchan__bc_commit(struct shmchan_channel *ch, size_t len, int discard);
+int shmchan__bc_writable(struct shmchan_channel *ch, int slow);
+int shmchan__bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+		     size_t *len);
+int shmchan__bc_release(struct shmchan_channel *ch);
+int shmchan__bc_readable(struct shmchan_channel *ch);
+int shmchan__bc_head(struct shmchan_channel *ch, uint32_t *pos);
+int shmchan__bc_skip(struct shmchan_channel *ch, uint32_t pos);
+int shmchan__bc_lost(const struct shmchan_channel *ch, uint64_t *lost);
+int shmchan__bc_depth(const struct shmchan_channel *ch);
+
+/* channel_wq.c: work-queue readers (see there). */
+int shmchan__wq_take_ch(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+			size_t *len);
+int shmchan__wq_release_ch(struct shmchan_channel *ch);
+int shmchan__wq_readable_ch(struct shmchan_channel *ch);
+int shmchan__wq_head_ch(struct shmchan_channel *ch, uint32_t *pos);
+/* Take over a message held by a dead reader: 1 if one is now ours. */
+int shmchan__wq_adopt(struct shmchan_channel *ch);
 
 /* The identity line of a header, read once: validation and everything after
  * it use this copy, so a process that rewrites the header meanwhile cannot

@@ -72,9 +72,14 @@ int shmchan__peer_held(const struct shmchan__peer *p)
 	return SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD);
 }
 
+/* Which table an entry belongs to: its counters fold into different totals. */
+#define AS_READER 0
+#define AS_WRITER 1
+#define AS_SUB 2
+
 /*
  * Mark the holder @o of @p gone, and account for it if the CAS is ours.
- * Returns 1 if we accounted for it.
+ * @writer: AS_*. Returns 1 if we accounted for it.
  */
 static int mark_gone(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint64_t o, int writer)
 {
@@ -83,6 +88,7 @@ static int mark_gone(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint6
 	uint64_t msgs = atomic_load_explicit(&p->messages, memory_order_relaxed);
 	uint64_t ev = atomic_load_explicit(&p->events, memory_order_relaxed);
 	uint64_t maxd = atomic_load_explicit(&p->max_depth, memory_order_relaxed);
+	uint64_t lost = atomic_load_explicit(&p->aux, memory_order_relaxed);
 
 	if (SHMCHAN__OWN_PID(o) == 0 || (o & SHMCHAN__OWN_DEAD))
 		return 0;
@@ -104,10 +110,12 @@ static int mark_gone(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint6
 	if (o & SHMCHAN__OWN_FILLING)
 		return 1; /* never filled: the counters were the previous holder's */
 	/* Relaxed: statistics. */
-	atomic_fetch_add_explicit(writer ? &h->retired_written : &h->retired_read, msgs,
-				  memory_order_relaxed);
-	atomic_fetch_add_explicit(writer ? &h->retired_full : &h->retired_abandoned, ev,
-				  memory_order_relaxed);
+	atomic_fetch_add_explicit(writer == AS_WRITER ? &h->retired_written : &h->retired_read,
+				  msgs, memory_order_relaxed);
+	atomic_fetch_add_explicit(writer == AS_WRITER ? &h->retired_full : &h->retired_abandoned,
+				  ev, memory_order_relaxed);
+	if (writer == AS_SUB)
+		atomic_fetch_add_explicit(&h->retired_lost, lost, memory_order_relaxed);
 	shmchan__max_store(&h->retired_max_depth, maxd);
 	return 1;
 }
@@ -132,7 +140,7 @@ uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int 
 
 	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++) {
 		struct shmchan__peer *p = &h->writers[i];
-		uint64_t o = reap ? reap_one(h, p, my_ns, 1)
+		uint64_t o = reap ? reap_one(h, p, my_ns, AS_WRITER)
 				  : atomic_load_explicit(&p->owner, memory_order_acquire);
 
 		if (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD))
@@ -141,9 +149,48 @@ uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int 
 	return n;
 }
 
+uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap)
+{
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
+		struct shmchan__peer *p = &h->subscribers[i];
+		uint64_t o = reap ? reap_one(h, p, my_ns, AS_SUB)
+				  : atomic_load_explicit(&p->owner, memory_order_acquire);
+
+		if (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD))
+			n++;
+	}
+	return n;
+}
+
+uint64_t shmchan__subs_min_cursor(struct shmchan__chan_hdr *h)
+{
+	uint64_t min = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
+		struct shmchan__peer *p = &h->subscribers[i];
+		/* seq_cst: the re-check half of the sleep protocol for writers
+		 * waiting for space; its acquire part pairs with the release
+		 * that cleared FILLING, so the cursor filled in is visible. */
+		uint64_t o = atomic_load_explicit(&p->owner, memory_order_seq_cst), c;
+
+		if (SHMCHAN__OWN_PID(o) == 0 || (o & (SHMCHAN__OWN_DEAD | SHMCHAN__OWN_FILLING)))
+			continue;
+		/* seq_cst: pairs with the subscriber's cursor store (channel_bcast.c
+		 * S3): its reads of the slots below happen before our reuse. */
+		c = atomic_load_explicit(&p->claim, memory_order_seq_cst);
+		if (c < min)
+			min = c;
+	}
+	return min;
+}
+
 void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns)
 {
-	reap_one(h, &h->reader, my_ns, 0);
+	reap_one(h, &h->reader, my_ns, AS_READER);
 }
 
 /* Whether claim word @c (with extent @ext, 0 for a single slot) covers @pos. */
@@ -206,8 +253,10 @@ void shmchan__totals(struct shmchan__chan_hdr *h, uint64_t *written, uint64_t *r
 	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
 		w += live_count(&h->writers[i]);
 	*written = w;
-	*read = atomic_load_explicit(&h->retired_read, memory_order_relaxed) +
-		live_count(&h->reader);
+	w = atomic_load_explicit(&h->retired_read, memory_order_relaxed) + live_count(&h->reader);
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++)
+		w += live_count(&h->subscribers[i]);
+	*read = w;
 }
 
 uint32_t shmchan__claims_active(struct shmchan__chan_hdr *h)
@@ -239,10 +288,11 @@ void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t m
 
 /* Fill a freshly taken entry (its owner word is @o: ours, with FILLING).
  * Returns 1, or 0 if a judge marked the entry gone meanwhile. */
-static int fill(struct shmchan__peer *p, uint64_t o, uint64_t start, uint64_t ns)
+static int fill(struct shmchan__peer *p, uint64_t o, uint64_t start, uint64_t ns, uint64_t claim0,
+		int as)
 {
 	/* Relaxed: published by the release in the FILLING clear below. */
-	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->claim, claim0, memory_order_relaxed);
 	/* aux is kept: in the reader entry it holds the note of a free in
 	 * progress (rring.c consume), which the new holder finishes; writers
 	 * set theirs before each claim. */
@@ -251,13 +301,18 @@ static int fill(struct shmchan__peer *p, uint64_t o, uint64_t start, uint64_t ns
 	atomic_store_explicit(&p->max_depth, 0, memory_order_relaxed);
 	atomic_store_explicit(&p->pidns, ns, memory_order_relaxed);
 	atomic_store_explicit(&p->start_time, start, memory_order_relaxed);
-	/* Release: a judge that sees FILLING clear (acquire) sees the fields. */
+	if (as == AS_SUB)
+		atomic_store_explicit(&p->aux, 0, memory_order_relaxed); /* lost count */
+	/* Release: a judge that sees FILLING clear (acquire) sees the fields.
+	 * seq_cst: a broadcast writer's gate scan, which skips FILLING
+	 * entries, is ordered with it (channel_bcast.c S1). */
 	return atomic_compare_exchange_strong_explicit(&p->owner, &o, o & ~SHMCHAN__OWN_FILLING,
-						       memory_order_release, memory_order_relaxed);
+						       memory_order_seq_cst, memory_order_relaxed);
 }
 
 /* CAS @p's owner word from @from to us. Returns 1 on success. */
-static int take(struct shmchan__peer *p, uint64_t from, pid_t pid, uint64_t start, uint64_t ns)
+static int take(struct shmchan__peer *p, uint64_t from, pid_t pid, uint64_t start, uint64_t ns,
+		uint64_t claim0, int as)
 {
 	uint64_t to = SHMCHAN__OWN((uint32_t)pid, SHMCHAN__OWN_GEN(from) + 1, SHMCHAN__OWN_FILLING);
 
@@ -266,7 +321,7 @@ static int take(struct shmchan__peer *p, uint64_t from, pid_t pid, uint64_t star
 	if (!atomic_compare_exchange_strong_explicit(&p->owner, &from, to, memory_order_acq_rel,
 						     memory_order_relaxed))
 		return 0;
-	return fill(p, to, start, ns);
+	return fill(p, to, start, ns, claim0, as);
 }
 
 /* Whether a gone writer's claim still matters: its slot claimed and not yet
@@ -280,6 +335,8 @@ static int claim_pending(const struct shmchan_channel *ch, const struct shmchan_
 
 	if (!(c & SHMCHAN__CLAIM_ACTIVE))
 		return 0;
+	if (ch->kind == SHMCHAN_KIND_BROADCAST)
+		return 0; /* the reader side steps over a dead writer's position */
 	/* Head and tail sit at the same offsets in both ring kinds. */
 	head = atomic_load_explicit(&rh->head, memory_order_acquire);
 	tail = atomic_load_explicit(&rh->tail, memory_order_acquire);
@@ -289,50 +346,74 @@ static int claim_pending(const struct shmchan_channel *ch, const struct shmchan_
 	       shmchan__ring_slot_seq(&ch->ring, pos) == pos;
 }
 
+/* Whether a gone work-queue reader still holds a message (to be delivered
+ * again, by channel_wq.c, from its claim word). */
+static int hold_pending(const struct shmchan_channel *ch, const struct shmchan__peer *p)
+{
+	uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+
+	return ch->kind == SHMCHAN_KIND_WORKQUEUE && (c & SHMCHAN__CLAIM_ACTIVE) &&
+	       shmchan__wq_held(&ch->ring, (uint32_t)c);
+}
+
 /* Take @p if it is free, or if its holder is gone and leaves nothing the
- * reader still needs. Returns 1 on success. */
+ * others still need. @writer: AS_*. Returns 1 on success. */
 static int take_any(struct shmchan_channel *ch, struct shmchan__peer *p, int writer, pid_t pid,
-		    uint64_t start)
+		    uint64_t start, uint64_t claim0)
 {
 	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
 
 	if (SHMCHAN__OWN_PID(o) == 0 && SHMCHAN__OWN_FLAGS(o) == 0)
-		return take(p, o, pid, start, ch->pidns);
+		return take(p, o, pid, start, ch->pidns, claim0, writer);
 	o = reap_one(shmchan__hdr(ch), p, ch->pidns, writer);
-	if (!(o & SHMCHAN__OWN_DEAD) || (writer && claim_pending(ch, p)))
+	if (!(o & SHMCHAN__OWN_DEAD) || (writer == AS_WRITER && claim_pending(ch, p)) ||
+	    (writer == AS_SUB && hold_pending(ch, p)))
 		return 0;
-	return take(p, o, pid, start, ch->pidns);
+	return take(p, o, pid, start, ch->pidns, claim0, writer);
 }
 
-int shmchan__join(struct shmchan_channel *ch, uint32_t role)
+/* An entry of @table (@n entries): free ones first, then those of the dead. */
+static struct shmchan__peer *take_table(struct shmchan_channel *ch, struct shmchan__peer *table,
+					int n, int as, pid_t pid, uint64_t start, uint64_t claim0)
+{
+	int i, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			uint64_t o = atomic_load_explicit(&table[i].owner, memory_order_acquire);
+
+			if ((pass == 0) != (SHMCHAN__OWN_PID(o) == 0))
+				continue;
+			if (take_any(ch, &table[i], as, pid, start, claim0))
+				return &table[i];
+		}
+	return NULL;
+}
+
+int shmchan__join(struct shmchan_channel *ch, uint32_t role, uint64_t claim0)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	struct shmchan__peer *p = NULL;
 	pid_t pid = getpid();
 	uint64_t start = 0;
-	int i, pass;
 
 	if (shmchan__proc_start_time(pid, &start) != 0)
 		start = 0;
 	ch->pidns = shmchan__proc_pidns();
-	if (role == SHMCHAN__ROLE_READER) {
+	if (role == SHMCHAN__ROLE_READER && SHMCHAN__MULTI_READER(ch->kind)) {
+		p = take_table(ch, h->subscribers, SHMCHAN_MAX_SUBSCRIBERS, AS_SUB, pid, start,
+			       claim0);
+		if (!p)
+			return -EUSERS;
+	} else if (role == SHMCHAN__ROLE_READER) {
 		p = &h->reader;
 		/* Twice: a take misjudged while filling leaves the entry gone,
 		 * and then takeable. */
-		if (!take_any(ch, p, 0, pid, start) && !take_any(ch, p, 0, pid, start))
+		if (!take_any(ch, p, AS_READER, pid, start, 0) &&
+		    !take_any(ch, p, AS_READER, pid, start, 0))
 			return -EBUSY;
 	} else {
-		/* Free entries first; then those of dead writers. */
-		for (pass = 0; pass < 2 && !p; pass++)
-			for (i = 0; i < SHMCHAN_MAX_WRITERS && !p; i++) {
-				uint64_t o = atomic_load_explicit(&h->writers[i].owner,
-								  memory_order_acquire);
-
-				if ((pass == 0) != (SHMCHAN__OWN_PID(o) == 0))
-					continue;
-				if (take_any(ch, &h->writers[i], 1, pid, start))
-					p = &h->writers[i];
-			}
+		p = take_table(ch, h->writers, SHMCHAN_MAX_WRITERS, AS_WRITER, pid, start, 0);
 		if (!p)
 			return -EUSERS;
 		ch->ring.claim = &p->claim;
@@ -354,7 +435,15 @@ void shmchan__leave(struct shmchan_channel *ch)
 
 	if (SHMCHAN__OWN_PID(o) != (uint32_t)getpid())
 		return; /* not ours (any more) */
-	mark_gone(shmchan__hdr(ch), p, o, ch->role == SHMCHAN__ROLE_WRITER);
+	mark_gone(shmchan__hdr(ch), p, o,
+		  ch->role == SHMCHAN__ROLE_WRITER  ? AS_WRITER
+		  : SHMCHAN__MULTI_READER(ch->kind) ? AS_SUB
+						    : AS_READER);
+	/* A work-queue reader holding a message leaves its entry gone with
+	 * the claim: another reader delivers the message (channel_wq.c), and
+	 * only then can the entry be taken again (hold_pending). */
+	if (ch->kind == SHMCHAN_KIND_WORKQUEUE && ch->holding)
+		return;
 	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
 	o = atomic_load_explicit(&p->owner, memory_order_acquire);
 	/* Release: pairs with the acquire of a taker; the entry is free. The

@@ -65,10 +65,7 @@ size_t shmchan_ring_memsize(uint32_t slot_size, uint32_t slot_count)
 	return n > SIZE_MAX ? 0 : (size_t)n;
 }
 
-static struct shmchan__slot *slot_at(const struct shmchan_ring *r, uint32_t pos)
-{
-	return (struct shmchan__slot *)(void *)(r->base + (size_t)(pos & r->mask) * r->stride);
-}
+#define slot_at shmchan__slot_at
 
 int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count,
 			  uint32_t start)

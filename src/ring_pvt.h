@@ -67,6 +67,12 @@ _Static_assert(offsetof(struct shmchan__ring_hdr, slots) == 192, "slots after li
 _Static_assert(sizeof(struct shmchan__ring_hdr) == 192, "ring header is 3 lines");
 _Static_assert(offsetof(struct shmchan__slot, data) == SHMCHAN__SLOT_HDR, "slot header");
 
+/* The slot of position @pos. */
+static inline struct shmchan__slot *shmchan__slot_at(const struct shmchan_ring *r, uint32_t pos)
+{
+	return (struct shmchan__slot *)(void *)(r->base + (size_t)(pos & r->mask) * r->stride);
+}
+
 /* Consumer: reload the read position from the ring (after a role change). */
 void shmchan__ring_load_head(struct shmchan_ring *ring);
 
@@ -86,5 +92,30 @@ uint32_t shmchan__ring_slot_seq(const struct shmchan_ring *ring, uint32_t pos);
 /* Test hook: init a ring whose positions start at @start (wraparound tests). */
 int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count,
 			  uint32_t start);
+
+/*
+ * Work queue (wqueue.c): the same ring with several consumers, which claim
+ * positions by a CAS of head. @cw is the consumer's claim word in its
+ * registry entry (SHMCHAN__CLAIM_ACTIVE | pos while it holds a message).
+ */
+/* Take the oldest message: 0 with *pos, *data, *len (held until wq_done),
+ * -EAGAIN (nothing committed at head), -EBADMSG (a corrupt slot was dropped). */
+int shmchan__wq_take(struct shmchan_ring *ring, _Atomic uint64_t *cw, uint32_t *pos,
+		     const void **data, uint32_t *len);
+/* The message held at @pos (taken, or adopted from a dead consumer):
+ * 0 with *data and *len, or -EBADMSG if the slot does not hold it. */
+int shmchan__wq_at(const struct shmchan_ring *ring, uint32_t pos, const void **data, uint32_t *len);
+/* Give the slot of held position @pos back to the producers; clear @cw. */
+void shmchan__wq_done(struct shmchan_ring *ring, _Atomic uint64_t *cw, uint32_t pos);
+/* What is at head (SHMCHAN__HEAD_*), *pos gets head. */
+int shmchan__wq_head(const struct shmchan_ring *ring, uint32_t *pos);
+/* Give back claimed, uncommitted head position @pos of a dead producer.
+ * Returns 0, or -EAGAIN if the slot or head changed meanwhile. */
+int shmchan__wq_skip_abandoned(struct shmchan_ring *ring, uint32_t pos);
+/* Whether a message waits at head (1) or not (0). */
+int shmchan__wq_readable(const struct shmchan_ring *ring);
+/* Whether position @pos, held per a claim word, is still unconsumed: its
+ * slot holds the message of @pos and head has passed it. */
+int shmchan__wq_held(const struct shmchan_ring *ring, uint32_t pos);
 
 #endif /* SHMCHAN_RING_PVT_H */

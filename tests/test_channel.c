@@ -27,8 +27,11 @@ static void test_create_args(void)
 	cfg = small;
 	cfg.kind = 99;
 	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -EINVAL);
-	cfg.kind = 3; /* broadcast: a later kind */
-	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -ENOTSUP);
+	cfg.kind = 5; /* past the last kind */
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -EINVAL);
+	cfg = small;
+	cfg.policy = SHMCHAN_POLICY_OVERWRITE; /* broadcast only */
+	ASSERT_ERR(shmchan_channel_create_writer(&ch, name, &cfg), -EINVAL);
 	/* Nothing was left behind by the failures. */
 	ASSERT_ERR(shmchan_channel_open_reader(&ch, name, NULL), -ENOENT);
 	ASSERT_ERR(shmchan_channel_open_reader(NULL, name, NULL), -EINVAL);

@@ -78,8 +78,13 @@ static void test_header_fields(void)
 	h = raw(name, &s);
 	h->kind = 77;
 	ASSERT_ERR(open_reader_err(name, NULL), -EBADMSG);
-	h->kind = 3; /* a known kind this build does not serve */
-	ASSERT_ERR(open_reader_err(name, NULL), -ENOTSUP);
+	h->kind = SHMCHAN_KIND_BROADCAST; /* without a policy */
+	ASSERT_ERR(open_reader_err(name, NULL), -EBADMSG);
+	h->flags = SHMCHAN_POLICY_BLOCK; /* a known kind, but not its ring */
+	ASSERT_ERR(open_reader_err(name, NULL), -EBADMSG);
+	h->kind = SHMCHAN_KIND_SLOT; /* a policy on a slot channel */
+	ASSERT_ERR(open_reader_err(name, NULL), -EBADMSG);
+	h->kind = SHMCHAN_KIND_BROADCAST;
 	{
 		struct shmchan_config want_slot = { .kind = SHMCHAN_KIND_SLOT };
 

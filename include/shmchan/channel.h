@@ -39,8 +39,8 @@ extern "C" {
 #endif
 
 /* Channel kinds (the header's kind field). */
-#define SHMCHAN_KIND_SLOT 1u   /* MPSC ring of fixed-size slots */
-#define SHMCHAN_KIND_RECORD 2u /* MPSC byte ring of variable-length records */
+#define SHMCHAN_KIND_SLOT 1u	  /* MPSC ring of fixed-size slots */
+#define SHMCHAN_KIND_RECORD 2u	  /* MPSC byte ring of variable-length records */
 #define SHMCHAN_KIND_BROADCAST 3u /* fixed slots; every subscriber sees every message */
 #define SHMCHAN_KIND_WORKQUEUE 4u /* fixed slots; each message goes to one of the readers */
 
@@ -177,7 +177,7 @@ struct shmchan_channel {
 	uint64_t gate;	       /* broadcast BLOCK writer: positions below it are free */
 	uint64_t held_seq;     /* subscriber: the peeked slot's sequence */
 	uint32_t gate_gen;     /* broadcast BLOCK writer: registry generation of gate */
-	uint32_t adopted;      /* work queue reader: holds a dead reader's message */
+	uint32_t holding; /* work queue reader: holds the message at pos (adopted, or too big) */
 };
 
 /*

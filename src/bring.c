@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The broadcast ring: fixed slots, any number of writers, and readers that
+ * never consume (each subscriber keeps its own cursor in the channel layer).
+ *
+ * Protocol for position p, slot s = p & mask, seq values as in bring_pvt.h:
+ *   claim    a writer CASes tail from p to p + 1 (B1), after the channel
+ *            layer checked p against its gate (BLOCK policy) and recorded the
+ *            claim in its registry entry;
+ *   acquire  it CASes s.seq from whatever older position the slot holds to
+ *            WRITING(p) (B2). A slot found WRITING for an older position
+ *            belongs to a writer still copying: wait for it (or steal it once
+ *            that writer is found dead). A slot found holding a later
+ *            position means p was lapped before it was written: p is lost;
+ *   fill     copy the payload (B3);
+ *   publish  store len, then s.seq = DONE(p) (B4).
+ * A subscriber at cursor c reads s.seq (B5): DONE(c) is a message, a later
+ * position means c was overwritten (overrun), anything older means not
+ * written yet. It copies len and payload, then re-reads s.seq (B6): if it
+ * changed, a writer took the slot meanwhile and the copy may be torn, so it
+ * is thrown away (seqlock). 64-bit positions never wrap.
+ *
+ * Ordering:
+ *  B1  tail CAS, seq_cst: publishes the claim word stored before it (release
+ *      part), and is the "tail" half of the subscriber join protocol in
+ *      channel_bcast.c (a subscriber announces itself, then reads tail).
+ *  B2  acq_rel CAS. Acquire pairs with B4 of the slot's previous writer: its
+ *      payload writes happen before ours. Then a release fence (or, under
+ *      TSan, release stores of the payload) keeps the payload stores of B3
+ *      from becoming visible before WRITING: a subscriber that sees any of
+ *      them sees the slot's seq moved at B6.
+ *  B4  seq_cst store (release part: publishes len and payload to B5; seq_cst:
+ *      the "publish" half of the sleep protocol in wait.c).
+ *  B5  seq_cst load (acquire part: pairs with B4; seq_cst: the re-check half
+ *      of the sleep protocol).
+ *  B6  acquire fence, then a relaxed load of seq (under TSan: acquire loads
+ *      of the payload, then the load): the payload reads are ordered before
+ *      the re-check.
+ * Under the BLOCK policy a slot is never reused while a live subscriber has
+ * not read it, so B6 only fails under OVERWRITE (or for a subscriber the
+ * join protocol did not yet cover); the ordering between a subscriber's
+ * reads and the next writer is the cursor store/load pair in channel_bcast.c.
+ *
+ * The payload copies race with writers by design (a seqlock): a plain memcpy
+ * outside TSan, whose result is used only if B6 proves no writer touched the
+ * slot; word-sized atomic accesses under TSan, where the race would be
+ * reported.
+ */
+#include <string.h>
+
+#include "bring_pvt.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define BRING_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BRING_TSAN 1
+#endif
+#endif
+
+static uint64_t stride_of(uint32_t slot_size)
+{
+	uint64_t s = (uint64_t)SHMCHAN__SLOT_HDR + slot_size;
+
+	return (s + SHMCHAN__CACHELINE - 1) & ~(uint64_t)(SHMCHAN__CACHELINE - 1);
+}
+
+static struct shmchan__bring_hdr *hdr_of(const struct shmchan_ring *r)
+{
+	return (struct shmchan__bring_hdr *)r->hdr;
+}
+
+static struct shmchan__bslot *slot_at(const struct shmchan_ring *r, uint64_t pos)
+{
+	return (struct shmchan__bslot *)(void *)(r->base + (size_t)(pos & r->mask) * r->stride);
+}
+
+int shmchan__bring_init(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count)
+{
+	struct shmchan__bring_hdr *h = mem;
+	size_t need = shmchan_ring_memsize(slot_size, slot_count);
+	uint32_t i, stride;
+
+	if (!mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0 || need == 0 || mem_size < need)
+		return -EINVAL;
+	stride = (uint32_t)stride_of(slot_size);
+	memset(h, 0, sizeof(*h));
+	h->magic = SHMCHAN__BRING_MAGIC;
+	h->version = SHMCHAN__BRING_VERSION;
+	h->slot_size = slot_size;
+	h->slot_count = slot_count;
+	h->stride = stride;
+	h->slot_offset = (uint32_t)offsetof(struct shmchan__bring_hdr, slots);
+	h->mem_size = need;
+	/* Relaxed: published by the channel's magic store. */
+	atomic_store_explicit(&h->tail, 0, memory_order_relaxed);
+	for (i = 0; i < slot_count; i++) {
+		struct shmchan__bslot *s =
+			(struct shmchan__bslot *)(void *)(h->slots + (size_t)i * stride);
+
+		atomic_store_explicit(&s->seq, 0, memory_order_relaxed);
+		atomic_store_explicit(&s->len, 0, memory_order_relaxed);
+	}
+	return 0;
+}
+
+int shmchan__bring_attach(struct shmchan_ring *r, void *mem, size_t mem_size)
+{
+	struct shmchan__bring_hdr *h = mem;
+	uint32_t size, count;
+	size_t need;
+
+	if (!r || !mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	if (mem_size < sizeof(*h))
+		return SHMCHAN_ETRUNCATED;
+	if (h->magic != SHMCHAN__BRING_MAGIC)
+		return SHMCHAN_EBADMAGIC;
+	if (h->version != SHMCHAN__BRING_VERSION)
+		return SHMCHAN_EVERSION;
+	/* Each field read once; everything later uses the handle's copy. */
+	size = h->slot_size;
+	count = h->slot_count;
+	need = shmchan_ring_memsize(size, count);
+	if (need == 0 || h->stride != stride_of(size) ||
+	    h->slot_offset != offsetof(struct shmchan__bring_hdr, slots) || h->mem_size != need)
+		return -EBADMSG;
+	if (need > mem_size)
+		return SHMCHAN_ETRUNCATED;
+	r->hdr = h;
+	r->base = h->slots;
+	r->mem_size = mem_size;
+	r->slot_size = size;
+	r->slot_count = count;
+	r->mask = count - 1;
+	r->stride = (uint32_t)stride_of(size);
+	return 0;
+}
+
+uint64_t shmchan__bring_tail(const struct shmchan_ring *r)
+{
+	return atomic_load_explicit(&hdr_of(r)->tail, memory_order_seq_cst);
+}
+
+uint64_t shmchan__bring_seq(const struct shmchan_ring *r, uint64_t pos)
+{
+	return atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
+}
+
+int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate,
+			 uint64_t *pos_out)
+{
+	struct shmchan__bring_hdr *h = hdr_of(r);
+	/* Relaxed: a first guess, validated by the CAS. */
+	uint64_t pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
+
+	for (;;) {
+		if (pos >= gate) {
+			if (cw)
+				atomic_store_explicit(cw, 0, memory_order_relaxed);
+			return -EAGAIN;
+		}
+		/* Relaxed: published by B1 (release part). */
+		if (cw)
+			atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | (uint32_t)pos,
+					      memory_order_relaxed);
+		/* B1. On failure pos gets the current tail. */
+		if (atomic_compare_exchange_weak_explicit(&h->tail, &pos, pos + 1,
+							  memory_order_seq_cst,
+							  memory_order_relaxed))
+			break;
+	}
+	*pos_out = pos;
+	return 0;
+}
+
+static void fence_after_acquire(void)
+{
+#ifndef BRING_TSAN
+	/* B2: the payload stores that follow stay after WRITING. */
+	atomic_thread_fence(memory_order_release);
+#endif
+}
+
+int shmchan__bring_acquire(struct shmchan_ring *r, uint64_t pos, uint64_t *other)
+{
+	struct shmchan__bslot *s = slot_at(r, pos);
+	/* Acquire: pairs with B4 of the slot's previous writer. */
+	uint64_t v = atomic_load_explicit(&s->seq, memory_order_acquire);
+
+	for (;;) {
+		uint64_t vp = SHMCHAN__BSEQ_POS(v);
+		uint32_t st = SHMCHAN__BSEQ_ST(v);
+
+		if (vp > pos || (vp == pos && st != SHMCHAN__BS_FREE)) {
+			/* Lapped (or abandoned by a subscriber that judged us
+			 * dead), unless the slot names a position nobody has
+			 * claimed yet: a corrupt segment, repaired by taking it. */
+			if (vp < atomic_load_explicit(&hdr_of(r)->tail, memory_order_relaxed))
+				return 1;
+		} else if (st == SHMCHAN__BS_WRITING) {
+			*other = v;
+			return -EBUSY;
+		}
+		/* B2. */
+		if (atomic_compare_exchange_weak_explicit(&s->seq, &v,
+							  SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
+							  memory_order_acq_rel,
+							  memory_order_acquire)) {
+			fence_after_acquire();
+			return 0;
+		}
+	}
+}
+
+int shmchan__bring_steal(struct shmchan_ring *r, uint64_t pos, uint64_t other)
+{
+	/* B2 over a dead writer's WRITING: it will never touch the slot again. */
+	if (!atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &other,
+						     SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
+						     memory_order_acq_rel, memory_order_relaxed))
+		return -EAGAIN;
+	fence_after_acquire();
+	return 0;
+}
+
+void *shmchan__bring_data(const struct shmchan_ring *r, uint64_t pos)
+{
+	return slot_at(r, pos)->data;
+}
+
+void shmchan__bring_fill(struct shmchan_ring *r, uint64_t pos, const void *src, size_t len)
+{
+	unsigned char *dst = slot_at(r, pos)->data;
+
+#ifdef BRING_TSAN
+	size_t i = 0;
+
+	/* Release stores stand in for the fence TSan does not model (B2). */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, (const unsigned char *)src + i, 8);
+		__atomic_store_n((uint64_t *)(void *)(dst + i), w, __ATOMIC_RELEASE);
+	}
+	for (; i < len; i++)
+		__atomic_store_n(dst + i, ((const unsigned char *)src)[i], __ATOMIC_RELEASE);
+#else
+	if (len)
+		memcpy(dst, src, len);
+#endif
+}
+
+void shmchan__bring_publish(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t pos,
+			    uint32_t len, int discard)
+{
+	struct shmchan__bslot *s = slot_at(r, pos);
+
+	/* Relaxed: published by B4. */
+	atomic_store_explicit(&s->len, discard ? 0 : len, memory_order_relaxed);
+	/* B4. */
+	atomic_store_explicit(&s->seq, SHMCHAN__BSEQ(pos, discard ? SHMCHAN__BS_DISC : SHMCHAN__BS_DONE),
+			      memory_order_seq_cst);
+	/* Release: whoever load-acquires the cleared claim sees B4 (the
+	 * subscriber's abandon check never takes a committed slot for dead). */
+	if (cw)
+		atomic_store_explicit(cw, 0, memory_order_release);
+}
+
+int shmchan__bring_look(const struct shmchan_ring *r, uint64_t pos, uint32_t *len,
+			const void **data, uint64_t *seq)
+{
+	struct shmchan__bslot *s = slot_at(r, pos);
+	/* B5. */
+	uint64_t v = atomic_load_explicit(&s->seq, memory_order_seq_cst);
+	uint64_t vp = SHMCHAN__BSEQ_POS(v), tail;
+	uint32_t st = SHMCHAN__BSEQ_ST(v), n;
+
+	if (vp > pos)
+		return SHMCHAN__BL_OVERRUN;
+	if (vp == pos && st == SHMCHAN__BS_DONE) {
+		/* Relaxed: ordered after B5; validated by B6 before use. */
+		n = atomic_load_explicit(&s->len, memory_order_relaxed);
+		if (n > r->slot_size) {
+			/* Torn by a writer, or corrupt: tell them apart by B6. */
+			return shmchan__bring_still(r, pos, v) ? SHMCHAN__BL_CORRUPT
+							       : SHMCHAN__BL_OVERRUN;
+		}
+		*len = n;
+		*data = s->data;
+		*seq = v;
+		return SHMCHAN__BL_READY;
+	}
+	if (vp == pos && st == SHMCHAN__BS_DISC)
+		return SHMCHAN__BL_DISC;
+	if (vp == pos && st == SHMCHAN__BS_WRITING)
+		return SHMCHAN__BL_PENDING;
+	/* Older than pos: claimed and not yet acquired, or not claimed.
+	 * Acquire: pairs with B1, so a pending claim's claim word is visible. */
+	tail = atomic_load_explicit(&hdr_of(r)->tail, memory_order_seq_cst);
+	return tail > pos ? SHMCHAN__BL_PENDING : SHMCHAN__BL_EMPTY;
+}
+
+void shmchan__bring_copy(const struct shmchan_ring *r, uint64_t pos, void *dst, size_t len)
+{
+	const unsigned char *src = slot_at(r, pos)->data;
+
+#ifdef BRING_TSAN
+	size_t i = 0;
+
+	/* Acquire loads stand in for the fence of B6. */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = __atomic_load_n((const uint64_t *)(const void *)(src + i),
+					     __ATOMIC_ACQUIRE);
+
+		memcpy((unsigned char *)dst + i, &w, 8);
+	}
+	for (; i < len; i++)
+		((unsigned char *)dst)[i] = __atomic_load_n(src + i, __ATOMIC_ACQUIRE);
+#else
+	if (len)
+		memcpy(dst, src, len);
+#endif
+}
+
+int shmchan__bring_still(const struct shmchan_ring *r, uint64_t pos, uint64_t seq)
+{
+	struct shmchan__bslot *s = slot_at(r, pos);
+
+#ifdef BRING_TSAN
+	/* B6: after the acquire loads of the payload. */
+	return atomic_load_explicit(&s->seq, memory_order_acquire) == seq;
+#else
+	/* B6: the payload reads before this are ordered before the load. */
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&s->seq, memory_order_relaxed) == seq;
+#endif
+}
+
+int shmchan__bring_abandon(struct shmchan_ring *r, uint64_t pos, uint64_t seen)
+{
+	if (SHMCHAN__BSEQ_POS(seen) > pos ||
+	    (SHMCHAN__BSEQ_POS(seen) == pos && SHMCHAN__BSEQ_ST(seen) != SHMCHAN__BS_WRITING &&
+	     SHMCHAN__BSEQ_ST(seen) != SHMCHAN__BS_FREE))
+		return -EAGAIN;
+	/* seq_cst like B4, the other stores that end a position. */
+	return atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &seen,
+						       SHMCHAN__BSEQ(pos, SHMCHAN__BS_DISC),
+						       memory_order_seq_cst, memory_order_relaxed)
+		       ? 0
+		       : -EAGAIN;
+}

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Broadcast channels, channel layer: the writers' gate (BLOCK policy), the
+ * subscribers' cursors, joining, overruns (OVERWRITE policy) and lost counts.
+ * The ring itself is bring.c.
+ *
+ * A subscriber's cursor lives in its registry entry (subscribers[i].claim),
+ * so a writer under BLOCK can find the slowest live subscriber: it may claim
+ * position p only while p < min(cursor) + N (its "gate"). Writers cache the
+ * gate and recompute it when they reach it, or when the registry generation
+ * moved (a subscriber joined or went).
+ *
+ * Ordering:
+ *  S1  join: the subscriber's entry is filled with a first cursor and
+ *      published by the seq_cst CAS that clears FILLING, then the registry
+ *      generation is bumped (seq_cst RMW) (registry.c).
+ *  S2  the subscriber then loads tail (seq_cst) and picks its start.
+ *  S3  cursor stores: seq_cst under BLOCK. The release part pairs with the
+ *      writers' gate scan (registry.c, seq_cst loads): the subscriber's reads
+ *      of every slot below its cursor happen before a writer reuses it. The
+ *      seq_cst part is the "publish" half of the sleep protocol for writers
+ *      waiting for space (wait.c), whose re-check is the gate scan.
+ *      Relaxed under OVERWRITE: writers never look (statistics only).
+ *  S4  a writer loads the generation (seq_cst) before each claim (bring.c
+ *      B1, seq_cst). Against S1/S2 this is a store-buffering pair: either the
+ *      writer sees the new generation (and rescans: the new cursor gates it),
+ *      or the subscriber's S2 sees that writer's claim in tail. So only a
+ *      claim already in flight at the join (one per writer) can overwrite a
+ *      slot at or above the start the subscriber picked; a subscriber steps
+ *      over such an overrun before its first message without counting it
+ *      (docs/guarantees.md).
+ */
+#include <sched.h>
+
+#include "channel_pvt.h"
+
+/* A slot held WRITING by another writer this long gets its writer checked;
+ * a claim no registry entry covers is taken after ORPHAN_NS. */
+#define STEAL_CHECK_NS 1000000
+#define ORPHAN_NS 1000000000
+/* Dead subscribers are looked for at most this often by a blocked writer. */
+#define REAP_EVERY_NS 20000000
+
+static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
+{
+	return (struct shmchan__peer *)ch->self;
+}
+
+static int blocking(const struct shmchan_channel *ch)
+{
+	return ch->policy != SHMCHAN_POLICY_OVERWRITE;
+}
+
+static uint64_t oldest_of(uint64_t tail, uint32_t n)
+{
+	return tail > n ? tail - n : 0;
+}
+
+/* ---- subscribers ---- */
+
+/* Move the cursor to @pos (S3). */
+static void advance(struct shmchan_channel *ch, uint64_t pos)
+{
+	ch->pos = pos;
+	/* Progress for channel_io.c's wake_writers (which compares it). */
+	ch->ring.head = (uint32_t)pos;
+	atomic_store_explicit(&self_of(ch)->claim, pos,
+			      blocking(ch) ? memory_order_seq_cst : memory_order_relaxed);
+}
+
+int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags)
+{
+	uint32_t n = ch->ring.slot_count;
+	int oldest = (flags & SHMCHAN_SUB_OLDEST) != 0;
+	uint64_t t0 = shmchan__bring_tail(&ch->ring), first, start;
+	int err;
+
+	/* The first cursor guards what this subscriber may read (S1). */
+	first = oldest ? oldest_of(t0, n) : t0;
+	err = shmchan__join(ch, SHMCHAN__ROLE_READER, first);
+	if (err)
+		return err;
+	/* S2. */
+	start = shmchan__bring_tail(&ch->ring);
+	if (oldest)
+		start = oldest_of(start, n);
+	if (start < first)
+		start = first;
+	advance(ch, start);
+	/* Messages lost count from the start, except for what the join
+	 * protocol cannot cover (S4), and for a start at the oldest message,
+	 * which is "the oldest still there when first read". */
+	ch->started = !blocking(ch) && !oldest;
+	return 0;
+}
+
+/* The cursor fell behind what the slot holds: jump to the oldest message
+ * retained. Returns SHMCHAN_ELOST with the count added, or 0 if the loss is
+ * not counted (before the first message; see bc_join). */
+static int overrun(struct shmchan_channel *ch)
+{
+	uint64_t c = ch->pos;
+	uint64_t nc = oldest_of(shmchan__bring_tail(&ch->ring), ch->ring.slot_count);
+
+	if (nc <= c)
+		nc = c + 1;
+	advance(ch, nc);
+	if (!ch->started)
+		return 0;
+	ch->lost += nc - c;
+	/* Relaxed: a statistic read by the inspector. */
+	atomic_store_explicit(&self_of(ch)->aux, ch->lost, memory_order_relaxed);
+	return SHMCHAN_ELOST;
+}
+
+int shmchan__bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+		     size_t *len)
+{
+	uint32_t tries;
+
+	if (ch->ring.busy & SHMCHAN__RING_PEEKED)
+		return -EALREADY;
+	if (!len || (!view && !buf && cap > 0))
+		return -EINVAL;
+	/* Bounded: each retry follows a step over a discarded position or an
+	 * uncounted overrun. */
+	for (tries = 0; tries <= ch->ring.slot_count + 1; tries++) {
+		uint64_t c = ch->pos, seq = 0;
+		const void *data = NULL;
+		uint32_t n = 0;
+		int st = shmchan__bring_look(&ch->ring, c, &n, &data, &seq), err;
+
+		switch (st) {
+		case SHMCHAN__BL_READY:
+			if (view) {
+				ch->held_seq = seq;
+				ch->ring.busy |= SHMCHAN__RING_PEEKED;
+				*view = data;
+				*len = n;
+				return 0;
+			}
+			if (n <= cap)
+				shmchan__bring_copy(&ch->ring, c, buf, n);
+			if (!shmchan__bring_still(&ch->ring, c, seq))
+				break; /* overwritten meanwhile: an overrun */
+			*len = n;
+			if (n > cap)
+				return -EMSGSIZE;
+			ch->started = 1;
+			advance(ch, c + 1);
+			return 0;
+		case SHMCHAN__BL_DISC:
+			advance(ch, c + 1);
+			continue;
+		case SHMCHAN__BL_CORRUPT:
+			advance(ch, c + 1);
+			return -EBADMSG;
+		case SHMCHAN__BL_OVERRUN:
+			break;
+		default:
+			return -EAGAIN;
+		}
+		err = overrun(ch);
+		if (err)
+			return err;
+	}
+	return -EAGAIN;
+}
+
+int shmchan__bc_release(struct shmchan_channel *ch)
+{
+	uint64_t c = ch->pos;
+	int ok;
+
+	if (!(ch->ring.busy & SHMCHAN__RING_PEEKED))
+		return -EINVAL;
+	ch->ring.busy &= ~SHMCHAN__RING_PEEKED;
+	ok = shmchan__bring_still(&ch->ring, c, ch->held_seq);
+	advance(ch, c + 1);
+	if (ok) {
+		ch->started = 1;
+		return 0;
+	}
+	ch->lost++;
+	/* Relaxed: a statistic. */
+	atomic_store_explicit(&self_of(ch)->aux, ch->lost, memory_order_relaxed);
+	return SHMCHAN_ELOST;
+}
+
+/* What is at the cursor, discarded positions stepped over. */
+static int look_at_cursor(struct shmchan_channel *ch)
+{
+	uint32_t tries;
+
+	for (tries = 0; tries <= ch->ring.slot_count; tries++) {
+		const void *data;
+		uint64_t seq;
+		uint32_t n;
+		int st = shmchan__bring_look(&ch->ring, ch->pos, &n, &data, &seq);
+
+		if (st != SHMCHAN__BL_DISC)
+			return st;
+		advance(ch, ch->pos + 1);
+	}
+	return SHMCHAN__BL_EMPTY;
+}
+
+int shmchan__bc_readable(struct shmchan_channel *ch)
+{
+	int st;
+
+	if (ch->ring.busy & SHMCHAN__RING_PEEKED)
+		return 1;
+	st = look_at_cursor(ch);
+	return st == SHMCHAN__BL_READY || st == SHMCHAN__BL_OVERRUN || st == SHMCHAN__BL_CORRUPT;
+}
+
+int shmchan__bc_head(struct shmchan_channel *ch, uint32_t *pos)
+{
+	int st = look_at_cursor(ch);
+
+	*pos = (uint32_t)ch->pos;
+	if (st == SHMCHAN__BL_EMPTY)
+		return SHMCHAN__HEAD_EMPTY;
+	return st == SHMCHAN__BL_PENDING ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_READY;
+}
+
+int shmchan__bc_skip(struct shmchan_channel *ch, uint32_t pos)
+{
+	uint64_t c = ch->pos;
+
+	if ((uint32_t)c != pos)
+		return -EAGAIN;
+	return shmchan__bring_abandon(&ch->ring, c, shmchan__bring_seq(&ch->ring, c));
+}
+
+int shmchan__bc_lost(const struct shmchan_channel *ch, uint64_t *lost)
+{
+	*lost = ch->lost;
+	return 0;
+}
+
+/* ---- writers ---- */
+
+/* Recompute the gate from the subscribers' cursors; with @reap, account
+ * for dead subscribers first (system calls: a slow path). */
+static void regate(struct shmchan_channel *ch, int reap)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	uint64_t min;
+
+	if (reap) {
+		int64_t now = shmchan__now_ns();
+
+		if (now < ch->next_deep_ns)
+			reap = 0;
+		else
+			ch->next_deep_ns = now + REAP_EVERY_NS;
+	}
+	if (reap)
+		shmchan__subs_held(h, ch->pidns, 1);
+	min = shmchan__subs_min_cursor(h);
+	ch->gate = min == UINT64_MAX ? UINT64_MAX : min + ch->ring.slot_count;
+}
+
+int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
+{
+	if (!blocking(ch))
+		return 1;
+	regate(ch, slow);
+	return shmchan__bring_tail(&ch->ring) < ch->gate;
+}
+
+/* Claim a position and take its slot for writing. Returns 0 with *pos, 1
+ * if the position was lapped before it could be written (nothing to write:
+ * claim again), or -EAGAIN (BLOCK: the slowest subscriber is a lap behind). */
+static int claim(struct shmchan_channel *ch, uint64_t *pos)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	_Atomic uint64_t *cw = &self_of(ch)->claim;
+	uint64_t gate = UINT64_MAX, other = 0;
+	int64_t since = 0, next = 0;
+	int err;
+
+	if (blocking(ch)) {
+		/* S4. */
+		uint32_t gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
+
+		if (gen != ch->gate_gen) {
+			ch->gate_gen = gen;
+			regate(ch, 0);
+		}
+		gate = ch->gate;
+	}
+	err = shmchan__bring_claim(&ch->ring, cw, gate, pos);
+	if (err == -EAGAIN && blocking(ch)) {
+		regate(ch, 0);
+		err = shmchan__bring_claim(&ch->ring, cw, ch->gate, pos);
+		if (err == -EAGAIN) {
+			regate(ch, 1);
+			err = shmchan__bring_claim(&ch->ring, cw, ch->gate, pos);
+		}
+	}
+	if (err)
+		return err;
+	for (;;) {
+		int64_t now;
+
+		err = shmchan__bring_acquire(&ch->ring, *pos, &other);
+		if (err >= 0)
+			break;
+		/* Another writer is still copying into this slot, a lap
+		 * earlier (a ring shorter than the writers' lag). Wait for it;
+		 * take the slot once it is found dead. */
+		sched_yield();
+		now = shmchan__now_ns();
+		if (!since) {
+			since = now;
+			next = now + STEAL_CHECK_NS;
+		}
+		if (now >= next) {
+			uint32_t op = (uint32_t)SHMCHAN__BSEQ_POS(other);
+			int who = shmchan__claimant(h, op, ch->pidns, NULL);
+
+			next = now + STEAL_CHECK_NS;
+			if ((who == SHMCHAN__CLAIM_DEAD ||
+			     (who == SHMCHAN__CLAIM_NONE && now - since >= ORPHAN_NS)) &&
+			    shmchan__bring_steal(&ch->ring, *pos, other) == 0) {
+				shmchan__clear_claims(h, op, ch->pidns);
+				err = 0;
+				break;
+			}
+		}
+	}
+	if (err == 1) {
+		/* Release: as after a commit (bring.c B4). */
+		atomic_store_explicit(cw, 0, memory_order_release);
+		atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
+	}
+	return err;
+}
+
+/* Claim, claiming again after a lapped position (at most a lap of them). */
+static int claim_slot(struct shmchan_channel *ch, uint64_t *pos)
+{
+	uint32_t tries;
+	int err = 1;
+
+	for (tries = 0; tries <= ch->ring.slot_count && err == 1; tries++)
+		err = claim(ch, pos);
+	return err == 1 ? -EAGAIN : err;
+}
+
+int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len)
+{
+	uint64_t pos;
+	int err;
+
+	if (!data && len > 0)
+		return -EINVAL;
+	if (ch->ring.busy & SHMCHAN__RING_RESERVED)
+		return -EALREADY;
+	if (len > ch->ring.slot_size)
+		return -EMSGSIZE;
+	err = claim_slot(ch, &pos);
+	if (err)
+		return err;
+	shmchan__bring_fill(&ch->ring, pos, data, len);
+	shmchan__bring_publish(&ch->ring, &self_of(ch)->claim, pos, (uint32_t)len, 0);
+	return 0;
+}
+
+int shmchan__bc_reserve(struct shmchan_channel *ch, size_t len, void **data)
+{
+	uint64_t pos;
+	int err;
+
+	if (!data)
+		return -EINVAL;
+	if (ch->ring.busy & SHMCHAN__RING_RESERVED)
+		return -EALREADY;
+	if (len > ch->ring.slot_size)
+		return -EMSGSIZE;
+	err = claim_slot(ch, &pos);
+	if (err)
+		return err;
+	ch->pos = pos;
+	ch->ring.busy |= SHMCHAN__RING_RESERVED;
+	*data = shmchan__bring_data(&ch->ring, pos);
+	return 0;
+}
+
+int shmchan__bc_commit(struct shmchan_channel *ch, size_t len, int discard)
+{
+	if (!(ch->ring.busy & SHMCHAN__RING_RESERVED))
+		return -EINVAL;
+	if (len > ch->ring.slot_size)
+		return -EMSGSIZE;
+	ch->ring.busy &= ~SHMCHAN__RING_RESERVED;
+	shmchan__bring_publish(&ch->ring, &self_of(ch)->claim, ch->pos, (uint32_t)len, discard);
+	return 0;
+}
+
+int shmchan__bc_depth(const struct shmchan_channel *ch)
+{
+	/* Relaxed: a snapshot. */
+	uint64_t t = atomic_load_explicit(&((struct shmchan__bring_hdr *)ch->ring.hdr)->tail,
+					  memory_order_relaxed);
+	uint64_t c = ch->role == SHMCHAN__ROLE_READER ? ch->pos
+						      : shmchan__subs_min_cursor(shmchan__hdr(ch));
+
+	if (c == UINT64_MAX || t <= c)
+		return 0;
+	return t - c > ch->ring.slot_count ? (int)ch->ring.slot_count : (int)(t - c);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Work queues, channel layer: readers that compete for messages (the ring
+ * side is wqueue.c; writers are those of slot channels), and the delivery
+ * again of a message whose reader died holding it.
+ *
+ * A reader holds a message from its claim of head (wqueue.c Q2) until it
+ * gives the slot back (Q3): during a copy, or between peek and release. Its
+ * claim word (subscribers[i].claim) names the position meanwhile. A reader
+ * found dead with such a claim, whose slot still holds that message, is
+ * "adopted": a live reader takes the claim over (a CAS on the dead entry's
+ * claim word, so that only one does) and delivers the message as its own.
+ * A reader that closes holding a message leaves it the same way.
+ */
+#include <string.h>
+
+#include "channel_pvt.h"
+
+static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
+{
+	return (struct shmchan__peer *)ch->self;
+}
+
+static _Atomic uint64_t *cw_of(const struct shmchan_channel *ch)
+{
+	return &self_of(ch)->claim;
+}
+
+/* Give the held slot back. */
+static void finish(struct shmchan_channel *ch)
+{
+	shmchan__wq_done(&ch->ring, cw_of(ch), (uint32_t)ch->pos);
+	ch->holding = 0;
+	ch->ring.head++; /* progress, for channel_io.c's wake_writers */
+}
+
+int shmchan__wq_take_ch(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+			size_t *len)
+{
+	const void *data;
+	uint32_t pos, n;
+	int err;
+
+	if (ch->ring.busy & SHMCHAN__RING_PEEKED)
+		return -EALREADY;
+	if (!len || (!view && !buf && cap > 0))
+		return -EINVAL;
+	if (ch->holding) {
+		/* Adopted, or refused for its size: the slot is still ours. */
+		err = shmchan__wq_at(&ch->ring, (uint32_t)ch->pos, &data, &n);
+		if (err) {
+			finish(ch);
+			return err;
+		}
+	} else {
+		err = shmchan__wq_take(&ch->ring, cw_of(ch), &pos, &data, &n);
+		if (err)
+			return err;
+		ch->holding = 1;
+		ch->pos = pos;
+	}
+	*len = n;
+	if (view) {
+		ch->ring.busy |= SHMCHAN__RING_PEEKED;
+		*view = data;
+		return 0;
+	}
+	if (n > cap)
+		return -EMSGSIZE; /* kept: the next read gets it */
+	if (n)
+		memcpy(buf, data, n);
+	finish(ch);
+	return 0;
+}
+
+int shmchan__wq_release_ch(struct shmchan_channel *ch)
+{
+	if (!(ch->ring.busy & SHMCHAN__RING_PEEKED))
+		return -EINVAL;
+	ch->ring.busy &= ~SHMCHAN__RING_PEEKED;
+	finish(ch);
+	return 0;
+}
+
+int shmchan__wq_readable_ch(struct shmchan_channel *ch)
+{
+	return ch->holding || shmchan__wq_readable(&ch->ring);
+}
+
+int shmchan__wq_head_ch(struct shmchan_channel *ch, uint32_t *pos)
+{
+	if (ch->holding) {
+		*pos = (uint32_t)ch->pos;
+		return SHMCHAN__HEAD_READY;
+	}
+	return shmchan__wq_head(&ch->ring, pos);
+}
+
+/* Whether a live reader other than @self claims @pos. */
+static int live_claim(struct shmchan_channel *ch, uint32_t pos)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	int i;
+
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
+		struct shmchan__peer *p = &h->subscribers[i];
+		/* Acquire: pairs with the release of the claim (wqueue.c Q2). */
+		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+
+		if (p != self_of(ch) && (c & SHMCHAN__CLAIM_ACTIVE) && (uint32_t)c == pos &&
+		    shmchan__peer_held(p) && !shmchan__peer_dead(p, ch->pidns))
+			return 1;
+	}
+	return 0;
+}
+
+/* Clear the claims of dead readers that name @pos (it is taken care of). */
+static void clear_dead_claims(struct shmchan_channel *ch, uint32_t pos)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	int i;
+
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
+		struct shmchan__peer *p = &h->subscribers[i];
+		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+
+		if (p != self_of(ch) && (c & SHMCHAN__CLAIM_ACTIVE) && (uint32_t)c == pos &&
+		    shmchan__peer_dead(p, ch->pidns))
+			atomic_compare_exchange_strong_explicit(
+				&p->claim, &c, 0, memory_order_acq_rel, memory_order_relaxed);
+	}
+}
+
+int shmchan__wq_adopt(struct shmchan_channel *ch)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	int i;
+
+	if (ch->holding)
+		return 0;
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
+		struct shmchan__peer *p = &h->subscribers[i];
+		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+		uint32_t pos = (uint32_t)c;
+
+		if (p == self_of(ch) || !(c & SHMCHAN__CLAIM_ACTIVE) ||
+		    !shmchan__peer_dead(p, ch->pidns) || !shmchan__wq_held(&ch->ring, pos) ||
+		    live_claim(ch, pos))
+			continue;
+		/* Our claim first, so that if we die now the message is still
+		 * traced to a dead reader; relaxed: published by the CAS. */
+		atomic_store_explicit(cw_of(ch), SHMCHAN__CLAIM_ACTIVE | pos, memory_order_relaxed);
+		/* acq_rel: one adopter wins; release publishes our claim. */
+		if (!atomic_compare_exchange_strong_explicit(&p->claim, &c, 0, memory_order_acq_rel,
+							     memory_order_relaxed)) {
+			atomic_store_explicit(cw_of(ch), 0, memory_order_relaxed);
+			continue;
+		}
+		clear_dead_claims(ch, pos);
+		shmchan__subs_held(h, ch->pidns, 1); /* account for the dead reader */
+		ch->holding = 1;
+		ch->pos = pos;
+		/* Relaxed: a statistic (messages delivered again). */
+		atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The work queue: the slot ring (ring.c) with several consumers. Producers
+ * are unchanged. A consumer claims the position at head with a CAS of head,
+ * reads the slot, then gives it back; the claim word in its registry entry
+ * names the position it holds meanwhile, so that a consumer that dies
+ * holding a message can be recognised and the message delivered again.
+ *
+ * At head h, slot s = h & mask can hold:
+ *   h           free, or claimed by a producer and not committed: wait;
+ *   h + 1       committed: claim it (Q2);
+ *   h - N + 1   the message of the previous lap, still held by a consumer
+ *               (producers cannot claim h yet): empty;
+ *   h + N, h + N + 1
+ *               given back by a consumer that skipped an abandoned position
+ *               and has not moved head yet: help it move head;
+ *   else        corrupt: drop the slot.
+ *
+ * Ordering:
+ *  Q1  load of the slot's seq, seq_cst (ring.c C1: acquire pairs with the
+ *      producer's P3; seq_cst: the re-check half of the sleep protocol).
+ *  Q2  head CAS, seq_cst. Its release part publishes the claim word stored
+ *      before it: whoever load-acquires head past h sees who holds h.
+ *  Q3  seq = h + N, seq_cst (ring.c C3: release pairs with the producer's P1
+ *      one lap later; seq_cst: the publish half of the sleep protocol).
+ *  Q4  claim word cleared with release after Q3.
+ */
+#include "ring_pvt.h"
+
+#define slot_at shmchan__slot_at
+
+static struct shmchan__ring_hdr *hdr_of(const struct shmchan_ring *r)
+{
+	return (struct shmchan__ring_hdr *)r->hdr;
+}
+
+/* The slot of held position @pos, checked. */
+static int at(const struct shmchan_ring *r, uint32_t pos, const void **data, uint32_t *len,
+	      uint32_t *flags)
+{
+	struct shmchan__slot *s = slot_at(r, pos);
+	/* Q1. */
+	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_seq_cst);
+	uint32_t n, fl;
+
+	if (seq != pos + 1)
+		return -EBADMSG;
+	/* Relaxed: ordered after Q1, which synchronized with P3. Read once. */
+	n = atomic_load_explicit(&s->len, memory_order_relaxed);
+	fl = atomic_load_explicit(&s->flags, memory_order_relaxed);
+	if (n > r->slot_size || (fl & ~SHMCHAN__SLOT_FLAGS_KNOWN))
+		return -EBADMSG;
+	*data = s->data;
+	*len = n;
+	*flags = fl;
+	return 0;
+}
+
+int shmchan__wq_at(const struct shmchan_ring *r, uint32_t pos, const void **data, uint32_t *len)
+{
+	uint32_t fl;
+	int err = at(r, pos, data, len, &fl);
+
+	return err ? err : (fl & SHMCHAN__SLOT_DISCARDED) ? -EBADMSG : 0;
+}
+
+void shmchan__wq_done(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t pos)
+{
+	/* Q3. */
+	atomic_store_explicit(&slot_at(r, pos)->seq, pos + r->slot_count, memory_order_seq_cst);
+	/* Q4. */
+	if (cw)
+		atomic_store_explicit(cw, 0, memory_order_release);
+}
+
+/* Move head from @h to h + 1 for a slot already given back. */
+static void help_head(struct shmchan_ring *r, uint32_t h)
+{
+	/* seq_cst like Q2; failure means someone else moved it. */
+	atomic_compare_exchange_strong_explicit(&hdr_of(r)->head, &h, h + 1, memory_order_seq_cst,
+						memory_order_relaxed);
+}
+
+int shmchan__wq_take(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t *pos,
+		     const void **data, uint32_t *len)
+{
+	struct shmchan__ring_hdr *hh = hdr_of(r);
+	uint32_t tries;
+
+	/* Bounded: every retry follows a move of head by someone. */
+	for (tries = 0; tries < 4 * r->slot_count + 64; tries++) {
+		/* Acquire: pairs with Q2 of other consumers. */
+		uint32_t h = atomic_load_explicit(&hh->head, memory_order_acquire);
+		struct shmchan__slot *s = slot_at(r, h);
+		/* Q1. */
+		uint32_t seq = atomic_load_explicit(&s->seq, memory_order_seq_cst);
+		uint32_t d = seq - h, fl;
+		int err;
+
+		if (d == 1) {
+			/* Relaxed: published by Q2. */
+			if (cw)
+				atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | h,
+						      memory_order_relaxed);
+			/* Q2. */
+			if (!atomic_compare_exchange_strong_explicit(&hh->head, &h, h + 1,
+								     memory_order_seq_cst,
+								     memory_order_relaxed))
+				continue;
+			err = at(r, h, data, len, &fl);
+			if (err || (fl & SHMCHAN__SLOT_DISCARDED)) {
+				shmchan__wq_done(r, cw, h);
+				if (err)
+					return err;
+				continue;
+			}
+			*pos = h;
+			return 0;
+		}
+		if (d == 0 || d == 1 - r->slot_count)
+			return -EAGAIN;
+		if (d == r->slot_count || d == r->slot_count + 1) {
+			help_head(r, h);
+			continue;
+		}
+		/* Relaxed: a stale head only means another look. */
+		if (atomic_load_explicit(&hh->head, memory_order_relaxed) != h)
+			continue;
+		/* Corrupt: give the slot back (CAS: unless it changed) and move
+		 * on, so the queue goes on. */
+		if (atomic_compare_exchange_strong_explicit(&s->seq, &seq, h + r->slot_count,
+							    memory_order_seq_cst,
+							    memory_order_relaxed))
+			help_head(r, h);
+		return -EBADMSG;
+	}
+	return -EAGAIN;
+}
+
+int shmchan__wq_head(const struct shmchan_ring *r, uint32_t *pos)
+{
+	const struct shmchan__ring_hdr *hh = hdr_of(r);
+	/* seq_cst like Q1 (a re-check). */
+	uint32_t h = atomic_load_explicit(&hh->head, memory_order_seq_cst);
+	uint32_t seq = atomic_load_explicit(&slot_at(r, h)->seq, memory_order_seq_cst);
+	uint32_t tail;
+
+	*pos = h;
+	if (seq == h + 1)
+		return SHMCHAN__HEAD_READY;
+	if (seq != h)
+		return seq - h == 1 - r->slot_count ? SHMCHAN__HEAD_EMPTY : SHMCHAN__HEAD_READY;
+	/* Acquire: pairs with P2, so a claimant's claim word is visible. */
+	tail = atomic_load_explicit(&hh->tail, memory_order_acquire);
+	return (int32_t)(tail - h) > 0 ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_EMPTY;
+}
+
+int shmchan__wq_readable(const struct shmchan_ring *r)
+{
+	uint32_t pos;
+
+	return shmchan__wq_head(r, &pos) == SHMCHAN__HEAD_READY;
+}
+
+int shmchan__wq_skip_abandoned(struct shmchan_ring *r, uint32_t pos)
+{
+	uint32_t expected = pos;
+
+	/* Q3 for a position nobody will commit (CAS: unless committed after
+	 * all), then head past it; others seeing h + N at head help. */
+	if (atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire) != pos ||
+	    !atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &expected,
+						     pos + r->slot_count, memory_order_seq_cst,
+						     memory_order_relaxed))
+		return -EAGAIN;
+	help_head(r, pos);
+	return 0;
+}
+
+int shmchan__wq_held(const struct shmchan_ring *r, uint32_t pos)
+{
+	/* seq_cst/acquire: the slot still holds pos's message, and head (Q2,
+	 * acquire) has passed it. */
+	uint32_t seq = atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
+	uint32_t h = atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire);
+
+	return seq == pos + 1 && (int32_t)(h - pos) > 0;
+}
