@@ -166,9 +166,8 @@ int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t 
 			atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | (uint32_t)pos,
 					      memory_order_relaxed);
 		/* B1. On failure pos gets the current tail. */
-		if (atomic_compare_exchange_weak_explicit(&h->tail, &pos, pos + 1,
-							  memory_order_seq_cst,
-							  memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(
+			    &h->tail, &pos, pos + 1, memory_order_seq_cst, memory_order_relaxed))
 			break;
 	}
 	*pos_out = pos;
@@ -204,10 +203,9 @@ int shmchan__bring_acquire(struct shmchan_ring *r, uint64_t pos, uint64_t *other
 			return -EBUSY;
 		}
 		/* B2. */
-		if (atomic_compare_exchange_weak_explicit(&s->seq, &v,
-							  SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
-							  memory_order_acq_rel,
-							  memory_order_acquire)) {
+		if (atomic_compare_exchange_weak_explicit(
+			    &s->seq, &v, SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
+			    memory_order_acq_rel, memory_order_acquire)) {
 			fence_after_acquire();
 			return 0;
 		}
@@ -260,7 +258,8 @@ void shmchan__bring_publish(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64
 	/* Relaxed: published by B4. */
 	atomic_store_explicit(&s->len, discard ? 0 : len, memory_order_relaxed);
 	/* B4. */
-	atomic_store_explicit(&s->seq, SHMCHAN__BSEQ(pos, discard ? SHMCHAN__BS_DISC : SHMCHAN__BS_DONE),
+	atomic_store_explicit(&s->seq,
+			      SHMCHAN__BSEQ(pos, discard ? SHMCHAN__BS_DISC : SHMCHAN__BS_DONE),
 			      memory_order_seq_cst);
 	/* Release: whoever load-acquires the cleared claim sees B4 (the
 	 * subscriber's abandon check never takes a committed slot for dead). */

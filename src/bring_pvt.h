@@ -62,12 +62,12 @@ _Static_assert(offsetof(struct shmchan__bring_hdr, tail) == 64, "tail on line 1"
 _Static_assert(offsetof(struct shmchan__bslot, data) == SHMCHAN__SLOT_HDR, "slot header");
 
 /* What a subscriber finds at its cursor (shmchan__bring_look). */
-#define SHMCHAN__BL_READY 0	 /* the message of the position: *len, *data, *seq */
-#define SHMCHAN__BL_EMPTY 1	 /* not claimed yet */
-#define SHMCHAN__BL_PENDING 2	 /* claimed, not committed (or being written) */
-#define SHMCHAN__BL_DISC 3	 /* cancelled or abandoned: step over */
-#define SHMCHAN__BL_OVERRUN 4	 /* overwritten by a later position */
-#define SHMCHAN__BL_CORRUPT 5	 /* committed with an impossible length */
+#define SHMCHAN__BL_READY 0   /* the message of the position: *len, *data, *seq */
+#define SHMCHAN__BL_EMPTY 1   /* not claimed yet */
+#define SHMCHAN__BL_PENDING 2 /* claimed, not committed (or being written) */
+#define SHMCHAN__BL_DISC 3    /* cancelled or abandoned: step over */
+#define SHMCHAN__BL_OVERRUN 4 /* overwritten by a later position */
+#define SHMCHAN__BL_CORRUPT 5 /* committed with an impossible length */
 
 int shmchan__bring_init(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count);
 int shmchan__bring_attach(struct shmchan_ring *r, void *mem, size_t mem_size);

@@ -81,8 +81,8 @@ static void help_head(struct shmchan_ring *r, uint32_t h)
 						memory_order_relaxed);
 }
 
-int shmchan__wq_take(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t *pos,
-		     const void **data, uint32_t *len)
+int shmchan__wq_take(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t *pos, const void **data,
+		     uint32_t *len)
 {
 	struct shmchan__ring_hdr *hh = hdr_of(r);
 	uint32_t tries;
