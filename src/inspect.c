@@ -21,6 +21,52 @@ static uint64_t peer_info(const struct shmchan__peer *p, uint64_t my_ns,
 	return o;
 }
 
+/* Broadcast: the subscribers' positions and losses; depth from the slowest
+ * live one. Work queue: its readers. */
+static void describe_subs(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,
+			  uint64_t my_ns, struct shmchan_info *info)
+{
+	const struct shmchan__bring_hdr *bh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
+	uint64_t min = UINT64_MAX, o;
+	int i;
+
+	info->lost = atomic_load_explicit(&h->retired_lost, memory_order_relaxed);
+	if (id->kind == SHMCHAN_KIND_BROADCAST) {
+		info->policy = id->flags;
+		/* Relaxed: a snapshot. */
+		info->tail = atomic_load_explicit(&bh->tail, memory_order_relaxed);
+	}
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
+		const struct shmchan__peer *p = &h->subscribers[i];
+		struct shmchan_peer_info *s = &info->subscribers[info->nsubscribers];
+
+		o = peer_info(p, my_ns, s);
+		if (s->pid == 0)
+			continue;
+		info->nsubscribers++;
+		if (s->alive)
+			info->stale = 0;
+		if (o & SHMCHAN__OWN_DEAD)
+			continue;
+		/* Relaxed: statistics, a snapshot. */
+		s->lost = atomic_load_explicit(&p->aux, memory_order_relaxed);
+		info->read += s->messages;
+		info->abandoned += s->events;
+		if (id->kind != SHMCHAN_KIND_BROADCAST)
+			continue;
+		info->lost += s->lost;
+		s->cursor = atomic_load_explicit(&p->claim, memory_order_relaxed);
+		if (s->alive && !(o & SHMCHAN__OWN_FILLING) && s->cursor < min)
+			min = s->cursor;
+	}
+	if (id->kind == SHMCHAN_KIND_BROADCAST) {
+		uint64_t d = min == UINT64_MAX || info->tail <= min ? 0 : info->tail - min;
+
+		info->depth = d > id->slot_count ? id->slot_count : (uint32_t)d;
+		info->depth_bytes = (uint64_t)info->depth * id->slot_size;
+	}
+}
+
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
@@ -87,6 +133,8 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		info->full_events += w->events;
 		info->max_depth = max_u64(info->max_depth, atomic_load(&p->max_depth));
 	}
+	if (SHMCHAN__MULTI_READER(id->kind))
+		describe_subs(h, id, my_ns, info);
 	if (id->kind != SHMCHAN_KIND_RECORD && info->max_depth > id->slot_count)
 		info->max_depth = id->slot_count;
 }
@@ -122,6 +170,7 @@ int shmchan_channel_info(const struct shmchan_channel *ch, struct shmchan_info *
 	id.kind = ch->kind;
 	id.slot_size = ch->ring.slot_size;
 	id.slot_count = ch->ring.slot_count;
+	id.flags = ch->policy;
 	describe(ch->hdr, &id, ch->seg.size, info);
 	return 0;
 }

@@ -164,7 +164,26 @@ static void json_info(const char *name, const struct shmchan_info *in)
 			printf(", ");
 		json_peer(&in->writers[i]);
 	}
-	printf("]}");
+	printf("]");
+	if (in->kind == SHMCHAN_KIND_BROADCAST || in->kind == SHMCHAN_KIND_WORKQUEUE) {
+		printf(", \"policy\": \"%s\", \"lost\": %llu, \"subscribers\": [",
+		       in->policy == SHMCHAN_POLICY_OVERWRITE ? "overwrite"
+		       : in->policy == SHMCHAN_POLICY_BLOCK   ? "block"
+							      : "none",
+		       (unsigned long long)in->lost);
+		for (i = 0; i < in->nsubscribers; i++) {
+			printf("%s{\"pid\": %d, \"alive\": %s, \"messages\": %llu, "
+			       "\"events\": %llu, \"cursor\": %llu, \"lost\": %llu}",
+			       i ? ", " : "", in->subscribers[i].pid,
+			       in->subscribers[i].alive ? "true" : "false",
+			       (unsigned long long)in->subscribers[i].messages,
+			       (unsigned long long)in->subscribers[i].events,
+			       (unsigned long long)in->subscribers[i].cursor,
+			       (unsigned long long)in->subscribers[i].lost);
+		}
+		printf("]");
+	}
+	printf("}");
 }
 
 /* "123 456(dead)": pids, each dead one marked. */
@@ -210,7 +229,7 @@ static int ls_one(const char *name, void *p)
 {
 	struct ls_ctx *c = p;
 	struct shmchan_info in;
-	char writers[SHMCHAN_MAX_WRITERS * 20], reader[32];
+	char writers[SHMCHAN_MAX_WRITERS * 20], reader[SHMCHAN_MAX_SUBSCRIBERS * 20];
 	int err = shmchan_inspect(name, &in);
 
 	if (err) {
@@ -222,7 +241,10 @@ static int ls_one(const char *name, void *p)
 		json_info(name, &in);
 	} else {
 		text_peers(writers, sizeof(writers), in.writers, in.nwriters);
-		text_peers(reader, sizeof(reader), &in.reader, in.reader.pid ? 1 : 0);
+		if (in.nsubscribers)
+			text_peers(reader, sizeof(reader), in.subscribers, in.nsubscribers);
+		else
+			text_peers(reader, sizeof(reader), &in.reader, in.reader.pid ? 1 : 0);
 		printf("%-24s %-9s %8ux%-6u %6u  %-8s %-14s %s%s\n", name, kind_name(in.kind),
 		       in.slot_size, in.slot_count, in.depth, in.stale ? "stale" : "-", reader,
 		       writers, in.state == SHMCHAN_STATE_REPLACED ? " (replaced)" : "");
@@ -262,12 +284,26 @@ static void text_stat(const char *name, const struct shmchan_info *in)
 	printf("written     %llu\nread        %llu\nfull events %llu\nabandoned   %llu\n",
 	       (unsigned long long)in->written, (unsigned long long)in->read,
 	       (unsigned long long)in->full_events, (unsigned long long)in->abandoned);
+	if (in->kind == SHMCHAN_KIND_BROADCAST)
+		printf("policy      %s, %llu positions written, %llu messages lost by "
+		       "subscribers\n",
+		       in->policy == SHMCHAN_POLICY_OVERWRITE ? "overwrite" : "block",
+		       (unsigned long long)in->tail, (unsigned long long)in->lost);
+	for (i = 0; i < in->nsubscribers; i++)
+		printf("%s pid %d, %s, %llu read, %llu %s, at %llu, %llu lost\n",
+		       in->kind == SHMCHAN_KIND_BROADCAST ? "subscriber " : "reader     ",
+		       in->subscribers[i].pid, in->subscribers[i].alive ? "alive" : "dead",
+		       (unsigned long long)in->subscribers[i].messages,
+		       (unsigned long long)in->subscribers[i].events,
+		       in->kind == SHMCHAN_KIND_BROADCAST ? "abandoned skipped" : "redelivered",
+		       (unsigned long long)in->subscribers[i].cursor,
+		       (unsigned long long)in->subscribers[i].lost);
 	if (in->reader.pid)
 		printf("reader      pid %d, %s, %llu read, %llu abandoned slots skipped\n",
 		       in->reader.pid, in->reader.alive ? "alive" : "dead",
 		       (unsigned long long)in->reader.messages,
 		       (unsigned long long)in->reader.events);
-	else
+	else if (in->nsubscribers == 0)
 		printf("reader      none\n");
 	for (i = 0; i < in->nwriters; i++)
 		printf("writer      pid %d, %s, %llu written, %llu full events\n",

@@ -27,8 +27,13 @@ struct shmchan_peer_info {
 	int32_t pid;	     /* 0: no peer */
 	uint32_t alive;	     /* 1: the process (pid and start time) still runs */
 	uint64_t start_time; /* clock ticks after boot, as in /proc/PID/stat */
-	uint64_t messages;   /* writer: written; reader: read */
-	uint64_t events;     /* writer: full events; reader: abandoned slots skipped */
+	uint64_t messages;   /* writer: written; reader, subscriber: read */
+	uint64_t events;     /* writer: full events (broadcast: and positions lapped
+			      * before they were written); reader, subscriber:
+			      * abandoned slots skipped; work-queue reader:
+			      * messages of dead readers delivered again */
+	uint64_t cursor;     /* broadcast subscriber: next position it reads */
+	uint64_t lost;	     /* broadcast subscriber: messages lost to overwriting */
 };
 
 struct shmchan_info {
@@ -36,7 +41,8 @@ struct shmchan_info {
 	uint32_t slot_size;  /* slot channels: bytes per slot; records: largest record */
 	uint32_t slot_count; /* slot channels: slots; records: buffer bytes */
 	uint32_t state;	     /* SHMCHAN_STATE_* */
-	uint32_t depth;	     /* messages claimed and not consumed */
+	uint32_t depth;	     /* messages claimed and not consumed (broadcast: not
+			      * yet read by the slowest live subscriber) */
 	uint32_t stale;	     /* 1: no live peer (removable: shmchan rm --stale) */
 	uint32_t nwriters;   /* entries filled in writers[] */
 	uint32_t reserved0;
@@ -49,6 +55,12 @@ struct shmchan_info {
 	uint64_t max_depth;   /* highest depth seen (sampled by the reader) */
 	struct shmchan_peer_info reader;
 	struct shmchan_peer_info writers[SHMCHAN_MAX_WRITERS];
+	/* broadcast and work queue */
+	uint32_t policy;       /* broadcast: SHMCHAN_POLICY_*; else 0 */
+	uint32_t nsubscribers; /* entries filled in subscribers[] (readers of a work queue) */
+	uint64_t lost;	       /* messages lost by subscribers, over the channel's life */
+	uint64_t tail;	       /* broadcast: positions claimed so far */
+	struct shmchan_peer_info subscribers[SHMCHAN_MAX_SUBSCRIBERS];
 };
 
 /*
