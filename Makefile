@@ -31,6 +31,7 @@ demo: all
 bench: all
 	./build/bench/shmchan-bench --csv build/bench.csv $(BENCH_FLAGS)
 	./build/bench/shmchan-wake-bench
+	./build/bench/shmchan-fanout-bench --csv build/fanout.csv
 
 check: all
 	cd build && $(CTEST) $(CTEST_FLAGS)
