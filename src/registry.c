@@ -335,8 +335,15 @@ static int claim_pending(const struct shmchan_channel *ch, const struct shmchan_
 
 	if (!(c & SHMCHAN__CLAIM_ACTIVE))
 		return 0;
-	if (ch->kind == SHMCHAN_KIND_BROADCAST)
-		return 0; /* the reader side steps over a dead writer's position */
+	if (ch->kind == SHMCHAN_KIND_BROADCAST) {
+		/* Positions are 64-bit there; the claim has the low 32 bits,
+		 * enough to find the slot and tell whether it moved on. */
+		uint64_t v = shmchan__bring_seq(&ch->ring, pos);
+		uint32_t vp = (uint32_t)SHMCHAN__BSEQ_POS(v), st = SHMCHAN__BSEQ_ST(v);
+
+		return !((int32_t)(vp - pos) > 0 ||
+			 (vp == pos && (st == SHMCHAN__BS_DONE || st == SHMCHAN__BS_DISC)));
+	}
 	/* Head and tail sit at the same offsets in both ring kinds. */
 	head = atomic_load_explicit(&rh->head, memory_order_acquire);
 	tail = atomic_load_explicit(&rh->tail, memory_order_acquire);
