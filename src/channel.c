@@ -507,9 +507,13 @@ int shmchan_channel_close(struct shmchan_channel *ch)
 		if (ch->role == ROLE_WRITER && (ch->ring.busy & SHMCHAN__RING_RESERVED))
 			shmchan_channel_cancel(ch);
 		shmchan__leave(ch);
-		/* The last writer gone means end of stream: wake the reader. */
+		/* The last writer gone means end of stream: wake the reader.
+		 * A subscriber gone may open the gate of writers waiting for
+		 * space (broadcast BLOCK). */
 		if (ch->role == ROLE_WRITER)
 			shmchan__wake_readers(ch);
+		else if (ch->kind == SHMCHAN_KIND_BROADCAST)
+			shmchan__wake_writers(ch);
 	}
 	shmchan_segment_close(&ch->seg);
 	memset(ch, 0, sizeof(*ch));

@@ -267,6 +267,12 @@ int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
 {
 	if (!blocking(ch))
 		return 1;
+	/* seq_cst, before the cursors: a subscriber that leaves bumps the
+	 * generation (seq_cst) after marking its entry gone, then wakes the
+	 * writers' queue. Either this load reads that bump, and then the scan
+	 * sees the entry gone, or it precedes the bump, and then the
+	 * subscriber's load of the sleeper count sees us (wait.c). */
+	ch->gate_gen = atomic_load_explicit(&shmchan__hdr(ch)->registry_gen, memory_order_seq_cst);
 	regate(ch, slow);
 	return shmchan__bring_tail(&ch->ring) < ch->gate;
 }

@@ -208,6 +208,13 @@ void shmchan__wake_peers(const struct shmchan_channel *ch)
 	shmchan__wake(&q);
 }
 
+void shmchan__wake_writers(const struct shmchan_channel *ch)
+{
+	struct shmchan__waitq q = queue(ch, 1);
+
+	shmchan__wake(&q);
+}
+
 /* Reader: wake writers if the call freed slots (head moved past @before). */
 static void wake_writers(struct shmchan_channel *ch, uint32_t before)
 {

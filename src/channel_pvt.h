@@ -196,6 +196,8 @@ int shmchan__seg_stale(const struct shmchan_segment *seg, uint64_t my_ns);
 /* channel_io.c: wake the reader (data queue) or those in wait_for_reader. */
 void shmchan__wake_readers(struct shmchan_channel *ch);
 void shmchan__wake_peers(const struct shmchan_channel *ch);
+/* channel_io.c: wake writers waiting for space. */
+void shmchan__wake_writers(const struct shmchan_channel *ch);
 
 /* channel_bcast.c: broadcast channels (see there). */
 int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags);
