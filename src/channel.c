@@ -443,6 +443,10 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 			shmchan__ring_load_head(&ch->ring);
 		}
 	}
+	/* A work-queue reader that replaces a dead one gets the message that
+	 * one held first. */
+	if (!err && role == ROLE_READER && ch->kind == SHMCHAN_KIND_WORKQUEUE)
+		shmchan__wq_adopt(ch);
 	if (!err && role == ROLE_READER)
 		shmchan__wake_peers(ch); /* writers in wait_for_reader */
 	if (err) {

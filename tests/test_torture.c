@@ -13,6 +13,12 @@
  *   - the stream ends (-EPIPE) once every producer has finished or died.
  * The reader peeks, records, then releases, so a record never runs ahead of
  * what the channel knows was consumed.
+ *
+ * The same on a record channel (argument "record"), a work queue
+ * ("workqueue": the reader is one of its readers; one that replaces a
+ * killed reader gets the message it held first), and a broadcast channel
+ * under BLOCK ("broadcast": the reader is a subscriber, and only producers
+ * are killed, since a new subscriber starts at the next message by design).
  */
 #include <stdatomic.h>
 #include <sys/mman.h>
@@ -36,6 +42,7 @@ struct shared {
 	_Atomic uint32_t bad;		       /* corrupt, reordered or lost messages */
 	_Atomic uint32_t why;		       /* first failure, for the report */
 	_Atomic uint32_t opened;	       /* producers attached */
+	_Atomic uint32_t subscribed;	       /* broadcast: the reader is attached */
 };
 
 static struct shared *g_sh;
@@ -44,6 +51,7 @@ static struct shared *g_sh;
 static struct shmchan_config g_cfg = { .slot_size = SLOT, .slot_count = 16 };
 static const char *g_name;
 static unsigned g_seed;
+static int g_bcast;
 
 static uint32_t checksum(const unsigned char *p, size_t n, uint32_t h)
 {
@@ -68,6 +76,10 @@ static int producer(void *arg)
 	if (shmchan_channel_open_writer(&w, g_name, NULL))
 		return 2;
 	atomic_fetch_add(&g_sh->opened, 1);
+	/* Broadcast: what is written before the subscriber attaches is not
+	 * for it. */
+	if (g_bcast)
+		T_WAIT_UNTIL(atomic_load(&g_sh->subscribed), BOUND_MS);
 	for (seq = 0; seq < PER_PRODUCER; seq++) {
 		struct msg_hdr h = { id, seq, (uint32_t)msg_len(id, seq), 0 };
 		size_t i;
@@ -131,6 +143,7 @@ static int reader(void *arg)
 	}
 	if (err)
 		return 3;
+	atomic_store(&g_sh->subscribed, 1);
 	for (;;) {
 		const void *view;
 		size_t len;
@@ -176,7 +189,7 @@ static void round_once(unsigned iter, unsigned *kills)
 	T_WAIT_UNTIL(atomic_load(&g_sh->opened) == PRODUCERS, BOUND_MS);
 	shmchan_channel_close(&creator);
 	t_sleep_us(rnd(10000));
-	victim = rnd(PRODUCERS + 1);
+	victim = rnd(g_bcast ? PRODUCERS : PRODUCERS + 1);
 	if (victim < PRODUCERS) {
 		kill(prod[victim], SIGKILL);
 	} else {
@@ -218,15 +231,27 @@ static void round_once(unsigned iter, unsigned *kills)
 
 int main(int argc, char **argv)
 {
-	int rec = argc > 1 && strcmp(argv[1], "record") == 0;
-	unsigned iters = argc > 1 + rec ? (unsigned)strtoul(argv[1 + rec], NULL, 0) : ITERATIONS;
-	unsigned seed =
-		argc > 2 + rec ? (unsigned)strtoul(argv[2 + rec], NULL, 0) : (unsigned)getpid();
-	unsigned kills[PRODUCERS + 1] = { 0 }, i;
+	const char *kinds[] = { "record", "workqueue", "broadcast" };
+	const char *kind = "slot";
+	int rec = 0;
+	unsigned iters, seed, kills[PRODUCERS + 1] = { 0 }, i;
 	int64_t t0 = t_now_ns();
 
-	if (rec)
+	for (i = 0; i < 3; i++)
+		if (argc > 1 && strcmp(argv[1], kinds[i]) == 0) {
+			kind = kinds[i];
+			rec = 1;
+		}
+	if (strcmp(kind, "record") == 0)
 		g_cfg = (struct shmchan_config){ .kind = SHMCHAN_KIND_RECORD, .buffer_size = 2048 };
+	if (strcmp(kind, "workqueue") == 0)
+		g_cfg.kind = SHMCHAN_KIND_WORKQUEUE;
+	if (strcmp(kind, "broadcast") == 0) {
+		g_cfg.kind = SHMCHAN_KIND_BROADCAST;
+		g_bcast = 1;
+	}
+	iters = argc > 1 + rec ? (unsigned)strtoul(argv[1 + rec], NULL, 0) : ITERATIONS;
+	seed = argc > 2 + rec ? (unsigned)strtoul(argv[2 + rec], NULL, 0) : (unsigned)getpid();
 	t_watchdog(115);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_seed = seed;
@@ -236,7 +261,7 @@ int main(int argc, char **argv)
 		round_once(i, kills);
 	printf("test_torture: ok, %u rounds on %s channels in %.1f s; killed producers %u/%u/%u, "
 	       "readers %u (seed %u)\n",
-	       iters, rec ? "record" : "slot", (double)(t_now_ns() - t0) / 1e9, kills[0], kills[1],
-	       kills[2], kills[3], seed);
+	       iters, kind, (double)(t_now_ns() - t0) / 1e9, kills[0], kills[1], kills[2], kills[3],
+	       seed);
 	return 0;
 }
