@@ -7,11 +7,13 @@
  *   claim    a writer CASes tail from p to p + 1 (B1), after the channel
  *            layer checked p against its gate (BLOCK policy) and recorded the
  *            claim in its registry entry;
- *   acquire  it CASes s.seq from whatever older position the slot holds to
- *            WRITING(p) (B2). A slot found WRITING for an older position
- *            belongs to a writer still copying: wait for it (or steal it once
- *            that writer is found dead). A slot found holding a later
- *            position means p was lapped before it was written: p is lost;
+ *   acquire  it CASes s.seq from the position a lap earlier, p - N, ended
+ *            (DONE or DISC; for the first lap, FREE(p)) to WRITING(p) (B2).
+ *            If the writer of p - N has not finished (or not started), it
+ *            waits for it, yielding, and takes the slot over once that
+ *            writer is found dead. So writers never lap each other, and
+ *            every position a subscriber finds overwritten held a message:
+ *            loss counts are exact;
  *   fill     copy the payload (B3);
  *   publish  store len, then s.seq = DONE(p) (B4).
  * A subscriber at cursor c reads s.seq (B5): DONE(c) is a message, a later
@@ -98,7 +100,9 @@ int shmchan__bring_init(void *mem, size_t mem_size, uint32_t slot_size, uint32_t
 		struct shmchan__bslot *s =
 			(struct shmchan__bslot *)(void *)(h->slots + (size_t)i * stride);
 
-		atomic_store_explicit(&s->seq, 0, memory_order_relaxed);
+		/* FREE for position i, its first. */
+		atomic_store_explicit(&s->seq, SHMCHAN__BSEQ(i, SHMCHAN__BS_FREE),
+				      memory_order_relaxed);
 		atomic_store_explicit(&s->len, 0, memory_order_relaxed);
 	}
 	return 0;
@@ -185,30 +189,48 @@ static void fence_after_acquire(void)
 int shmchan__bring_acquire(struct shmchan_ring *r, uint64_t pos, uint64_t *other)
 {
 	struct shmchan__bslot *s = slot_at(r, pos);
+	uint64_t n = r->slot_count;
+	/* The position the slot must hold before ours: the one a lap earlier,
+	 * ended (DONE or DISC); for the first lap, ours, FREE. */
+	uint64_t pred = pos >= n ? pos - n : pos;
 	/* Acquire: pairs with B4 of the slot's previous writer. */
 	uint64_t v = atomic_load_explicit(&s->seq, memory_order_acquire);
 
 	for (;;) {
 		uint64_t vp = SHMCHAN__BSEQ_POS(v);
 		uint32_t st = SHMCHAN__BSEQ_ST(v);
+		int ended = st == SHMCHAN__BS_DONE || st == SHMCHAN__BS_DISC;
 
+		if (vp == pred && (pos >= n ? ended : st == SHMCHAN__BS_FREE)) {
+			/* B2. */
+			if (atomic_compare_exchange_weak_explicit(
+				    &s->seq, &v, SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
+				    memory_order_acq_rel, memory_order_acquire)) {
+				fence_after_acquire();
+				return 0;
+			}
+			continue;
+		}
 		if (vp > pos || (vp == pos && st != SHMCHAN__BS_FREE)) {
-			/* Lapped (or abandoned by a subscriber that judged us
-			 * dead), unless the slot names a position nobody has
-			 * claimed yet: a corrupt segment, repaired by taking it. */
+			/* Taken by a later position, or abandoned by a subscriber
+			 * that judged us dead: nothing to write. Unless the slot
+			 * names a position nobody has claimed: a corrupt segment,
+			 * repaired by taking the slot. */
 			if (vp < atomic_load_explicit(&hdr_of(r)->tail, memory_order_relaxed))
 				return 1;
-		} else if (st == SHMCHAN__BS_WRITING) {
-			*other = v;
-			return -EBUSY;
+			if (atomic_compare_exchange_weak_explicit(
+				    &s->seq, &v, SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
+				    memory_order_acq_rel, memory_order_acquire)) {
+				fence_after_acquire();
+				return 0;
+			}
+			continue;
 		}
-		/* B2. */
-		if (atomic_compare_exchange_weak_explicit(
-			    &s->seq, &v, SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
-			    memory_order_acq_rel, memory_order_acquire)) {
-			fence_after_acquire();
-			return 0;
-		}
+		/* The writer of the position a lap earlier has not finished (or
+		 * not started): writers never lap each other, so that every
+		 * position overwritten held a message (exact loss counts). */
+		*other = v;
+		return -EBUSY;
 	}
 }
 

@@ -21,7 +21,8 @@
 	X(EMSGSIZE, "message does not fit (too large for the slot or the caller buffer)")          \
 	X(EBADMSG, "corrupt message or segment data")                                              \
 	X(EBUSY, "the reader role is held by another reader")                                      \
-	X(EUSERS, "too many writers attached")                                                     \
+	X(EUSERS, "too many writers, subscribers or work-queue readers attached")                  \
+	X(ENOBUFS, "messages lost: overwritten before this subscriber read them")                  \
 	X(EALREADY, "a reservation or peek is already outstanding")                                \
 	X(ENOTSUP, "operation not supported by this channel kind or role")                         \
 	X(EPROTO, "not a shmchan object (bad magic)")                                              \

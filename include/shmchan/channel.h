@@ -61,7 +61,9 @@ extern "C" {
  *       subscriber. A subscriber whose next message was overwritten gets
  *       SHMCHAN_ELOST once from read or peek, with the exact number of
  *       messages it missed added to shmchan_channel_lost(), and goes on at
- *       the oldest message still retained. Every slot is validated
+ *       the oldest message still retained (a subscriber that started at the
+ *       oldest message counts losses from its first message on). Every
+ *       slot is validated
  *       seqlock-style: a message overwritten while it was being copied is
  *       never returned.
  *
