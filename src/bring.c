@@ -152,18 +152,56 @@ uint64_t shmchan__bring_seq(const struct shmchan_ring *r, uint64_t pos)
 	return atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
 }
 
+/* Whether slot seq @v shows the predecessor of position @pos finished: the
+ * position a lap earlier ended (DONE or DISC), or, on the first lap, FREE. */
+static int pred_done(uint64_t v, uint64_t pos, uint64_t n)
+{
+	uint32_t st = SHMCHAN__BSEQ_ST(v);
+
+	if (pos < n)
+		return v == SHMCHAN__BSEQ(pos, SHMCHAN__BS_FREE);
+	return SHMCHAN__BSEQ_POS(v) == pos - n &&
+	       (st == SHMCHAN__BS_DONE || st == SHMCHAN__BS_DISC);
+}
+
 int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate,
-			 uint64_t *pos_out)
+			 uint64_t *pos_out, uint64_t *blocker)
 {
 	struct shmchan__bring_hdr *h = hdr_of(r);
 	/* Relaxed: a first guess, validated by the CAS. */
 	uint64_t pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
 
 	for (;;) {
-		if (pos >= gate) {
+		/* seq_cst: the re-check half of the sleep protocol for writers
+		 * waiting for the writer a lap earlier (its B4); acquire as P1. */
+		uint64_t v = atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
+		int err = 0;
+
+		if (pos >= SHMCHAN__BPOS_MAX)
+			err = -EBADMSG; /* a corrupt tail: positions never get there */
+		else if (pos >= gate)
+			err = -EAGAIN;
+		else if (!pred_done(v, pos, r->slot_count) &&
+			 (SHMCHAN__BSEQ_POS(v) < pos ||
+			  (SHMCHAN__BSEQ_POS(v) == pos && SHMCHAN__BSEQ_ST(v) == SHMCHAN__BS_FREE)))
+			/* The writer a lap earlier has not finished: claiming now
+			 * would make us wait for it (a reservation may be held for
+			 * long). A slot ahead of pos means tail moved on: retry. */
+			err = -EBUSY;
+		if (err) {
+			/* Relaxed: see B1; the tail may have moved meanwhile. */
+			uint64_t now = atomic_load_explicit(&h->tail, memory_order_relaxed);
+
+			if (now != pos && err != -EBADMSG) {
+				pos = now;
+				continue;
+			}
 			if (cw)
 				atomic_store_explicit(cw, 0, memory_order_relaxed);
-			return -EAGAIN;
+			if (blocker)
+				*blocker = v;
+			*pos_out = pos;
+			return err;
 		}
 		/* Relaxed: published by B1 (release part). */
 		if (cw)
@@ -176,6 +214,15 @@ int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t 
 	}
 	*pos_out = pos;
 	return 0;
+}
+
+int shmchan__bring_writable(const struct shmchan_ring *r, uint64_t gate)
+{
+	/* seq_cst: the re-check half of the sleep protocol. */
+	uint64_t pos = atomic_load_explicit(&hdr_of(r)->tail, memory_order_seq_cst);
+	uint64_t v = atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
+
+	return pos < gate && (pred_done(v, pos, r->slot_count) || SHMCHAN__BSEQ_POS(v) > pos);
 }
 
 static void fence_after_acquire(void)
@@ -299,7 +346,7 @@ int shmchan__bring_look(const struct shmchan_ring *r, uint64_t pos, uint32_t *le
 	uint32_t st = SHMCHAN__BSEQ_ST(v), n;
 
 	if (vp > pos)
-		return SHMCHAN__BL_OVERRUN;
+		return vp >= SHMCHAN__BPOS_MAX ? SHMCHAN__BL_CORRUPT : SHMCHAN__BL_OVERRUN;
 	if (vp == pos && st == SHMCHAN__BS_DONE) {
 		/* Relaxed: ordered after B5; validated by B6 before use. */
 		n = atomic_load_explicit(&s->len, memory_order_relaxed);

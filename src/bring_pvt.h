@@ -31,6 +31,9 @@
 #define SHMCHAN__BS_WRITING 1u
 #define SHMCHAN__BS_DONE 2u
 #define SHMCHAN__BS_DISC 3u
+/* Positions stay below this (2^61 messages: centuries at 10^9/s), so the
+ * encoding never overflows; a tail at or above it is corrupt. */
+#define SHMCHAN__BPOS_MAX (1ull << 61)
 #define SHMCHAN__BSEQ(pos, st) (((uint64_t)(pos) << 2) | (st))
 #define SHMCHAN__BSEQ_POS(v) ((v) >> 2)
 #define SHMCHAN__BSEQ_ST(v) ((uint32_t)((v)&3u))
@@ -75,11 +78,15 @@ int shmchan__bring_attach(struct shmchan_ring *r, void *mem, size_t mem_size);
 uint64_t shmchan__bring_tail(const struct shmchan_ring *r);
 
 /* Writer: claim the tail position if it is below @gate (UINT64_MAX: no
- * gate). Returns 0 and *pos, or -EAGAIN (tail >= gate). @cw: the writer's
- * claim word, set to CLAIM_ACTIVE | low 32 bits of the position before the
- * claim is published. */
-int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate,
-			 uint64_t *pos);
+ * gate) and the position a lap earlier is finished. Returns 0 and *pos;
+ * -EAGAIN (tail >= gate); -EBUSY (the writer a lap earlier has not
+ * finished: *pos gets the tail, *blocker the slot's seq); -EBADMSG (the
+ * tail is corrupt). @cw: the writer's claim word, set to CLAIM_ACTIVE | low
+ * 32 bits of the position before the claim is published. */
+int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate, uint64_t *pos,
+			 uint64_t *blocker);
+/* Whether a claim would succeed now (the seq_cst re-check for waits). */
+int shmchan__bring_writable(const struct shmchan_ring *r, uint64_t gate);
 /* Writer: take the slot of claimed position @pos for writing. Returns 0
  * (the slot is ours, WRITING), 1 (a later position took the slot first: pos
  * is lost, nothing to write), or -EBUSY with *@other the sequence of a writer

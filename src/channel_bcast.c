@@ -87,25 +87,34 @@ int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags)
 	if (start < first)
 		start = first;
 	advance(ch, start);
-	/* Messages lost count from the start, except for what the join
-	 * protocol cannot cover (S4), and for a start at the oldest message,
-	 * which is "the oldest still there when first read". */
+	/* Messages lost count from the start, except for a start at the oldest
+	 * message ("the oldest still there when first read"), and, under
+	 * BLOCK, for what the join protocol cannot cover (S4): claims in
+	 * flight at the join, at most one per writer, at positions from the
+	 * tail read at S2 on, each overwriting the position a lap earlier. */
 	ch->started = !blocking(ch) && !oldest;
+	if (blocking(ch)) {
+		uint64_t t1 = shmchan__bring_tail(&ch->ring) + SHMCHAN_MAX_WRITERS;
+
+		ch->grace = t1 > n ? t1 - n : 0;
+	}
 	return 0;
 }
 
 /* The cursor fell behind what the slot holds: jump to the oldest message
- * retained. Returns SHMCHAN_ELOST with the count added, or 0 if the loss is
- * not counted (before the first message; see bc_join). */
+ * retained. Returns SHMCHAN_ELOST with the count added, 0 if the loss is
+ * not counted (see bc_join), or -EBADMSG (corrupt tail). */
 static int overrun(struct shmchan_channel *ch)
 {
-	uint64_t c = ch->pos;
-	uint64_t nc = oldest_of(shmchan__bring_tail(&ch->ring), ch->ring.slot_count);
+	uint64_t c = ch->pos, t = shmchan__bring_tail(&ch->ring);
+	uint64_t nc = oldest_of(t, ch->ring.slot_count);
 
+	if (t >= SHMCHAN__BPOS_MAX)
+		return -EBADMSG; /* a corrupt tail: stay */
 	if (nc <= c)
 		nc = c + 1;
 	advance(ch, nc);
-	if (!ch->started)
+	if (!ch->started || c < ch->grace)
 		return 0;
 	ch->lost += nc - c;
 	/* Relaxed: a statistic read by the inspector. */
@@ -263,30 +272,52 @@ static void regate(struct shmchan_channel *ch, int reap)
 	ch->gate = min == UINT64_MAX ? UINT64_MAX : min + ch->ring.slot_count;
 }
 
-int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
+/*
+ * The slot of tail still holds the position a lap earlier, unfinished (its
+ * writer holds a reservation, is copying, or died): after it has been so for
+ * STEAL_CHECK_NS, look (every STEAL_CHECK_NS) whether that writer is dead,
+ * and if so, end its position as discarded. Returns 1 if it did.
+ */
+static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t seen)
 {
-	if (!blocking(ch))
-		return 1;
-	/* seq_cst, before the cursors: a subscriber that leaves bumps the
-	 * generation (seq_cst) after marking its entry gone, then wakes the
-	 * writers' queue. Either this load reads that bump, and then the scan
-	 * sees the entry gone, or it precedes the bump, and then the
-	 * subscriber's load of the sleeper count sees us (wait.c). */
-	ch->gate_gen = atomic_load_explicit(&shmchan__hdr(ch)->registry_gen, memory_order_seq_cst);
-	regate(ch, slow);
-	return shmchan__bring_tail(&ch->ring) < ch->gate;
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	uint64_t pred = pos - ch->ring.slot_count;
+	int64_t now = shmchan__now_ns();
+	int who;
+
+	if (ch->stuck_ns == 0 || ch->stuck_pos != (uint32_t)pred) {
+		ch->stuck_pos = (uint32_t)pred;
+		ch->stuck_ns = now;
+		ch->next_check_ns = now + STEAL_CHECK_NS;
+		return 0;
+	}
+	if (now < ch->next_check_ns)
+		return 0;
+	ch->next_check_ns = now + STEAL_CHECK_NS;
+	who = shmchan__claimant(h, (uint32_t)pred, ch->pidns, NULL);
+	if (who == SHMCHAN__CLAIM_LIVE ||
+	    (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_NS))
+		return 0;
+	ch->stuck_ns = 0;
+	if (shmchan__bring_abandon(&ch->ring, pred, seen) != 0)
+		return 1; /* it moved meanwhile: look again */
+	shmchan__clear_claims(h, (uint32_t)pred, ch->pidns);
+	shmchan__writers_held(h, ch->pidns, 1); /* account for the dead writer */
+	shmchan__wake_readers(ch);		/* subscribers waiting at pred */
+	return 1;
 }
 
 /* Claim a position and take its slot for writing. Returns 0 with *pos, 1
- * if the position was lapped before it could be written (nothing to write:
- * claim again), or -EAGAIN (BLOCK: the slowest subscriber is a lap behind). */
+ * if the position was taken from us before we could write it (a subscriber
+ * judged us dead; nothing to write: claim again), or -EAGAIN (BLOCK: the
+ * slowest subscriber is a lap behind; or the writer a lap earlier has not
+ * finished), -EBADMSG (corrupt positions). */
 static int claim(struct shmchan_channel *ch, uint64_t *pos)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	_Atomic uint64_t *cw = &self_of(ch)->claim;
 	uint64_t gate = UINT64_MAX, other = 0;
-	int64_t since = 0, next = 0;
-	int err;
+	int err, tries;
 
 	if (blocking(ch)) {
 		/* S4. */
@@ -298,45 +329,31 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 		}
 		gate = ch->gate;
 	}
-	err = shmchan__bring_claim(&ch->ring, cw, gate, pos);
-	if (err == -EAGAIN && blocking(ch)) {
-		regate(ch, 0);
-		err = shmchan__bring_claim(&ch->ring, cw, ch->gate, pos);
-		if (err == -EAGAIN) {
-			regate(ch, 1);
-			err = shmchan__bring_claim(&ch->ring, cw, ch->gate, pos);
+	for (tries = 0;; tries++) {
+		err = shmchan__bring_claim(&ch->ring, cw, gate, pos, &other);
+		if (err == -EAGAIN && blocking(ch) && tries < 2) {
+			regate(ch, tries); /* the second time, dead subscribers too */
+			gate = ch->gate;
+			continue;
 		}
+		if (err == -EBUSY && tries < 2 && resolve_blocker(ch, *pos, other))
+			continue;
+		break;
 	}
+	if (err == -EBUSY)
+		err = -EAGAIN;
 	if (err)
 		return err;
-	for (;;) {
-		int64_t now;
-
-		err = shmchan__bring_acquire(&ch->ring, *pos, &other);
-		if (err >= 0)
+	ch->stuck_ns = 0;
+	/* The claim saw the slot's predecessor finished, which stays so:
+	 * taking the slot fails only if a subscriber ended our position. */
+	for (tries = 0; (err = shmchan__bring_acquire(&ch->ring, *pos, &other)) < 0; tries++) {
+		/* Only a corrupt segment gets here: after a while, take it. */
+		if (tries >= 1000 && shmchan__bring_steal(&ch->ring, *pos, other) == 0) {
+			err = 0;
 			break;
-		/* Another writer is still copying into this slot, a lap
-		 * earlier (a ring shorter than the writers' lag). Wait for it;
-		 * take the slot once it is found dead. */
+		}
 		sched_yield();
-		now = shmchan__now_ns();
-		if (!since) {
-			since = now;
-			next = now + STEAL_CHECK_NS;
-		}
-		if (now >= next) {
-			uint32_t op = (uint32_t)SHMCHAN__BSEQ_POS(other);
-			int who = shmchan__claimant(h, op, ch->pidns, NULL);
-
-			next = now + STEAL_CHECK_NS;
-			if ((who == SHMCHAN__CLAIM_DEAD ||
-			     (who == SHMCHAN__CLAIM_NONE && now - since >= ORPHAN_NS)) &&
-			    shmchan__bring_steal(&ch->ring, *pos, other) == 0) {
-				shmchan__clear_claims(h, op, ch->pidns);
-				err = 0;
-				break;
-			}
-		}
 	}
 	if (err == 1) {
 		/* Release: as after a commit (bring.c B4). */
@@ -355,6 +372,37 @@ static int claim_slot(struct shmchan_channel *ch, uint64_t *pos)
 	for (tries = 0; tries <= ch->ring.slot_count && err == 1; tries++)
 		err = claim(ch, pos);
 	return err == 1 ? -EAGAIN : err;
+}
+
+int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
+{
+	uint64_t pos, v;
+
+	if (blocking(ch)) {
+		/* seq_cst, before the cursors: a subscriber that leaves bumps
+		 * the generation (seq_cst) after marking its entry gone, then
+		 * wakes the writers' queue. Either this load reads that bump,
+		 * and then the scan sees the entry gone, or it precedes the
+		 * bump, and then the subscriber's load of the sleeper count sees
+		 * us (wait.c). */
+		ch->gate_gen =
+			atomic_load_explicit(&shmchan__hdr(ch)->registry_gen, memory_order_seq_cst);
+		regate(ch, slow);
+	} else {
+		ch->gate = UINT64_MAX;
+	}
+	if (shmchan__bring_writable(&ch->ring, ch->gate))
+		return 1;
+	/* Held back by the writer a lap earlier rather than by a subscriber:
+	 * see whether it died, and ask to be asked again soon. */
+	pos = shmchan__bring_tail(&ch->ring);
+	v = shmchan__bring_seq(&ch->ring, pos);
+	if (pos < ch->gate && pos >= ch->ring.slot_count && SHMCHAN__BSEQ_POS(v) < pos) {
+		if (slow)
+			resolve_blocker(ch, pos, v);
+		return SHMCHAN__READY_SOON;
+	}
+	return 0;
 }
 
 int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len)

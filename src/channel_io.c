@@ -215,6 +215,15 @@ void shmchan__wake_writers(const struct shmchan_channel *ch)
 	shmchan__wake(&q);
 }
 
+/* Writer: a message (or a cancelled slot) was published: wake readers;
+ * broadcast: also writers waiting for this slot a lap later. */
+static void wake_published(struct shmchan_channel *ch)
+{
+	shmchan__wake_readers(ch);
+	if (is_bc(ch))
+		shmchan__wake_writers(ch);
+}
+
 /* Reader: wake writers if the call freed slots (head moved past @before). */
 static void wake_writers(struct shmchan_channel *ch, uint32_t before)
 {
@@ -285,7 +294,7 @@ int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t l
 		err = k_push(ch, data, len);
 	if (!err) {
 		note_written(ch);
-		shmchan__wake_readers(ch);
+		wake_published(ch);
 	} else if (err == -EAGAIN) {
 		ch->want = (uint32_t)len;
 		note_full(ch);
@@ -316,7 +325,7 @@ int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
 		err = k_commit(ch, len);
 	if (!err) {
 		note_written(ch);
-		shmchan__wake_readers(ch);
+		wake_published(ch);
 	}
 	return err;
 }
@@ -328,7 +337,7 @@ int shmchan_channel_cancel(struct shmchan_channel *ch)
 	if (!err)
 		err = k_cancel(ch);
 	if (!err)
-		shmchan__wake_readers(ch); /* the reader may wait on this very slot */
+		wake_published(ch); /* the reader may wait on this very slot */
 	return err;
 }
 
@@ -421,8 +430,13 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 		if (is_wq(ch) && deep && shmchan__wq_adopt(ch))
 			return 0;
 	}
-	if (ch->writers_seen == 0)
+	if (ch->writers_seen == 0) {
+		/* Work queue: a message held by a dead or closed reader is
+		 * still to be delivered before the stream ends. */
+		if (is_wq(ch) && shmchan__wq_adopt(ch))
+			return 0;
 		return ring_empty(ch) ? -EPIPE : 0;
+	}
 	return -EAGAIN;
 }
 
@@ -515,8 +529,11 @@ static int readable_cb(void *ctx, int slow)
 static int writable_cb(void *ctx, int slow)
 {
 	struct shmchan_channel *ch = ctx;
+	int w = k_writable(ch, slow);
 
-	return k_writable(ch, slow) == 1 || writer_state(ch) != 0;
+	if (w == 1 || writer_state(ch) != 0)
+		return 1;
+	return w == SHMCHAN__READY_SOON ? SHMCHAN__READY_SOON : 0;
 }
 
 static struct shmchan__waitcfg waitcfg(const struct shmchan_channel *ch)
@@ -623,12 +640,18 @@ static int reader_present_cb(void *ctx, int slow)
 {
 	struct reader_wait *rw = ctx;
 	struct shmchan__chan_hdr *h = shmchan__hdr(rw->ch);
-	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
-	uint64_t o = atomic_load_explicit(&h->reader.owner, memory_order_seq_cst);
+	uint64_t o;
 
 	(void)slow;
-	return (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) && o != rw->dead) ||
-	       writer_state(rw->ch) != 0;
+	if (writer_state(rw->ch) != 0)
+		return 1;
+	/* Broadcast, work queue: any subscriber or reader held and alive
+	 * (liveness needs system calls: checked on the slow path only). */
+	if (SHMCHAN__MULTI_READER(rw->ch->kind))
+		return shmchan__subs_live(h, rw->ch->pidns, slow) > 0;
+	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
+	o = atomic_load_explicit(&h->reader.owner, memory_order_seq_cst);
+	return SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) && o != rw->dead;
 }
 
 int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
@@ -658,6 +681,11 @@ int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 		err = writer_state(ch);
 		if (err)
 			return err;
+		if (SHMCHAN__MULTI_READER(ch->kind)) {
+			if (shmchan__subs_live(shmchan__hdr(ch), ch->pidns, 1) > 0)
+				return 0;
+			continue;
+		}
 		o = atomic_load_explicit(&r->owner, memory_order_acquire);
 		if (!shmchan__peer_dead(r, ch->pidns))
 			return 0;

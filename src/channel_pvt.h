@@ -170,6 +170,9 @@ uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int 
 void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns);
 /* Subscriber entries held (as writers_held). */
 uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap);
+/* Subscriber entries held by live processes (@check: judged from /proc;
+ * else held and not marked gone). seq_cst loads. */
+uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, uint64_t my_ns, int check);
 /* Broadcast BLOCK: the lowest cursor of the subscribers held and filled in
  * (seq_cst loads: a re-check), or UINT64_MAX if there is none. */
 uint64_t shmchan__subs_min_cursor(struct shmchan__chan_hdr *h);
@@ -204,6 +207,8 @@ int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags);
 int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len);
 int shmchan__bc_reserve(struct shmchan_channel *ch, size_t len, void **data);
 int shmchan__bc_commit(struct shmchan_channel *ch, size_t len, int discard);
+/* 1 writable, 0 not (a subscriber a lap behind), SHMCHAN__READY_SOON (the
+ * writer a lap earlier has not finished: ask again soon). */
 int shmchan__bc_writable(struct shmchan_channel *ch, int slow);
 int shmchan__bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
 		     size_t *len);

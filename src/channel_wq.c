@@ -143,9 +143,12 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
 		uint32_t pos = (uint32_t)c;
 
+		/* A live claim is looked for before the slot: a live holder
+		 * clears its claim only after giving the slot back (Q3, Q4), so
+		 * if its claim is gone, the slot check sees it given back. */
 		if (p == self_of(ch) || !(c & SHMCHAN__CLAIM_ACTIVE) ||
-		    !shmchan__peer_dead(p, ch->pidns) || !shmchan__wq_held(&ch->ring, pos) ||
-		    live_claim(ch, pos))
+		    !shmchan__peer_dead(p, ch->pidns) || live_claim(ch, pos) ||
+		    !shmchan__wq_held(&ch->ring, pos))
 			continue;
 		/* Our claim first, so that if we die now the message is still
 		 * traced to a dead reader; relaxed: published by the CAS. */
@@ -153,6 +156,13 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 		/* acq_rel: one adopter wins; release publishes our claim. */
 		if (!atomic_compare_exchange_strong_explicit(&p->claim, &c, 0, memory_order_acq_rel,
 							     memory_order_relaxed)) {
+			atomic_store_explicit(cw_of(ch), 0, memory_order_relaxed);
+			continue;
+		}
+		/* Between the checks and the CAS, a live reader that had lost
+		 * the race for pos (a stale claim) may have been the holder and
+		 * given it back: check again now that the claim is ours. */
+		if (live_claim(ch, pos) || !shmchan__wq_held(&ch->ring, pos)) {
 			atomic_store_explicit(cw_of(ch), 0, memory_order_relaxed);
 			continue;
 		}

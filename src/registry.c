@@ -165,6 +165,24 @@ uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int rea
 	return n;
 }
 
+uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, uint64_t my_ns, int check)
+{
+	uint32_t n = 0;
+	int i;
+
+	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
+		struct shmchan__peer *p = &h->subscribers[i];
+		/* seq_cst: the re-check half of the sleep protocol (wait.c) for
+		 * wait_for_reader; a joiner publishes its entry before waking. */
+		uint64_t o = atomic_load_explicit(&p->owner, memory_order_seq_cst);
+
+		if (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) &&
+		    (!check || !judge_dead(p, o, my_ns)))
+			n++;
+	}
+	return n;
+}
+
 uint64_t shmchan__subs_min_cursor(struct shmchan__chan_hdr *h)
 {
 	uint64_t min = UINT64_MAX;
@@ -442,16 +460,20 @@ void shmchan__leave(struct shmchan_channel *ch)
 
 	if (SHMCHAN__OWN_PID(o) != (uint32_t)getpid())
 		return; /* not ours (any more) */
+	/* A writer's claim word is cleared before the entry is marked gone:
+	 * once it is, the entry may be taken over, and a late store would
+	 * erase the new holder's claim. A subscriber's cursor is left as it
+	 * is (fill() sets the next holder's); a work-queue reader holding a
+	 * message leaves it with its claim, for another reader to deliver
+	 * (channel_wq.c); only then can the entry be taken again. */
+	if (ch->role == SHMCHAN__ROLE_WRITER)
+		atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
 	mark_gone(shmchan__hdr(ch), p, o,
 		  ch->role == SHMCHAN__ROLE_WRITER  ? AS_WRITER
 		  : SHMCHAN__MULTI_READER(ch->kind) ? AS_SUB
 						    : AS_READER);
-	/* A work-queue reader holding a message leaves its entry gone with
-	 * the claim: another reader delivers the message (channel_wq.c), and
-	 * only then can the entry be taken again (hold_pending). */
 	if (ch->kind == SHMCHAN_KIND_WORKQUEUE && ch->holding)
 		return;
-	atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
 	o = atomic_load_explicit(&p->owner, memory_order_acquire);
 	/* Release: pairs with the acquire of a taker; the entry is free. The
 	 * CAS fails only if someone took it over after marking us dead. */

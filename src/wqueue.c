@@ -66,8 +66,13 @@ int shmchan__wq_at(const struct shmchan_ring *r, uint32_t pos, const void **data
 
 void shmchan__wq_done(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t pos)
 {
-	/* Q3. */
-	atomic_store_explicit(&slot_at(r, pos)->seq, pos + r->slot_count, memory_order_seq_cst);
+	uint32_t held = pos + 1;
+
+	/* Q3, as a CAS: a slot that no longer holds pos's message (given back
+	 * by another reader that delivered it too, or corrupt) is not given
+	 * back twice, which could undo a producer's commit of the next lap. */
+	atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &held, pos + r->slot_count,
+						memory_order_seq_cst, memory_order_relaxed);
 	/* Q4. */
 	if (cw)
 		atomic_store_explicit(cw, 0, memory_order_release);
@@ -105,8 +110,13 @@ int shmchan__wq_take(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t *pos
 			/* Q2. */
 			if (!atomic_compare_exchange_strong_explicit(&hh->head, &h, h + 1,
 								     memory_order_seq_cst,
-								     memory_order_relaxed))
+								     memory_order_relaxed)) {
+				/* Not ours: a stale claim word would make a
+				 * dead reader look like it held h. */
+				if (cw)
+					atomic_store_explicit(cw, 0, memory_order_relaxed);
 				continue;
+			}
 			err = at(r, h, data, len, &fl);
 			if (err || (fl & SHMCHAN__SLOT_DISCARDED)) {
 				shmchan__wq_done(r, cw, h);

@@ -1110,9 +1110,76 @@ static void test_api_oldest_small(void)
 	ASSERT_OK(shmchan_channel_unlink(name));
 }
 
+/*
+ * Writers among themselves (regressions found in review): a writer never
+ * waits on another writer's open reservation a lap earlier: write returns
+ * -EAGAIN and send times out, under both policies, until it is committed.
+ * And wait_for_reader sees subscribers.
+ */
+static void test_api_writers(void)
+{
+	static const uint32_t policies[2] = { SHMCHAN_POLICY_OVERWRITE, SHMCHAN_POLICY_BLOCK };
+	unsigned p;
+
+	for (p = 0; p < 2; p++) {
+		struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
+					      .slot_size = SLOT,
+					      .slot_count = 4,
+					      .policy = policies[p] };
+		const char *name = t_name("bc.writers");
+		struct shmchan_channel a, b, s;
+		unsigned char buf[SLOT];
+		void *slot;
+		size_t len;
+		uint64_t i, idx;
+		int64_t t0;
+
+		ASSERT_OK(shmchan_channel_create_writer(&a, name, &cfg));
+		ASSERT_OK(shmchan_channel_open_writer(&b, name, NULL));
+		ASSERT_ERR(shmchan_channel_wait_for_reader(&a, 0), -ETIMEDOUT);
+		ASSERT_OK(shmchan_channel_open_reader(&s, name, NULL));
+		ASSERT_OK(shmchan_channel_wait_for_reader(&a, 0));
+		/* a holds position 0 open; b fills positions 1 to 3. */
+		ASSERT_OK(shmchan_channel_reserve(&a, make_msg(buf, 0), &slot));
+		memcpy(slot, buf, msg_len(0));
+		for (i = 1; i < 4; i++)
+			ASSERT_OK(shmchan_channel_write(&b, buf, make_msg(buf, i)));
+		/* Position 4 reuses position 0's slot, still being written. */
+		ASSERT_ERR(shmchan_channel_write(&b, buf, make_msg(buf, 4)), -EAGAIN);
+		ASSERT_ERR(shmchan_channel_wait_writable(&b, 0), -ETIMEDOUT);
+		t0 = t_now_ns();
+		ASSERT_ERR(shmchan_channel_send(&b, buf, make_msg(buf, 4), 50), -ETIMEDOUT);
+		ASSERT_TRUE(t_now_ns() - t0 < 2000000000LL);
+		ASSERT_OK(shmchan_channel_commit(&a, msg_len(0)));
+		if (policies[p] == SHMCHAN_POLICY_BLOCK) {
+			/* The subscriber still gates position 4. */
+			ASSERT_ERR(shmchan_channel_write(&b, buf, make_msg(buf, 4)), -EAGAIN);
+			ASSERT_OK(shmchan_channel_read(&s, buf, sizeof(buf), &len));
+			ASSERT_TRUE(msg_ok(buf, len, &idx) && idx == 0);
+		}
+		ASSERT_OK(shmchan_channel_send(&b, buf, make_msg(buf, 4), BOUND_MS));
+		ASSERT_OK(shmchan_channel_close(&a));
+		ASSERT_OK(shmchan_channel_close(&b));
+		for (i = policies[p] == SHMCHAN_POLICY_BLOCK ? 1 : 0; i < 5; i++) {
+			int err = shmchan_channel_read(&s, buf, sizeof(buf), &len);
+
+			if (err == SHMCHAN_ELOST)
+				err = shmchan_channel_read(&s, buf, sizeof(buf), &len);
+			ASSERT_OK(err);
+			ASSERT_TRUE(msg_ok(buf, len, &idx));
+			i = idx;
+		}
+		ASSERT_EQ(idx, 4);
+		ASSERT_ERR(shmchan_channel_read(&s, buf, sizeof(buf), &len), -EPIPE);
+		ASSERT_OK(shmchan_channel_close(&s));
+		ASSERT_OK(shmchan_channel_unlink(name));
+	}
+}
+
 static void test_api(void)
 {
 	test_api_create();
+	test_api_writers();
 	test_api_block();
 	test_api_oldest_small();
 	printf("api: policies, kinds, SUB_OLDEST vs next, -EAGAIN under BLOCK, end of "

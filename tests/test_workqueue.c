@@ -513,8 +513,43 @@ static void test_limit(void)
 
 /* ---- api: small checks ---- */
 
+/*
+ * Regressions found in review: a message held by a reader that closes (or
+ * dies) is delivered before the end of stream, even when the writers are
+ * gone by then; wait_for_reader sees work-queue readers.
+ */
+static void test_api_end(void)
+{
+	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_WORKQUEUE,
+				      .slot_size = SLOT,
+				      .slot_count = 8 };
+	const char *name = t_name("wq.end");
+	struct shmchan_channel w, r1, r2;
+	unsigned char buf[SLOT];
+	const void *view;
+	size_t len;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &cfg));
+	ASSERT_ERR(shmchan_channel_wait_for_reader(&w, 0), -ETIMEDOUT);
+	ASSERT_OK(shmchan_channel_open_reader(&r2, name, NULL));
+	ASSERT_OK(shmchan_channel_wait_for_reader(&w, 0));
+	ASSERT_ERR(shmchan_channel_read(&r2, buf, sizeof(buf), &len), -EAGAIN);
+	ASSERT_OK(shmchan_channel_open_reader(&r1, name, NULL));
+	ASSERT_OK(shmchan_channel_write(&w, "job", 3));
+	ASSERT_OK(shmchan_channel_peek(&r1, &view, &len));
+	ASSERT_OK(shmchan_channel_close(&r1)); /* leaves the job held */
+	ASSERT_OK(shmchan_channel_close(&w));
+	ASSERT_OK(shmchan_channel_recv(&r2, buf, sizeof(buf), &len, BOUND_MS));
+	ASSERT_EQ(len, 3);
+	ASSERT_TRUE(memcmp(buf, "job", 3) == 0);
+	ASSERT_ERR(shmchan_channel_read(&r2, buf, sizeof(buf), &len), -EPIPE);
+	ASSERT_OK(shmchan_channel_close(&r2));
+	ASSERT_OK(shmchan_channel_unlink(name));
+}
+
 static void test_api(void)
 {
+	test_api_end();
 	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_WORKQUEUE,
 				      .slot_size = SLOT,
 				      .slot_count = 8 };

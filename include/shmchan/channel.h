@@ -178,6 +178,7 @@ struct shmchan_channel {
 	uint64_t lost;	       /* subscriber: messages lost to overwriting */
 	uint64_t gate;	       /* broadcast BLOCK writer: positions below it are free */
 	uint64_t held_seq;     /* subscriber: the peeked slot's sequence */
+	uint64_t grace;	       /* BLOCK subscriber: overruns below it are not losses */
 	uint32_t gate_gen;     /* broadcast BLOCK writer: registry generation of gate */
 	uint32_t holding; /* work queue reader: holds the message at pos (adopted, or too big) */
 };
@@ -257,7 +258,9 @@ SHMCHAN_API int shmchan_channel_lost(const struct shmchan_channel *ch, uint64_t 
 /*
  * shmchan_channel_write - writer: copy one message of @len bytes (0 allowed).
  * Makes no system call. Returns 0, or -EAGAIN (the ring is full: every slot
- * holds a message not yet consumed), -EMSGSIZE (@len above the slot size),
+ * holds a message not yet consumed; broadcast: the slowest live subscriber
+ * is a lap behind (BLOCK), or another writer has not yet finished the
+ * message a lap earlier in the same slot), -EMSGSIZE (@len above the slot size),
  * -EINVAL (NULL handle, NULL @data with @len > 0), -ENOTSUP (not a writer),
  * -EALREADY (a reservation is outstanding), -EBADMSG (the ring's positions
  * are corrupt), -ESTALE (the channel was replaced: reopen it).
@@ -365,8 +368,8 @@ SHMCHAN_API int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size
 
 /*
  * shmchan_channel_wait_for_reader - writer: wait until a (live) reader is
- * attached. Returns 0, -ETIMEDOUT, -ESTALE (the channel was replaced),
- * -EINVAL, -ENOTSUP (not a writer).
+ * attached (broadcast, work queue: at least one subscriber or reader). Returns 0, -ETIMEDOUT,
+ * -ESTALE (the channel was replaced), -EINVAL, -ENOTSUP (not a writer).
  */
 SHMCHAN_API int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms);
 
