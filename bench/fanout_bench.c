@@ -54,6 +54,7 @@ struct opts {
 	uint64_t msgs, tput;
 	int cpu_w, cpu_r;
 	const char *csv;
+	const char *only; /* --mech: run this mechanism only */
 };
 
 static struct shared *g;
@@ -245,8 +246,10 @@ static int parse_list(const char *s, int *out, int max)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: shmchan-fanout-bench [--subs 1,2,8,64] [--msgs N] [--tput N]\n"
-			"                            [--cpus W,R] [--csv FILE] [--quick]\n");
+	fprintf(stderr,
+		"usage: shmchan-fanout-bench [--subs 1,2,8,64] [--msgs N] [--tput N]\n"
+		"                            [--cpus W,R] [--csv FILE] [--quick]\n"
+		"                            [--mech bcast-block|bcast-overwrite|unicast-xN]\n");
 }
 
 int main(int argc, char **argv)
@@ -254,9 +257,9 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "subs", 1, 0, 's' }, { "msgs", 1, 0, 'm' }, { "tput", 1, 0, 't' },
 		{ "cpus", 1, 0, 'c' }, { "csv", 1, 0, 'o' },  { "quick", 0, 0, 'q' },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "help", 0, 0, 'h' }, { "mech", 1, 0, 'M' }, { 0, 0, 0, 0 },
 	};
-	struct opts o = { { 1, 2, 8, 64 }, 4, 5000, 200000, 0, 1, NULL };
+	struct opts o = { { 1, 2, 8, 64 }, 4, 5000, 200000, 0, 1, NULL, NULL };
 	FILE *csv = NULL;
 	int opt, i, mech, bad = 0;
 	size_t shsize;
@@ -284,6 +287,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			o.csv = optarg;
+			break;
+		case 'M':
+			o.only = optarg;
 			break;
 		case 'q':
 			o.msgs = 500;
@@ -321,6 +327,8 @@ int main(int argc, char **argv)
 		for (mech = 0; mech < M_COUNT; mech++) {
 			struct result r0, r1;
 
+			if (o.only && strcmp(o.only, mech_name[mech]) != 0)
+				continue;
 			memset(&r0, 0, sizeof(r0));
 			memset(&r1, 0, sizeof(r1));
 			if (run_phase(&o, mech, o.subs[i], 0, &r0) != 0 ||
