@@ -12,20 +12,25 @@
 static const struct shmchan_config geo = { .slot_size = 128, .slot_count = 8 };
 
 /* A fresh channel holding messages "m0".."m{n-1}"; its writer is closed. */
-static const char *make_channel(int n)
+static const char *make_channel_cfg(int n, const struct shmchan_config *cfg)
 {
 	const char *name = t_name("hostile");
 	struct shmchan_channel w;
 	char msg[8];
 	int i;
 
-	ASSERT_OK(shmchan_channel_create_writer(&w, name, &geo));
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, cfg));
 	for (i = 0; i < n; i++) {
 		snprintf(msg, sizeof(msg), "m%d", i);
 		ASSERT_OK(shmchan_channel_write(&w, msg, strlen(msg)));
 	}
 	shmchan_channel_close(&w);
 	return name;
+}
+
+static const char *make_channel(int n)
+{
+	return make_channel_cfg(n, &geo);
 }
 
 /* Map the channel's segment raw, to corrupt it. */
@@ -433,14 +438,19 @@ static void test_concurrent_header_rewrite(void)
 }
 
 /* Random corruption of header and ring bytes: only documented results. */
-static void test_fuzz(void)
+/* Random bytes of a channel of @cfg overwritten, then opened, read and
+ * written: every call returns a documented error, nothing crashes or hangs
+ * (the watchdog bounds the whole). Broadcast readers subscribe from the
+ * oldest message, so that they read the messages there. */
+static void fuzz(const struct shmchan_config *cfg, unsigned iters)
 {
-	unsigned iter, iters = 1000;
+	int bc = cfg->kind == SHMCHAN_KIND_BROADCAST;
+	unsigned iter;
 
 	srand(1234);
 	for (iter = 0; iter < iters; iter++) {
 		struct shmchan_segment s;
-		const char *name = make_channel(4);
+		const char *name = make_channel_cfg(4, cfg);
 		unsigned char *p = (unsigned char *)raw(name, &s), buf[128];
 		struct shmchan_channel r, w;
 		int k, err;
@@ -456,12 +466,14 @@ static void test_fuzz(void)
 			if (off < s.size)
 				p[off] = (unsigned char)rand();
 		}
-		err = shmchan_channel_open_reader(&r, name, NULL);
+		err = bc ? shmchan_channel_subscribe(&r, name, NULL, SHMCHAN_SUB_OLDEST)
+			 : shmchan_channel_open_reader(&r, name, NULL);
 		if (err == 0) {
 			for (k = 0; k < 12; k++) {
 				err = shmchan_channel_read(&r, buf, sizeof(buf), &len);
 				ASSERT_TRUE(err == 0 || err == -EAGAIN || err == -EBADMSG ||
-					    err == -EPIPE || err == -ESTALE);
+					    err == -EPIPE || err == -ESTALE ||
+					    (bc && err == SHMCHAN_ELOST));
 				if (err == 0)
 					ASSERT_TRUE(len <= sizeof(buf));
 			}
@@ -477,11 +489,69 @@ static void test_fuzz(void)
 		} else {
 			ASSERT_TRUE(err == SHMCHAN_EBADMAGIC || err == SHMCHAN_EVERSION ||
 				    err == -EBADMSG || err == SHMCHAN_ETRUNCATED ||
-				    err == -ENOTSUP || err == -EBUSY || err == -EAGAIN);
+				    err == -ENOTSUP || err == -EBUSY || err == -EAGAIN ||
+				    err == -EUSERS || err == SHMCHAN_EKIND);
 		}
 		finish(name, &s);
 		t_nnames = 0; /* each name was unlinked just now */
 	}
+}
+
+/* A broadcast ring whose 64-bit tail or slot sequences were set to huge
+ * values: writes and reads report -EBADMSG (or lose the messages), and
+ * nothing hangs. */
+static void test_broadcast_positions(void)
+{
+	const struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
+					    .slot_size = 128,
+					    .slot_count = 8,
+					    .policy = SHMCHAN_POLICY_OVERWRITE };
+	struct shmchan_segment s;
+	const char *name = make_channel_cfg(4, &cfg);
+	struct shmchan__chan_hdr *h = raw(name, &s);
+	struct shmchan__bring_hdr *bh = (void *)((char *)h + SHMCHAN__HDR_SPACE);
+	struct shmchan__bslot *slot0 = (void *)bh->slots;
+	struct shmchan_channel w, r;
+	unsigned char buf[128];
+	size_t len;
+	int k, err;
+
+	ASSERT_OK(shmchan_channel_subscribe(&r, name, NULL, SHMCHAN_SUB_OLDEST));
+	ASSERT_OK(shmchan_channel_open_writer(&w, name, NULL));
+	atomic_store(&slot0->seq, ~0ull); /* a position beyond any tail */
+	for (k = 0; k < 4; k++) {
+		err = shmchan_channel_read(&r, buf, sizeof(buf), &len);
+		ASSERT_TRUE(err == 0 || err == -EBADMSG || err == SHMCHAN_ELOST);
+	}
+	atomic_store(&bh->tail, 1ull << 62);
+	ASSERT_ERR(shmchan_channel_write(&w, "x", 1), -EBADMSG);
+	for (k = 0; k < 4; k++) {
+		err = shmchan_channel_read(&r, buf, sizeof(buf), &len);
+		ASSERT_TRUE(err == -EAGAIN || err == -EBADMSG || err == SHMCHAN_ELOST);
+	}
+	shmchan_channel_close(&w);
+	shmchan_channel_close(&r);
+	finish(name, &s);
+	printf("broadcast positions: huge sequences and tail give errors\n");
+}
+
+static void test_fuzz(void)
+{
+	const struct shmchan_config bc_block = { .kind = SHMCHAN_KIND_BROADCAST,
+						 .slot_size = 128,
+						 .slot_count = 8 };
+	const struct shmchan_config bc_over = { .kind = SHMCHAN_KIND_BROADCAST,
+						.slot_size = 128,
+						.slot_count = 8,
+						.policy = SHMCHAN_POLICY_OVERWRITE };
+	const struct shmchan_config wq = { .kind = SHMCHAN_KIND_WORKQUEUE,
+					   .slot_size = 128,
+					   .slot_count = 8 };
+
+	fuzz(&geo, 1000);
+	fuzz(&bc_block, 500);
+	fuzz(&bc_over, 500);
+	fuzz(&wq, 500);
 }
 
 int main(void)
@@ -498,6 +568,7 @@ int main(void)
 	test_unclaimed_corrupt();
 	test_reader_died_mid_consume();
 	test_concurrent_header_rewrite();
+	test_broadcast_positions();
 	test_fuzz();
 	printf("test_hostile: ok\n");
 	return 0;
