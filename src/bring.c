@@ -165,18 +165,26 @@ static int pred_done(uint64_t v, uint64_t pos, uint64_t n)
 }
 
 int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate,
-			 uint64_t *pos_out, uint64_t *blocker)
+			 _Atomic uint32_t *gen, uint32_t gen_seen, uint64_t *pos_out,
+			 uint64_t *blocker)
 {
 	struct shmchan__bring_hdr *h = hdr_of(r);
-	/* Relaxed: a first guess, validated by the CAS. */
-	uint64_t pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
 
 	for (;;) {
+		/* seq_cst, and before the generation below (S4 in
+		 * channel_bcast.c): a subscriber that joined after this load of
+		 * the generation read a tail at least this position. */
+		uint64_t pos = atomic_load_explicit(&h->tail, memory_order_seq_cst);
 		/* seq_cst: the re-check half of the sleep protocol for writers
 		 * waiting for the writer a lap earlier (its B4); acquire as P1. */
 		uint64_t v = atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
 		int err = 0;
 
+		/* S4: a subscriber joined or left since the gate was computed.
+		 * Before every CAS attempt, so that only a claim of a position
+		 * read before the join can miss the new cursor. */
+		if (gen && atomic_load_explicit(gen, memory_order_seq_cst) != gen_seen)
+			return 1;
 		if (pos >= SHMCHAN__BPOS_MAX)
 			err = -EBADMSG; /* a corrupt tail: positions never get there */
 		else if (pos >= gate)
@@ -189,13 +197,10 @@ int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t 
 			 * long). A slot ahead of pos means tail moved on: retry. */
 			err = -EBUSY;
 		if (err) {
-			/* Relaxed: see B1; the tail may have moved meanwhile. */
-			uint64_t now = atomic_load_explicit(&h->tail, memory_order_relaxed);
-
-			if (now != pos && err != -EBADMSG) {
-				pos = now;
+			/* Relaxed: the tail moved meanwhile: look again. */
+			if (err != -EBADMSG &&
+			    atomic_load_explicit(&h->tail, memory_order_relaxed) != pos)
 				continue;
-			}
 			if (cw)
 				atomic_store_explicit(cw, 0, memory_order_relaxed);
 			if (blocker)
@@ -207,13 +212,13 @@ int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t 
 		if (cw)
 			atomic_store_explicit(cw, SHMCHAN__CLAIM_ACTIVE | (uint32_t)pos,
 					      memory_order_relaxed);
-		/* B1. On failure pos gets the current tail. */
+		/* B1. On failure, start over from a new load of tail. */
 		if (atomic_compare_exchange_weak_explicit(
-			    &h->tail, &pos, pos + 1, memory_order_seq_cst, memory_order_relaxed))
-			break;
+			    &h->tail, &pos, pos + 1, memory_order_seq_cst, memory_order_relaxed)) {
+			*pos_out = pos;
+			return 0;
+		}
 	}
-	*pos_out = pos;
-	return 0;
 }
 
 int shmchan__bring_writable(const struct shmchan_ring *r, uint64_t gate)
@@ -222,7 +227,11 @@ int shmchan__bring_writable(const struct shmchan_ring *r, uint64_t gate)
 	uint64_t pos = atomic_load_explicit(&hdr_of(r)->tail, memory_order_seq_cst);
 	uint64_t v = atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
 
-	return pos < gate && (pred_done(v, pos, r->slot_count) || SHMCHAN__BSEQ_POS(v) > pos);
+	/* A slot already at pos or beyond: tail moved between the loads, so a
+	 * claim may well succeed. */
+	return pos < gate &&
+	       (pred_done(v, pos, r->slot_count) || SHMCHAN__BSEQ_POS(v) > pos ||
+		(SHMCHAN__BSEQ_POS(v) == pos && SHMCHAN__BSEQ_ST(v) != SHMCHAN__BS_FREE));
 }
 
 static void fence_after_acquire(void)

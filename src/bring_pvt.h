@@ -79,11 +79,13 @@ uint64_t shmchan__bring_tail(const struct shmchan_ring *r);
 
 /* Writer: claim the tail position if it is below @gate (UINT64_MAX: no
  * gate) and the position a lap earlier is finished. Returns 0 and *pos;
- * -EAGAIN (tail >= gate); -EBUSY (the writer a lap earlier has not
- * finished: *pos gets the tail, *blocker the slot's seq); -EBADMSG (the
- * tail is corrupt). @cw: the writer's claim word, set to CLAIM_ACTIVE | low
- * 32 bits of the position before the claim is published. */
-int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate, uint64_t *pos,
+ * 1 (*@gen, if given, is no longer @gen_seen: the gate is stale); -EAGAIN
+ * (tail >= gate); -EBUSY (the writer a lap earlier has not finished: *pos
+ * gets the tail, *blocker the slot's seq); -EBADMSG (the tail is corrupt).
+ * @cw: the writer's claim word, set to CLAIM_ACTIVE | low 32 bits of the
+ * position before the claim is published. */
+int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate,
+			 _Atomic uint32_t *gen, uint32_t gen_seen, uint64_t *pos,
 			 uint64_t *blocker);
 /* Whether a claim would succeed now (the seq_cst re-check for waits). */
 int shmchan__bring_writable(const struct shmchan_ring *r, uint64_t gate);

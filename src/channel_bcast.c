@@ -80,11 +80,12 @@ int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags)
 	err = shmchan__join(ch, SHMCHAN__ROLE_READER, first);
 	if (err)
 		return err;
-	/* S2. */
-	start = shmchan__bring_tail(&ch->ring);
-	if (oldest)
-		start = oldest_of(start, n);
-	if (start < first)
+	/* S2. A subscriber from the next message starts at the tail it read
+	 * before joining: whatever is claimed after its entry is visible (as
+	 * wait_for_reader reports it) is at or above it. From the oldest:
+	 * what is retained now. */
+	start = oldest_of(shmchan__bring_tail(&ch->ring), n);
+	if (!oldest || start < first)
 		start = first;
 	advance(ch, start);
 	/* Messages lost count from the start, except for a start at the oldest
@@ -190,6 +191,8 @@ int shmchan__bc_release(struct shmchan_channel *ch)
 		ch->started = 1;
 		return 0;
 	}
+	/* The view may be torn: always reported, and counted, even when an
+	 * overrun at this position would not have been (see bc_join). */
 	ch->lost++;
 	/* Relaxed: a statistic. */
 	atomic_store_explicit(&self_of(ch)->aux, ch->lost, memory_order_relaxed);
@@ -285,6 +288,8 @@ static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t se
 	int64_t now = shmchan__now_ns();
 	int who;
 
+	if (pos < ch->ring.slot_count)
+		return 0; /* first lap: a slot not FREE is corrupt, not blocked */
 	if (ch->stuck_ns == 0 || ch->stuck_pos != (uint32_t)pred) {
 		ch->stuck_pos = (uint32_t)pred;
 		ch->stuck_ns = now;
@@ -304,6 +309,7 @@ static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t se
 	shmchan__clear_claims(h, (uint32_t)pred, ch->pidns);
 	shmchan__writers_held(h, ch->pidns, 1); /* account for the dead writer */
 	shmchan__wake_readers(ch);		/* subscribers waiting at pred */
+	shmchan__wake_writers(ch);		/* other writers waiting for it */
 	return 1;
 }
 
@@ -317,20 +323,28 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	_Atomic uint64_t *cw = &self_of(ch)->claim;
 	uint64_t gate = UINT64_MAX, other = 0;
-	int err, tries;
+	int err, tries, stale = 0;
 
-	if (blocking(ch)) {
-		/* S4. */
-		uint32_t gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
-
-		if (gen != ch->gate_gen) {
-			ch->gate_gen = gen;
-			regate(ch, 0);
-		}
-		gate = ch->gate;
-	}
 	for (tries = 0;; tries++) {
-		err = shmchan__bring_claim(&ch->ring, cw, gate, pos, &other);
+		if (blocking(ch)) {
+			/* S4 (and again in bring_claim before each CAS). */
+			uint32_t gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
+
+			if (gen != ch->gate_gen) {
+				ch->gate_gen = gen;
+				regate(ch, 0);
+			}
+			gate = ch->gate;
+		}
+		err = shmchan__bring_claim(&ch->ring, cw, gate,
+					   blocking(ch) ? &h->registry_gen : NULL, ch->gate_gen,
+					   pos, &other);
+		if (err == 1 && stale++ < 64) {
+			tries--; /* the gate is stale: recompute it, then claim */
+			continue;
+		}
+		if (err == 1)
+			err = -EAGAIN; /* subscribers churning without end: try later */
 		if (err == -EAGAIN && blocking(ch) && tries < 2) {
 			regate(ch, tries); /* the second time, dead subscribers too */
 			gate = ch->gate;
@@ -398,7 +412,9 @@ int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
 	pos = shmchan__bring_tail(&ch->ring);
 	v = shmchan__bring_seq(&ch->ring, pos);
 	if (pos < ch->gate && pos >= ch->ring.slot_count && SHMCHAN__BSEQ_POS(v) < pos) {
-		if (slow)
+		/* While spinning too (SPIN never asks slowly), every 64th poll;
+		 * resolve_blocker itself looks at most every millisecond. */
+		if (slow || (++ch->idle_polls & 63) == 0)
 			resolve_blocker(ch, pos, v);
 		return SHMCHAN__READY_SOON;
 	}

@@ -427,14 +427,18 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 		if (deep)
 			ch->next_deep_ns = now + DEEP_EVERY_NS;
 		ch->writers_seen = shmchan__writers_held(h, ch->pidns, deep);
-		if (is_wq(ch) && deep && shmchan__wq_adopt(ch))
+		if (is_wq(ch) && deep && shmchan__wq_adopt(ch) == 1)
 			return 0;
 	}
 	if (ch->writers_seen == 0) {
 		/* Work queue: a message held by a dead or closed reader is
 		 * still to be delivered before the stream ends. */
-		if (is_wq(ch) && shmchan__wq_adopt(ch))
-			return 0;
+		if (is_wq(ch)) {
+			int a = shmchan__wq_adopt(ch);
+
+			if (a)
+				return a == 1 ? 0 : -EAGAIN;
+		}
 		return ring_empty(ch) ? -EPIPE : 0;
 	}
 	return -EAGAIN;

@@ -225,7 +225,8 @@ int shmchan__wq_take_ch(struct shmchan_channel *ch, void *buf, size_t cap, const
 int shmchan__wq_release_ch(struct shmchan_channel *ch);
 int shmchan__wq_readable_ch(struct shmchan_channel *ch);
 int shmchan__wq_head_ch(struct shmchan_channel *ch, uint32_t *pos);
-/* Take over a message held by a dead reader: 1 if one is now ours. */
+/* Take over a message held by a dead reader: 1 if one is now ours, 2 if
+ * one is held but another reader was taking it (look again), else 0. */
 int shmchan__wq_adopt(struct shmchan_channel *ch);
 
 /* The identity line of a header, read once: validation and everything after

@@ -134,7 +134,7 @@ static void clear_dead_claims(struct shmchan_channel *ch, uint32_t pos)
 int shmchan__wq_adopt(struct shmchan_channel *ch)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
-	int i;
+	int i, pending = 0;
 
 	if (ch->holding)
 		return 0;
@@ -163,6 +163,17 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 		 * the race for pos (a stale claim) may have been the holder and
 		 * given it back: check again now that the claim is ours. */
 		if (live_claim(ch, pos) || !shmchan__wq_held(&ch->ring, pos)) {
+			uint64_t zero = 0;
+
+			/* Still held: put the dead claim back. The live claim
+			 * seen may be another adopter's, which lost the CAS to
+			 * us and backs off too; the next look settles it. */
+			if (shmchan__wq_held(&ch->ring, pos)) {
+				atomic_compare_exchange_strong_explicit(&p->claim, &zero, c,
+									memory_order_release,
+									memory_order_relaxed);
+				pending = 1;
+			}
 			atomic_store_explicit(cw_of(ch), 0, memory_order_relaxed);
 			continue;
 		}
@@ -174,5 +185,5 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 		atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
 		return 1;
 	}
-	return 0;
+	return pending ? 2 : 0;
 }

@@ -176,7 +176,9 @@ uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, uint64_t my_ns, int che
 		 * wait_for_reader; a joiner publishes its entry before waking. */
 		uint64_t o = atomic_load_explicit(&p->owner, memory_order_seq_cst);
 
-		if (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) &&
+		/* Not while FILLING: a subscriber counts once its entry (and
+		 * its first cursor) is complete. */
+		if (SHMCHAN__OWN_PID(o) != 0 && !(o & (SHMCHAN__OWN_DEAD | SHMCHAN__OWN_FILLING)) &&
 		    (!check || !judge_dead(p, o, my_ns)))
 			n++;
 	}

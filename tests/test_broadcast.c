@@ -753,6 +753,114 @@ static int kl_writer(void *arg)
 	return 0;
 }
 
+/* A writer that reserves position 0 and waits to be killed. */
+static int kw_holder(void *arg)
+{
+	struct shmchan_channel w;
+	void *slot;
+
+	(void)arg;
+	if (shmchan_channel_open_writer(&w, g_name, NULL) != 0 ||
+	    shmchan_channel_reserve(&w, 8, &slot) != 0)
+		return 1;
+	atomic_store(&g_shm->flag, 1);
+	idle_bounded();
+	return 2;
+}
+
+/*
+ * A writer killed holding a reservation: a writer a lap later goes on
+ * within a bounded time, whatever its wait strategy (SPIN never sleeps,
+ * so it must look for the dead writer while it spins), under both
+ * policies, with no subscriber waiting at that position.
+ */
+static void test_killed_writer(void)
+{
+	static const uint32_t waits[3] = { SHMCHAN_WAIT_FUTEX, SHMCHAN_WAIT_SPIN,
+					   SHMCHAN_WAIT_BACKOFF };
+	unsigned i;
+
+	for (i = 0; i < 6; i++) {
+		struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
+					      .slot_size = SLOT,
+					      .slot_count = 4,
+					      .policy = i < 3 ? SHMCHAN_POLICY_OVERWRITE
+							      : SHMCHAN_POLICY_BLOCK };
+		struct shmchan_config how = { .wait = waits[i % 3] };
+		struct shmchan_channel w0, w;
+		unsigned char buf[SLOT];
+		uint64_t k;
+		int64_t t0;
+		pid_t holder;
+
+		shared_reset();
+		g_name = t_name("bc.killw");
+		ASSERT_OK(shmchan_channel_create_writer(&w0, g_name, &cfg));
+		holder = spawn(kw_holder, NULL);
+		T_WAIT_UNTIL(atomic_load(&g_shm->flag) == 1, BOUND_MS);
+		for (k = 1; k < 4; k++)
+			ASSERT_OK(shmchan_channel_write(&w0, buf, make_msg(buf, k)));
+		ASSERT_ERR(shmchan_channel_write(&w0, buf, make_msg(buf, 4)), -EAGAIN);
+		kill_wait(holder);
+		/* A fresh handle: it finds the dead writer in its wait. */
+		ASSERT_OK(shmchan_channel_open_writer(&w, g_name, &how));
+		t0 = t_now_ns();
+		ASSERT_OK(shmchan_channel_send(&w, buf, make_msg(buf, 4), 3000));
+		printf("killed writer (%s, wait %u): the next writer went on after %.1f ms\n",
+		       i < 3 ? "overwrite" : "block", waits[i % 3],
+		       (double)(t_now_ns() - t0) / 1e6);
+		ASSERT_OK(shmchan_channel_close(&w));
+		ASSERT_OK(shmchan_channel_close(&w0));
+		ASSERT_OK(shmchan_channel_unlink(g_name));
+	}
+}
+
+/* A subscriber that tells the parent its pid, then reads one message. */
+static int wr_sub(void *arg)
+{
+	struct shmchan_channel s;
+	unsigned char buf[SLOT];
+	size_t len;
+	uint64_t idx;
+	int err;
+
+	(void)arg;
+	if (shmchan_channel_open_reader(&s, g_name, NULL) != 0)
+		return 1;
+	err = shmchan_channel_recv(&s, buf, sizeof(buf), &len, BOUND_MS);
+	shmchan_channel_close(&s);
+	return err == 0 && msg_ok(buf, len, &idx) && idx == 7 ? 0 : 2;
+}
+
+/*
+ * wait_for_reader, then write: the subscriber it saw gets that message,
+ * however the join and the wait interleave.
+ */
+static void test_wait_for_reader(void)
+{
+	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
+				      .slot_size = SLOT,
+				      .slot_count = 8 };
+	unsigned char buf[SLOT];
+	unsigned i;
+
+	for (i = 0; i < 300; i++) {
+		struct shmchan_channel w;
+		pid_t sub;
+
+		g_name = t_name("bc.wfr");
+		ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
+		sub = spawn(wr_sub, NULL);
+		ASSERT_OK(shmchan_channel_wait_for_reader(&w, BOUND_MS));
+		ASSERT_OK(shmchan_channel_write(&w, buf, make_msg(buf, 7)));
+		ASSERT_EQ(t_wait_child(sub, BOUND_MS), 0);
+		ASSERT_OK(shmchan_channel_close(&w));
+		ASSERT_OK(shmchan_channel_unlink(g_name));
+		t_nnames = 0;
+	}
+	printf("wait_for_reader: 300 joins raced with a wait and a write, none missed it\n");
+}
+
 static void test_killed(void)
 {
 	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
@@ -1190,8 +1298,14 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } cases[] = {
-	{ "api", test_api },	   { "limit", test_limit }, { "overwrite", test_overwrite },
-	{ "killed", test_killed }, { "churn", test_churn }, { "fanout", test_fanout },
+	{ "api", test_api },
+	{ "limit", test_limit },
+	{ "overwrite", test_overwrite },
+	{ "killed", test_killed },
+	{ "churn", test_churn },
+	{ "fanout", test_fanout },
+	{ "killed_writer", test_killed_writer },
+	{ "wait_for_reader", test_wait_for_reader },
 };
 
 int main(int argc, char **argv)

@@ -60,7 +60,9 @@ extern "C" {
  *   SHMCHAN_POLICY_OVERWRITE (latest data wins): a writer never waits for a
  *       subscriber. A subscriber whose next message was overwritten gets
  *       SHMCHAN_ELOST once from read or peek, with the exact number of
- *       messages it missed added to shmchan_channel_lost(), and goes on at
+ *       positions it missed added to shmchan_channel_lost() (each a message,
+ *       but for a cancelled reservation or a dead writer's position, which
+ *       count too if overwritten unread), and goes on at
  *       the oldest message still retained (a subscriber that started at the
  *       oldest message counts losses from its first message on). Every
  *       slot is validated
@@ -284,7 +286,9 @@ SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *da
  * Broadcast subscribers: SHMCHAN_ELOST (OVERWRITE: messages were overwritten
  * before this subscriber read them; the count is in shmchan_channel_lost()
  * and the next read returns the oldest message retained). A BLOCK
- * subscriber never gets it.
+ * subscriber never gets it from read (release can report a view torn while
+ * held, see there; under BLOCK only before its first message, in the join
+ * window described at shmchan_channel_subscribe).
  */
 SHMCHAN_API int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap,
 				     size_t *len);
@@ -368,7 +372,8 @@ SHMCHAN_API int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size
 
 /*
  * shmchan_channel_wait_for_reader - writer: wait until a (live) reader is
- * attached (broadcast, work queue: at least one subscriber or reader). Returns 0, -ETIMEDOUT,
+ * attached (broadcast, work queue: at least one subscriber or reader; a
+ * broadcast subscriber it saw gets every message written after it returns). Returns 0, -ETIMEDOUT,
  * -ESTALE (the channel was replaced), -EINVAL, -ENOTSUP (not a writer).
  */
 SHMCHAN_API int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms);
