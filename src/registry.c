@@ -133,36 +133,33 @@ static uint64_t reap_one(struct shmchan__chan_hdr *h, struct shmchan__peer *p, u
 	return atomic_load_explicit(&p->owner, memory_order_acquire);
 }
 
-uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap)
+/* Entries of @table (@n of them, of kind @as) held; with @reap, dead
+ * holders are found and accounted for first. */
+static uint32_t held_in(struct shmchan__chan_hdr *h, struct shmchan__peer *table, int n, int as,
+			uint64_t my_ns, int reap)
 {
-	uint32_t n = 0;
+	uint32_t held = 0;
 	int i;
 
-	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++) {
-		struct shmchan__peer *p = &h->writers[i];
-		uint64_t o = reap ? reap_one(h, p, my_ns, AS_WRITER)
+	for (i = 0; i < n; i++) {
+		struct shmchan__peer *p = &table[i];
+		uint64_t o = reap ? reap_one(h, p, my_ns, as)
 				  : atomic_load_explicit(&p->owner, memory_order_acquire);
 
 		if (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD))
-			n++;
+			held++;
 	}
-	return n;
+	return held;
+}
+
+uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap)
+{
+	return held_in(h, h->writers, SHMCHAN_MAX_WRITERS, AS_WRITER, my_ns, reap);
 }
 
 uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap)
 {
-	uint32_t n = 0;
-	int i;
-
-	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
-		struct shmchan__peer *p = &h->subscribers[i];
-		uint64_t o = reap ? reap_one(h, p, my_ns, AS_SUB)
-				  : atomic_load_explicit(&p->owner, memory_order_acquire);
-
-		if (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD))
-			n++;
-	}
-	return n;
+	return held_in(h, h->subscribers, SHMCHAN_MAX_SUBSCRIBERS, AS_SUB, my_ns, reap);
 }
 
 uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, uint64_t my_ns, int check)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,6 +94,12 @@ static inline int64_t t_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Seconds since @t0 (a t_now_ns() value). */
+static inline double t_secs_since(int64_t t0)
+{
+	return (double)(t_now_ns() - t0) / 1e9;
+}
+
 static inline void t_sleep_us(long us)
 {
 	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
@@ -138,16 +145,42 @@ static inline int t_wait_child(pid_t pid, int timeout_ms)
 			T_FAIL("still not true after %d ms: %s", (int)(ms), #cond);                \
 	} while (0)
 
-/* Fork; the child runs fn(arg) and exits with its return value. */
+/* Fork; the child runs fn(arg) and exits with its return value. The child
+ * dies with the parent (a failed or timed-out test leaves no process
+ * behind). Buffered output is flushed first, so that it is not doubled. */
 static inline pid_t t_fork(int (*fn)(void *), void *arg)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid;
 
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
 	if (pid < 0)
 		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0)
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(99);
 		_exit(fn(arg));
+	}
 	return pid;
+}
+
+/* SIGKILL child @pid and reap it (a zombie still looks alive to peers). */
+static inline void t_kill_wait(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	if (t_wait_child(pid, 10000) != 128 + SIGKILL)
+		T_FAIL("child %d did not die of SIGKILL", (int)pid);
+}
+
+/* For a child that must stay quiet: sleep, bounded (60 s), doing nothing. */
+static inline void t_idle_bounded(void)
+{
+	int i;
+
+	for (i = 0; i < 600; i++)
+		t_sleep_us(100000);
 }
 
 static inline void t_on_alarm(int sig)
@@ -167,6 +200,30 @@ static inline void t_watchdog(unsigned seconds)
 {
 	signal(SIGALRM, t_on_alarm);
 	alarm(seconds);
+}
+
+/* A test made of named cases: run them all, or (argv[1]) the one named,
+ * printing how long each took. */
+struct t_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+static inline void t_run_cases(const struct t_case *cases, size_t n, int argc, char **argv)
+{
+	size_t i, ran = 0;
+
+	for (i = 0; i < n; i++) {
+		int64_t t0 = t_now_ns();
+
+		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
+			continue;
+		cases[i].fn();
+		printf("  [%s: %.2f s]\n", cases[i].name, t_secs_since(t0));
+		ran++;
+	}
+	if (!ran)
+		T_FAIL("no case named %s", argv[1]);
 }
 
 #endif /* T_UTIL_H */

@@ -22,7 +22,6 @@
  */
 #include <stdatomic.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 
 #include "t_util.h"
 
@@ -53,41 +52,6 @@ static const char *g_name;
 static void shared_reset(void)
 {
 	memset(g_shm, 0, sizeof(*g_shm));
-}
-
-/* Fork a child running fn(arg); the child dies with the parent (a failed or
- * timed-out test leaves no process behind). */
-static pid_t spawn(int (*fn)(void *), void *arg)
-{
-	pid_t parent = getpid(), pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(99);
-		_exit(fn(arg));
-	}
-	return pid;
-}
-
-static void kill_wait(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	ASSERT_EQ(t_wait_child(pid, BOUND_MS), 128 + SIGKILL);
-}
-
-/* A child that must stay quiet: sleeps (bounded), never reads. */
-static void idle_bounded(void)
-{
-	int i;
-
-	for (i = 0; i < 600; i++)
-		t_sleep_us(100000);
 }
 
 /*
@@ -176,11 +140,6 @@ static uint64_t lost_of(const struct shmchan_channel *s)
 	return n;
 }
 
-static double secs_since(int64_t t0)
-{
-	return (double)(t_now_ns() - t0) / 1e9;
-}
-
 /* ---- fanout: 8 subscribers x 1,000,000 messages under BLOCK ---- */
 
 #define FAN_SUBS 8
@@ -264,7 +223,7 @@ static void test_fanout(void)
 	g_name = t_name("bc.fan");
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
 	for (s = 0; s < FAN_SUBS; s++)
-		pids[s] = spawn(fan_sub, (void *)(uintptr_t)s);
+		pids[s] = t_fork(fan_sub, (void *)(uintptr_t)s);
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == FAN_SUBS, BOUND_MS);
 	t0 = t_now_ns();
 	for (i = 0; i < FAN_MSGS; i++) {
@@ -292,7 +251,7 @@ static void test_fanout(void)
 	ASSERT_OK(shmchan_channel_close(&w)); /* end of stream */
 	for (s = 0; s < FAN_SUBS; s++)
 		ASSERT_EQ(t_wait_child(pids[s], 60000), 0);
-	el = secs_since(t0);
+	el = t_secs_since(t0);
 	for (s = 0; s < FAN_SUBS; s++)
 		ASSERT_EQ(atomic_load(&g_shm->delivered[s]), FAN_MSGS);
 	ASSERT_OK(shmchan_channel_unlink(g_name));
@@ -507,7 +466,7 @@ static void test_overwrite(void)
 	g_name = t_name("bc.ow");
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
 	for (s = 0; s < OW_SUBS; s++)
-		pids[s] = spawn(ow_sub, (void *)(uintptr_t)s);
+		pids[s] = t_fork(ow_sub, (void *)(uintptr_t)s);
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == OW_SUBS, BOUND_MS);
 	t0 = t_now_ns();
 	for (i = 0; i < OW_MSGS; i++) {
@@ -524,7 +483,7 @@ static void test_overwrite(void)
 	for (s = 0; s < OW_SUBS; s++)
 		ASSERT_EQ(t_wait_child(pids[s], 60000), 0);
 	printf("overwrite: %u messages into %u slots in %.2f s\n", OW_MSGS, OW_SLOTS,
-	       secs_since(t0));
+	       t_secs_since(t0));
 	for (s = 0; s < OW_SUBS; s++)
 		printf("  %-12s delivered %llu, lost %llu (%llu ELOST reads, %llu ELOST "
 		       "releases)\n",
@@ -666,10 +625,10 @@ static void test_churn(void)
 	shared_reset();
 	g_name = t_name("bc.churn");
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg)); /* policy 0: BLOCK */
-	pids[CH_PERSIST] = spawn(churn_persistent, NULL);
+	pids[CH_PERSIST] = t_fork(churn_persistent, NULL);
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == 1, BOUND_MS);
 	for (c = 0; c < CH_CHURNERS; c++)
-		pids[c] = spawn(churner, (void *)(uintptr_t)c);
+		pids[c] = t_fork(churner, (void *)(uintptr_t)c);
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == 1 + CH_CHURNERS, BOUND_MS);
 	t0 = t_now_ns();
 	for (i = 0; i < CH_MSGS; i++) {
@@ -687,7 +646,7 @@ static void test_churn(void)
 		ASSERT_EQ(t_wait_child(pids[c], 60000), 0);
 	ASSERT_EQ(atomic_load(&g_shm->delivered[CH_PERSIST]), CH_MSGS);
 	printf("churn: %u messages under BLOCK in %.2f s, longest send %.1f ms\n", CH_MSGS,
-	       secs_since(t0), (double)worst / 1e6);
+	       t_secs_since(t0), (double)worst / 1e6);
 	for (c = 0; c < CH_CHURNERS; c++) {
 		printf("  churner %u: %llu sessions (%llu from the oldest), %llu messages\n", c,
 		       (unsigned long long)atomic_load(&g_shm->sessions[c]),
@@ -710,7 +669,7 @@ static int kl_victim(void *arg)
 	(void)arg;
 	ASSERT_OK(shmchan_channel_open_reader(&s, g_name, NULL));
 	atomic_fetch_add(&g_shm->ready, 1);
-	idle_bounded(); /* never reads; killed by the parent */
+	t_idle_bounded(); /* never reads; killed by the parent */
 	return 5;
 }
 
@@ -764,7 +723,7 @@ static int kw_holder(void *arg)
 	    shmchan_channel_reserve(&w, 8, &slot) != 0)
 		return 1;
 	atomic_store(&g_shm->flag, 1);
-	idle_bounded();
+	t_idle_bounded();
 	return 2;
 }
 
@@ -796,12 +755,12 @@ static void test_killed_writer(void)
 		shared_reset();
 		g_name = t_name("bc.killw");
 		ASSERT_OK(shmchan_channel_create_writer(&w0, g_name, &cfg));
-		holder = spawn(kw_holder, NULL);
+		holder = t_fork(kw_holder, NULL);
 		T_WAIT_UNTIL(atomic_load(&g_shm->flag) == 1, BOUND_MS);
 		for (k = 1; k < 4; k++)
 			ASSERT_OK(shmchan_channel_write(&w0, buf, make_msg(buf, k)));
 		ASSERT_ERR(shmchan_channel_write(&w0, buf, make_msg(buf, 4)), -EAGAIN);
-		kill_wait(holder);
+		t_kill_wait(holder);
 		/* A fresh handle: it finds the dead writer in its wait. */
 		ASSERT_OK(shmchan_channel_open_writer(&w, g_name, &how));
 		t0 = t_now_ns();
@@ -850,7 +809,7 @@ static void test_wait_for_reader(void)
 
 		g_name = t_name("bc.wfr");
 		ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
-		sub = spawn(wr_sub, NULL);
+		sub = t_fork(wr_sub, NULL);
 		ASSERT_OK(shmchan_channel_wait_for_reader(&w, BOUND_MS));
 		ASSERT_OK(shmchan_channel_write(&w, buf, make_msg(buf, 7)));
 		ASSERT_EQ(t_wait_child(sub, BOUND_MS), 0);
@@ -874,10 +833,10 @@ static void test_killed(void)
 	shared_reset();
 	g_name = t_name("bc.kill");
 	ASSERT_OK(shmchan_channel_create_writer(&w0, g_name, &cfg));
-	victim = spawn(kl_victim, NULL);
-	good = spawn(kl_good, NULL);
+	victim = t_fork(kl_victim, NULL);
+	good = t_fork(kl_good, NULL);
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == 2, BOUND_MS);
-	writer = spawn(kl_writer, NULL);
+	writer = t_fork(kl_writer, NULL);
 	T_WAIT_UNTIL(atomic_load(&g_shm->flag) == 1, BOUND_MS);
 	ASSERT_OK(shmchan_channel_close(&w0)); /* the child is the only writer now */
 	/* The victim lags by a full ring: the writer waits on it. */
@@ -887,7 +846,7 @@ static void test_killed(void)
 	ASSERT_EQ(atomic_load(&g_shm->written), KL_SLOTS);
 	/* Kill it (and reap it: a zombie still looks alive). */
 	t0 = t_now_ns();
-	kill_wait(victim);
+	t_kill_wait(victim);
 	T_WAIT_UNTIL(atomic_load(&g_shm->written) > KL_SLOTS, 3000);
 	ms = (t_now_ns() - t0) / 1000000;
 	ASSERT_EQ(t_wait_child(writer, 60000), 0);
@@ -908,7 +867,7 @@ static int lim_child(void *arg)
 	(void)arg;
 	ASSERT_OK(shmchan_channel_subscribe(&s, g_name, NULL, SHMCHAN_SUB_OLDEST));
 	atomic_fetch_add(&g_shm->ready, 1);
-	idle_bounded();
+	t_idle_bounded();
 	return 5;
 }
 
@@ -953,10 +912,10 @@ static void test_limit(void)
 		   -EUSERS);
 	/* So is a dead one's: a child takes the 64th entry and is killed. */
 	ASSERT_OK(shmchan_channel_close(&subs[20]));
-	pid = spawn(lim_child, NULL);
+	pid = t_fork(lim_child, NULL);
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == 1, BOUND_MS);
 	ASSERT_ERR(shmchan_channel_open_reader(&subs[20], g_name, NULL), -EUSERS);
-	kill_wait(pid);
+	t_kill_wait(pid);
 	ASSERT_OK(shmchan_channel_open_reader(&subs[20], g_name, NULL));
 	ASSERT_ERR(shmchan_channel_subscribe(&subs[SHMCHAN_MAX_SUBSCRIBERS], g_name, NULL, 0),
 		   -EUSERS);
@@ -1294,10 +1253,7 @@ static void test_api(void)
 	       "stream\n");
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} cases[] = {
+static const struct t_case cases[] = {
 	{ "api", test_api },
 	{ "limit", test_limit },
 	{ "overwrite", test_overwrite },
@@ -1310,25 +1266,13 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned i, ran = 0;
-
 	t_watchdog(280);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_shm = mmap(NULL, sizeof(*g_shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
 		     0);
 	if (g_shm == MAP_FAILED)
 		T_FAIL("mmap: %s", strerror(errno));
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int64_t t0 = t_now_ns();
-
-		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
-			continue;
-		cases[i].fn();
-		printf("  [%s: %.2f s]\n", cases[i].name, secs_since(t0));
-		ran++;
-	}
-	if (!ran)
-		T_FAIL("no case named %s", argv[1]);
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	printf("test_broadcast: ok%s\n", T_DIV > 1 ? " (message counts / 4 under sanitizers)" : "");
 	return 0;
 }

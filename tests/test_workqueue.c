@@ -16,7 +16,6 @@
  */
 #include <stdatomic.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 
 #include "t_util.h"
 
@@ -46,46 +45,6 @@ static const char *g_name;
 static void shared_reset(void)
 {
 	memset(g_shm, 0, sizeof(*g_shm));
-}
-
-/* Fork a child running fn(arg); the child dies with the parent (a failed or
- * timed-out test leaves no process behind). */
-static pid_t spawn(int (*fn)(void *), void *arg)
-{
-	pid_t parent = getpid(), pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(99);
-		_exit(fn(arg));
-	}
-	return pid;
-}
-
-static void kill_wait(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	ASSERT_EQ(t_wait_child(pid, BOUND_MS), 128 + SIGKILL);
-}
-
-/* A child that must stay quiet: sleeps (bounded), never reads. */
-static void idle_bounded(void)
-{
-	int i;
-
-	for (i = 0; i < 600; i++)
-		t_sleep_us(100000);
-}
-
-static double secs_since(int64_t t0)
-{
-	return (double)(t_now_ns() - t0) / 1e9;
 }
 
 /* Messages: an 8-byte index, then bytes derived from it; the length (8 to
@@ -286,18 +245,18 @@ static void test_spread(void)
 	g_name = t_name("wq.spread");
 	ASSERT_OK(shmchan_channel_create_writer(&w0, g_name, &cfg));
 	for (i = 0; i < SP_READERS; i++)
-		readers[i] = spawn(sp_reader, (void *)(uintptr_t)i);
+		readers[i] = t_fork(sp_reader, (void *)(uintptr_t)i);
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == SP_READERS, BOUND_MS);
 	t0 = t_now_ns();
 	for (i = 0; i < SP_WRITERS; i++)
-		writers[i] = spawn(sp_writer, (void *)(uintptr_t)i);
+		writers[i] = t_fork(sp_writer, (void *)(uintptr_t)i);
 	T_WAIT_UNTIL(atomic_load(&g_shm->writers) == SP_WRITERS, BOUND_MS);
 	ASSERT_OK(shmchan_channel_close(&w0)); /* end of stream when both finish */
 	for (i = 0; i < SP_WRITERS; i++)
 		ASSERT_EQ(t_wait_child(writers[i], 120000), 0);
 	for (i = 0; i < SP_READERS; i++)
 		ASSERT_EQ(t_wait_child(readers[i], 60000), 0);
-	el = secs_since(t0);
+	el = t_secs_since(t0);
 	check_all_once(SP_MSGS);
 	printf("spread: %u messages from %u writers to %u readers, each once, every byte "
 	       "checked, %.2f s (%.0f messages/s); per reader:",
@@ -329,7 +288,7 @@ static int rd_victim(void *arg)
 	ASSERT_OK(shmchan_channel_peek(&r, &view, &len));
 	idx = check_msg(view, len, 2 * RD_BATCH, "victim");
 	atomic_store(&g_shm->held, idx + 1);
-	idle_bounded(); /* never releases; killed by the parent */
+	t_idle_bounded(); /* never releases; killed by the parent */
 	return 5;
 }
 
@@ -361,17 +320,17 @@ static void test_redeliver_asleep(void)
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
 	for (i = 0; i < RD_BATCH; i++)
 		write_msg(&w, i);
-	victim = spawn(rd_victim, NULL);
+	victim = t_fork(rd_victim, NULL);
 	T_WAIT_UNTIL(atomic_load(&g_shm->held) != 0, BOUND_MS);
 	m = atomic_load(&g_shm->held) - 1;
-	live = spawn(rd_live, NULL);
+	live = t_fork(rd_live, NULL);
 	/* The live reader gets every other message, not the held one. */
 	T_WAIT_UNTIL(atomic_load(&g_shm->delivered[0]) == RD_BATCH - 1, BOUND_MS);
 	t_sleep_us(300000);
 	ASSERT_EQ(atomic_load(&g_shm->delivered[0]), RD_BATCH - 1);
 	ASSERT_EQ(atomic_load(&g_shm->cnt[m]), 0);
 	t0 = t_now_ns();
-	kill_wait(victim);
+	t_kill_wait(victim);
 	T_WAIT_UNTIL(atomic_load(&g_shm->cnt[m]) == 1, 5000);
 	ms = (t_now_ns() - t0) / 1000000;
 	T_WAIT_UNTIL(atomic_load(&g_shm->delivered[0]) == RD_BATCH, BOUND_MS);
@@ -410,11 +369,11 @@ static void test_redeliver_open(void)
 		for (i = round * RD_BATCH; i < (uint64_t)(round + 1) * RD_BATCH; i++)
 			write_msg(&w, i);
 		atomic_store(&g_shm->held, 0);
-		victim = spawn(rd_victim, NULL);
+		victim = t_fork(rd_victim, NULL);
 		T_WAIT_UNTIL(atomic_load(&g_shm->held) != 0, BOUND_MS);
 		m[round] = atomic_load(&g_shm->held) - 1;
 		ASSERT_TRUE(m[round] >= (uint64_t)round * RD_BATCH);
-		kill_wait(victim);
+		t_kill_wait(victim);
 		ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
 		for (i = 0; i < RD_BATCH; i++)
 			count(recv_msg(&r, 2 * RD_BATCH), "reader after the kill");
@@ -446,7 +405,7 @@ static int lim_child(void *arg)
 	(void)arg;
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
 	atomic_fetch_add(&g_shm->ready, 1);
-	idle_bounded();
+	t_idle_bounded();
 	return 5;
 }
 
@@ -488,10 +447,10 @@ static void test_limit(void)
 		   -EUSERS);
 	/* So is a dead one's: a child takes the 64th entry and is killed. */
 	ASSERT_OK(shmchan_channel_close(&rs[30]));
-	pid = spawn(lim_child, NULL);
+	pid = t_fork(lim_child, NULL);
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == 1, BOUND_MS);
 	ASSERT_ERR(shmchan_channel_open_reader(&rs[30], g_name, NULL), -EUSERS);
-	kill_wait(pid);
+	t_kill_wait(pid);
 	ASSERT_OK(shmchan_channel_open_reader(&rs[30], g_name, NULL));
 	ASSERT_ERR(shmchan_channel_open_reader(&rs[SHMCHAN_MAX_SUBSCRIBERS], g_name, NULL),
 		   -EUSERS);
@@ -657,10 +616,7 @@ static void test_api(void)
 	       "of stream\n");
 }
 
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} cases[] = {
+static const struct t_case cases[] = {
 	{ "api", test_api },
 	{ "limit", test_limit },
 	{ "redeliver", test_redeliver },
@@ -669,25 +625,13 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned i, ran = 0;
-
 	t_watchdog(170);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_shm = mmap(NULL, sizeof(*g_shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
 		     0);
 	if (g_shm == MAP_FAILED)
 		T_FAIL("mmap: %s", strerror(errno));
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int64_t t0 = t_now_ns();
-
-		if (argc > 1 && strcmp(argv[1], cases[i].name) != 0)
-			continue;
-		cases[i].fn();
-		printf("  [%s: %.2f s]\n", cases[i].name, secs_since(t0));
-		ran++;
-	}
-	if (!ran)
-		T_FAIL("no case named %s", argv[1]);
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	printf("test_workqueue: ok%s\n", T_DIV > 1 ? " (message counts / 4 under sanitizers)" : "");
 	return 0;
 }
