@@ -4,16 +4,18 @@
  * never consume (each subscriber keeps its own cursor in the channel layer).
  *
  * Protocol for position p, slot s = p & mask, seq values as in bring_pvt.h:
- *   claim    a writer CASes tail from p to p + 1 (B1), after the channel
- *            layer checked p against its gate (BLOCK policy) and recorded the
- *            claim in its registry entry;
- *   acquire  it CASes s.seq from the position a lap earlier, p - N, ended
- *            (DONE or DISC; for the first lap, FREE(p)) to WRITING(p) (B2).
- *            If the writer of p - N has not finished (or not started), it
- *            waits for it, yielding, and takes the slot over once that
- *            writer is found dead. So writers never lap each other, and
- *            every position a subscriber finds overwritten held a message:
- *            loss counts are exact;
+ *   claim    a writer CASes tail from p to p + 1 (B1), after checking p
+ *            against its gate (BLOCK policy), and that the slot shows the
+ *            position a lap earlier, p - N, ended (DONE or DISC; for the first
+ *            lap, FREE(p)); it recorded the claim in its registry entry. If
+ *            the writer of p - N has not finished, the claim is refused
+ *            (-EBUSY: the channel layer waits, or finds that writer dead and
+ *            discards its position). So writers never lap each other, and
+ *            every position a subscriber finds overwritten was claimed for a
+ *            message: loss counts are exact;
+ *   acquire  it CASes s.seq from p - N's end (or FREE(p)) to WRITING(p) (B2),
+ *            which the check above guarantees to succeed unless a subscriber
+ *            ended p (judging its writer dead) or the segment is corrupt;
  *   fill     copy the payload (B3);
  *   publish  store len, then s.seq = DONE(p) (B4).
  * A subscriber at cursor c reads s.seq (B5): DONE(c) is a message, a later

@@ -377,7 +377,8 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 	return err;
 }
 
-/* Claim, claiming again after a lapped position (at most a lap of them). */
+/* Claim, claiming again if a subscriber ended our position (judging us dead
+ * while we were descheduled): at most a lap of tries. */
 static int claim_slot(struct shmchan_channel *ch, uint64_t *pos)
 {
 	uint32_t tries;
