@@ -1,21 +1,25 @@
 #!/bin/sh
 # The shmchan command-line tool against channels in known states: a live
-# one, a stale one (its writer died by SIGKILL), a corrupt file and a foreign
-# name under the prefix. Usage: test_tool.sh TOOL FIXTURE
+# one, a stale one (its writer died by SIGKILL), a broadcast channel with an
+# overrun subscriber, a corrupt file and a foreign name under the prefix. Usage: test_tool.sh TOOL FIXTURE
 set -u
 tool=$1
 fixture=$2
 tag="t.tool.$$"
 live="$tag.live"
 stale="$tag.stale"
+bcast="$tag.bcast"
 corrupt="$tag.corrupt"
 foreign="shmchan.$tag.bad name"
 fail=0
 pid=
+bpid=
 
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$bpid" ] && kill -9 "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null
 	rm -f "/dev/shm/shmchan.$live" "/dev/shm/shmchan.$stale" "/dev/shm/shmchan.$corrupt" \
+		"/dev/shm/shmchan.$bcast" \
 		"/dev/shm/$foreign"
 }
 trap cleanup EXIT INT TERM
@@ -38,6 +42,12 @@ read -r line <"$fifo" # bounded: the fixture prints at once or exits
 rm -f "$fifo"
 [ "$line" = ready ] || { echo "FAIL: fixture did not start" >&2; exit 1; }
 "$fixture" stale "$stale"
+mkfifo "$fifo"
+"$fixture" broadcast "$bcast" >"$fifo" &
+bpid=$!
+read -r line <"$fifo"
+rm -f "$fifo"
+[ "$line" = ready ] || { echo "FAIL: broadcast fixture did not start" >&2; exit 1; }
 head -c 20000 /dev/urandom >"/dev/shm/shmchan.$corrupt"
 : >"/dev/shm/$foreign"
 
@@ -79,6 +89,18 @@ check "its message says what to do" sh -c "echo \"\$1\" | grep -q \"shmchan ls\"
 "$tool" frobnicate 2>/dev/null
 check "usage error exits 2" [ $? = 2 ]
 check "--help reads like a man page" sh -c "\"$tool\" --help | grep -q '^EXIT STATUS'"
+
+st=$("$tool" stat "$bcast")
+check "stat shows a broadcast channel's policy and losses" sh -c \
+	"echo \"\$1\" | grep -E '^policy +overwrite, 12 positions written, 4 messages lost' >/dev/null" \
+	_ "$st"
+check "stat shows its subscriber: cursor and losses" sh -c \
+	"echo \"\$1\" | grep 'subscriber  pid $bpid, alive, 1 read, 0 abandoned skipped, at 5, 4 lost' >/dev/null" \
+	_ "$st"
+check "ls shows the broadcast kind and the subscriber" \
+	sh -c "echo \"\$1\" | grep -E \"^$bcast +broadcast +64x8 +[0-9]+ +- +$bpid +$bpid\$\" >/dev/null" _ "$out"
+check "stat --json has the policy and the subscriber" sh -c \
+	"\"$tool\" stat --json \"$bcast\" | grep -q '\"policy\": \"overwrite\", \"lost\": 4, \"subscribers\": \\[{\"pid\": $bpid'"
 
 rmout=$("$tool" rm --stale 2>/dev/null)
 check "rm --stale removes the stale channel" [ ! -e "/dev/shm/shmchan.$stale" ]
