@@ -1,7 +1,8 @@
 #!/bin/sh
 # The shmchan command-line tool against channels in known states: a live
 # one, a stale one (its writer died by SIGKILL), a broadcast channel with an
-# overrun subscriber, a corrupt file and a foreign name under the prefix. Usage: test_tool.sh TOOL FIXTURE
+# overrun subscriber, a corrupt file and a foreign name under the prefix.
+# Usage: test_tool.sh TOOL FIXTURE
 set -u
 tool=$1
 fixture=$2
