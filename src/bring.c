@@ -185,8 +185,11 @@ int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t 
 		/* S4: a subscriber joined or left since the gate was computed.
 		 * Before every CAS attempt, so that only a claim of a position
 		 * read before the join can miss the new cursor. */
-		if (gen && atomic_load_explicit(gen, memory_order_seq_cst) != gen_seen)
+		if (gen && atomic_load_explicit(gen, memory_order_seq_cst) != gen_seen) {
+			if (cw) /* it may name a position a failed CAS tried */
+				atomic_store_explicit(cw, 0, memory_order_relaxed);
 			return 1;
+		}
 		if (pos >= SHMCHAN__BPOS_MAX)
 			err = -EBADMSG; /* a corrupt tail: positions never get there */
 		else if (pos >= gate)

@@ -21,14 +21,19 @@
  *      seq_cst part is the "publish" half of the sleep protocol for writers
  *      waiting for space (wait.c), whose re-check is the gate scan.
  *      Relaxed under OVERWRITE: writers never look (statistics only).
- *  S4  a writer loads the generation (seq_cst) before each claim (bring.c
- *      B1, seq_cst). Against S1/S2 this is a store-buffering pair: either the
- *      writer sees the new generation (and rescans: the new cursor gates it),
- *      or the subscriber's S2 sees that writer's claim in tail. So only a
- *      claim already in flight at the join (one per writer) can overwrite a
- *      slot at or above the start the subscriber picked; a subscriber steps
- *      over such an overrun before its first message without counting it
- *      (docs/guarantees.md).
+ *  S4  a writer loads tail, then the generation (both seq_cst), before each
+ *      claim CAS (bring.c B1, seq_cst); it rescans the cursors when the
+ *      generation moved. A claim whose generation load preceded the bump of
+ *      S1 (in the single total order of seq_cst operations) may miss the new
+ *      cursor; but its CAS succeeds only at the tail it read before that
+ *      load, so its position is below the tail S2 reads after the bump, t1,
+ *      and it overwrites a position below t1 - N. The subscriber starts at
+ *      max(first cursor, t1 - N): no claim that missed its cursor can
+ *      overwrite a message at or above its start, and every claim after the
+ *      bump is gated. So a BLOCK subscriber never loses a message after its
+ *      start. wait_for_reader bumps the generation too when it sees a
+ *      subscriber, so that claims made after it returns are gated even if
+ *      the subscriber has not reached its own bump yet.
  */
 #include <sched.h>
 
@@ -80,25 +85,18 @@ int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags)
 	err = shmchan__join(ch, SHMCHAN__ROLE_READER, first);
 	if (err)
 		return err;
-	/* S2. A subscriber from the next message starts at the tail it read
-	 * before joining: whatever is claimed after its entry is visible (as
-	 * wait_for_reader reports it) is at or above it. From the oldest:
-	 * what is retained now. */
+	/* S2: the start is at or above anything a claim that missed the new
+	 * cursor can overwrite (S4). From the next message: the tail read
+	 * before joining, unless more than a lap was claimed meanwhile. Every
+	 * message claimed after the entry became visible (wait_for_reader's
+	 * view) is at or above that. From the oldest: what is retained. */
 	start = oldest_of(shmchan__bring_tail(&ch->ring), n);
-	if (!oldest || start < first)
+	if (start < first)
 		start = first;
 	advance(ch, start);
-	/* Messages lost count from the start, except for a start at the oldest
-	 * message ("the oldest still there when first read"), and, under
-	 * BLOCK, for what the join protocol cannot cover (S4): claims in
-	 * flight at the join, at most one per writer, at positions from the
-	 * tail read at S2 on, each overwriting the position a lap earlier. */
-	ch->started = !blocking(ch) && !oldest;
-	if (blocking(ch)) {
-		uint64_t t1 = shmchan__bring_tail(&ch->ring) + SHMCHAN_MAX_WRITERS;
-
-		ch->grace = t1 > n ? t1 - n : 0;
-	}
+	/* Messages lost count from the start (OVERWRITE), except for a start at
+	 * the oldest message, "the oldest still there when first read". */
+	ch->started = !oldest;
 	return 0;
 }
 
@@ -115,7 +113,7 @@ static int overrun(struct shmchan_channel *ch)
 	if (nc <= c)
 		nc = c + 1;
 	advance(ch, nc);
-	if (!ch->started || c < ch->grace)
+	if (!ch->started)
 		return 0;
 	ch->lost += nc - c;
 	/* Relaxed: a statistic read by the inspector. */
@@ -191,8 +189,8 @@ int shmchan__bc_release(struct shmchan_channel *ch)
 		ch->started = 1;
 		return 0;
 	}
-	/* The view may be torn: always reported, and counted, even when an
-	 * overrun at this position would not have been (see bc_join). */
+	/* The view may be torn: always reported, and counted, even before the
+	 * first message of a subscriber from the oldest. */
 	ch->lost++;
 	/* Relaxed: a statistic. */
 	atomic_store_explicit(&self_of(ch)->aux, ch->lost, memory_order_relaxed);
@@ -279,7 +277,9 @@ static void regate(struct shmchan_channel *ch, int reap)
  * The slot of tail still holds the position a lap earlier, unfinished (its
  * writer holds a reservation, is copying, or died): after it has been so for
  * STEAL_CHECK_NS, look (every STEAL_CHECK_NS) whether that writer is dead,
- * and if so, end its position as discarded. Returns 1 if it did.
+ * and if so, end its position as discarded. Returns 1 if it did (or the slot
+ * moved on), 2 if that writer was found alive (its commit will wake us), 0
+ * if it is too early to tell.
  */
 static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t seen)
 {
@@ -300,8 +300,9 @@ static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t se
 		return 0;
 	ch->next_check_ns = now + STEAL_CHECK_NS;
 	who = shmchan__claimant(h, (uint32_t)pred, ch->pidns, NULL);
-	if (who == SHMCHAN__CLAIM_LIVE ||
-	    (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_NS))
+	if (who == SHMCHAN__CLAIM_LIVE)
+		return 2;
+	if (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_NS)
 		return 0;
 	ch->stuck_ns = 0;
 	if (shmchan__bring_abandon(&ch->ring, pred, seen) != 0)
@@ -350,7 +351,7 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 			gate = ch->gate;
 			continue;
 		}
-		if (err == -EBUSY && tries < 2 && resolve_blocker(ch, *pos, other))
+		if (err == -EBUSY && tries < 2 && resolve_blocker(ch, *pos, other) == 1)
 			continue;
 		break;
 	}
@@ -414,9 +415,11 @@ int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
 	v = shmchan__bring_seq(&ch->ring, pos);
 	if (pos < ch->gate && pos >= ch->ring.slot_count && SHMCHAN__BSEQ_POS(v) < pos) {
 		/* While spinning too (SPIN never asks slowly), every 64th poll;
-		 * resolve_blocker itself looks at most every millisecond. */
-		if (slow || (++ch->idle_polls & 63) == 0)
-			resolve_blocker(ch, pos, v);
+		 * resolve_blocker itself looks at most every millisecond. Once
+		 * that writer is known alive, sleep as usual: its commit wakes
+		 * us, and each wake-up (at least every 200 ms) looks again. */
+		if ((slow || (++ch->idle_polls & 63) == 0) && resolve_blocker(ch, pos, v) == 2)
+			return 0;
 		return SHMCHAN__READY_SOON;
 	}
 	return 0;

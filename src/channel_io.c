@@ -686,9 +686,15 @@ int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 		if (err)
 			return err;
 		if (SHMCHAN__MULTI_READER(ch->kind)) {
-			if (shmchan__subs_live(shmchan__hdr(ch), ch->pidns, 1) > 0)
-				return 0;
-			continue;
+			if (shmchan__subs_live(shmchan__hdr(ch), ch->pidns, 1) == 0)
+				continue;
+			/* Broadcast: the subscriber seen may not have bumped the
+			 * generation yet (channel_bcast.c S1); bump it, so that
+			 * every claim from now on sees its cursor (S4). */
+			if (ch->kind == SHMCHAN_KIND_BROADCAST)
+				atomic_fetch_add_explicit(&shmchan__hdr(ch)->registry_gen, 1,
+							  memory_order_seq_cst);
+			return 0;
 		}
 		o = atomic_load_explicit(&r->owner, memory_order_acquire);
 		if (!shmchan__peer_dead(r, ch->pidns))

@@ -141,39 +141,48 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
 		struct shmchan__peer *p = &h->subscribers[i];
 		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+		uint64_t mark = c | SHMCHAN__CLAIM_ADOPTING;
 		uint32_t pos = (uint32_t)c;
+		int held;
 
 		/* A live claim is looked for before the slot: a live holder
 		 * clears its claim only after giving the slot back (Q3, Q4), so
 		 * if its claim is gone, the slot check sees it given back. */
 		if (p == self_of(ch) || !(c & SHMCHAN__CLAIM_ACTIVE) ||
-		    !shmchan__peer_dead(p, ch->pidns) || live_claim(ch, pos) ||
-		    !shmchan__wq_held(&ch->ring, pos))
+		    (c & SHMCHAN__CLAIM_ADOPTING) || !shmchan__peer_dead(p, ch->pidns) ||
+		    live_claim(ch, pos) || !shmchan__wq_held(&ch->ring, pos))
 			continue;
 		/* Our claim first, so that if we die now the message is still
 		 * traced to a dead reader; relaxed: published by the CAS. */
 		atomic_store_explicit(cw_of(ch), SHMCHAN__CLAIM_ACTIVE | pos, memory_order_relaxed);
-		/* acq_rel: one adopter wins; release publishes our claim. */
-		if (!atomic_compare_exchange_strong_explicit(&p->claim, &c, 0, memory_order_acq_rel,
-							     memory_order_relaxed)) {
+		/* Mark the dead claim as being adopted (acq_rel: one adopter
+		 * wins; release publishes our claim). A marked claim is still
+		 * pending (registry.c hold_pending): the entry is not reused
+		 * while this goes on. */
+		if (!atomic_compare_exchange_strong_explicit(
+			    &p->claim, &c, mark, memory_order_acq_rel, memory_order_relaxed)) {
 			atomic_store_explicit(cw_of(ch), 0, memory_order_relaxed);
 			continue;
 		}
-		/* Between the checks and the CAS, a live reader that had lost
+		/* Between the checks and the mark, a live reader that had lost
 		 * the race for pos (a stale claim) may have been the holder and
-		 * given it back: check again now that the claim is ours. */
-		if (live_claim(ch, pos) || !shmchan__wq_held(&ch->ring, pos)) {
-			uint64_t zero = 0;
-
-			/* Still held: put the dead claim back. The live claim
-			 * seen may be another adopter's, which lost the CAS to
-			 * us and backs off too; the next look settles it. */
-			if (shmchan__wq_held(&ch->ring, pos)) {
-				atomic_compare_exchange_strong_explicit(&p->claim, &zero, c,
-									memory_order_release,
-									memory_order_relaxed);
-				pending = 1;
-			}
+		 * given it back, or another adopter of another dead claim of pos
+		 * may be at work: check again now that we hold the mark. */
+		held = shmchan__wq_held(&ch->ring, pos);
+		if (live_claim(ch, pos) || !held) {
+			/* Undo: put the claim back if the message is still held
+			 * (the next look settles it), else clear it. */
+			atomic_compare_exchange_strong_explicit(&p->claim, &mark, held ? c : 0,
+								memory_order_release,
+								memory_order_relaxed);
+			atomic_store_explicit(cw_of(ch), 0, memory_order_relaxed);
+			pending |= held;
+			continue;
+		}
+		/* Done with the dead entry. If our mark is gone, another adopter
+		 * of pos cleared it (clear_dead_claims): that one delivers it. */
+		if (!atomic_compare_exchange_strong_explicit(
+			    &p->claim, &mark, 0, memory_order_acq_rel, memory_order_relaxed)) {
 			atomic_store_explicit(cw_of(ch), 0, memory_order_relaxed);
 			continue;
 		}

@@ -20,6 +20,8 @@
 
 /* Producer claim word: SHMCHAN__CLAIM_ACTIVE | position while a slot is claimed. */
 #define SHMCHAN__CLAIM_ACTIVE (1ull << 32)
+/* Work queues: a dead reader's claim being taken over (channel_wq.c). */
+#define SHMCHAN__CLAIM_ADOPTING (1ull << 33)
 
 /*
  * Ring header. Line 0 is written once by init and read-only afterwards. The

@@ -774,34 +774,41 @@ static void test_killed_writer(void)
 	}
 }
 
-/* A subscriber that tells the parent its pid, then reads one message. */
+/* A subscriber that must get messages 7 to 7 + WFR_MSGS - 1, in order. */
+#define WFR_SLOTS 8
+#define WFR_MSGS (WFR_SLOTS + 1)
 static int wr_sub(void *arg)
 {
 	struct shmchan_channel s;
 	unsigned char buf[SLOT];
 	size_t len;
-	uint64_t idx;
-	int err;
+	uint64_t idx, k;
+	int err = 0;
 
 	(void)arg;
 	if (shmchan_channel_open_reader(&s, g_name, NULL) != 0)
 		return 1;
-	err = shmchan_channel_recv(&s, buf, sizeof(buf), &len, BOUND_MS);
+	for (k = 0; k < WFR_MSGS && !err; k++) {
+		err = shmchan_channel_recv(&s, buf, sizeof(buf), &len, BOUND_MS);
+		if (!err && (!msg_ok(buf, len, &idx) || idx != 7 + k))
+			err = 2;
+	}
 	shmchan_channel_close(&s);
-	return err == 0 && msg_ok(buf, len, &idx) && idx == 7 ? 0 : 2;
+	return err ? 2 : 0;
 }
 
 /*
- * wait_for_reader, then write: the subscriber it saw gets that message,
- * however the join and the wait interleave.
+ * wait_for_reader, then write more than a lap: the subscriber it saw gets
+ * every message, however the join and the wait interleave (the writer has
+ * written before, with no subscriber: its gate was "none").
  */
 static void test_wait_for_reader(void)
 {
 	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
 				      .slot_size = SLOT,
-				      .slot_count = 8 };
+				      .slot_count = WFR_SLOTS };
 	unsigned char buf[SLOT];
-	unsigned i;
+	unsigned i, k;
 
 	for (i = 0; i < 300; i++) {
 		struct shmchan_channel w;
@@ -809,15 +816,18 @@ static void test_wait_for_reader(void)
 
 		g_name = t_name("bc.wfr");
 		ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
+		ASSERT_OK(shmchan_channel_write(&w, buf, make_msg(buf, 0)));
 		sub = t_fork(wr_sub, NULL);
 		ASSERT_OK(shmchan_channel_wait_for_reader(&w, BOUND_MS));
-		ASSERT_OK(shmchan_channel_write(&w, buf, make_msg(buf, 7)));
+		for (k = 0; k < WFR_MSGS; k++)
+			ASSERT_OK(shmchan_channel_send(&w, buf, make_msg(buf, 7 + k), BOUND_MS));
 		ASSERT_EQ(t_wait_child(sub, BOUND_MS), 0);
 		ASSERT_OK(shmchan_channel_close(&w));
 		ASSERT_OK(shmchan_channel_unlink(g_name));
 		t_nnames = 0;
 	}
-	printf("wait_for_reader: 300 joins raced with a wait and a write, none missed it\n");
+	printf("wait_for_reader: 300 joins raced with a wait and %d writes, none missed\n",
+	       WFR_MSGS);
 }
 
 static void test_killed(void)

@@ -180,7 +180,6 @@ struct shmchan_channel {
 	uint64_t lost;	       /* subscriber: messages lost to overwriting */
 	uint64_t gate;	       /* broadcast BLOCK writer: positions below it are free */
 	uint64_t held_seq;     /* subscriber: the peeked slot's sequence */
-	uint64_t grace;	       /* BLOCK subscriber: overruns below it are not losses */
 	uint32_t gate_gen;     /* broadcast BLOCK writer: registry generation of gate */
 	uint32_t holding; /* work queue reader: holds the message at pos (adopted, or too big) */
 };
@@ -239,10 +238,9 @@ SHMCHAN_API int shmchan_channel_open_reader(struct shmchan_channel *ch, const ch
 /*
  * shmchan_channel_subscribe - attach to broadcast channel @name as a
  * subscriber. @flags: 0 (start at the next message written, as open_reader)
- * or SHMCHAN_SUB_OLDEST (start at the oldest message still retained; under
- * BLOCK a writer never overwrites it once this returns, except the claims of
- * at most one message per writer already in flight, which the subscriber
- * steps over without counting them lost).
+ * or SHMCHAN_SUB_OLDEST (start at the oldest message still retained when it
+ * joins; under BLOCK nothing from there on is overwritten before this
+ * subscriber read it; under OVERWRITE, losses count from its first message).
  * Returns 0, or the errors of open_reader, SHMCHAN_EKIND (not a broadcast
  * channel), -EINVAL (unknown flag).
  */
@@ -286,9 +284,7 @@ SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *da
  * Broadcast subscribers: SHMCHAN_ELOST (OVERWRITE: messages were overwritten
  * before this subscriber read them; the count is in shmchan_channel_lost()
  * and the next read returns the oldest message retained). A BLOCK
- * subscriber never gets it from read (release can report a view torn while
- * held, see there; under BLOCK only before its first message, in the join
- * window described at shmchan_channel_subscribe).
+ * subscriber never gets it.
  */
 SHMCHAN_API int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap,
 				     size_t *len);
