@@ -327,21 +327,18 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 	int err, tries, stale = 0;
 
 	for (tries = 0;; tries++) {
-		if (blocking(ch)) {
-			/* S4 (and again in bring_claim before each CAS). */
-			uint32_t gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
-
-			if (gen != ch->gate_gen) {
-				ch->gate_gen = gen;
-				regate(ch, 0);
-			}
+		if (blocking(ch))
 			gate = ch->gate;
-		}
+		/* S4: bring_claim checks the generation before each CAS. */
 		err = shmchan__bring_claim(&ch->ring, cw, gate,
 					   blocking(ch) ? &h->registry_gen : NULL, ch->gate_gen,
 					   pos, &other);
 		if (err == 1 && stale++ < 64) {
-			tries--; /* the gate is stale: recompute it, then claim */
+			/* The gate is stale: recompute it from a generation
+			 * loaded before the cursors, then claim. */
+			ch->gate_gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
+			regate(ch, 0);
+			tries--;
 			continue;
 		}
 		if (err == 1)
