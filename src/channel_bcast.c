@@ -39,8 +39,9 @@
 
 #include "channel_pvt.h"
 
-/* A slot held WRITING by another writer this long gets its writer checked;
- * a claim no registry entry covers is taken after ORPHAN_NS. */
+/* A slot whose writer a lap earlier has not finished gets that writer's
+ * liveness checked after this long, then this often (resolve_blocker); a
+ * position no registry entry claims is discarded after ORPHAN_NS. */
 #define STEAL_CHECK_NS 1000000
 #define ORPHAN_NS 1000000000
 /* Dead subscribers are looked for at most this often by a blocked writer. */
@@ -244,12 +245,6 @@ int shmchan__bc_skip(struct shmchan_channel *ch, uint32_t pos)
 	return shmchan__bring_abandon(&ch->ring, c, shmchan__bring_seq(&ch->ring, c));
 }
 
-int shmchan__bc_lost(const struct shmchan_channel *ch, uint64_t *lost)
-{
-	*lost = ch->lost;
-	return 0;
-}
-
 /* ---- writers ---- */
 
 /* Recompute the gate from the subscribers' cursors; with @reap, account
@@ -422,25 +417,6 @@ int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
 	return 0;
 }
 
-int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len)
-{
-	uint64_t pos;
-	int err;
-
-	if (!data && len > 0)
-		return -EINVAL;
-	if (ch->ring.busy & SHMCHAN__RING_RESERVED)
-		return -EALREADY;
-	if (len > ch->ring.slot_size)
-		return -EMSGSIZE;
-	err = claim_slot(ch, &pos);
-	if (err)
-		return err;
-	shmchan__bring_fill(&ch->ring, pos, data, len);
-	shmchan__bring_publish(&ch->ring, &self_of(ch)->claim, pos, (uint32_t)len, 0);
-	return 0;
-}
-
 int shmchan__bc_reserve(struct shmchan_channel *ch, size_t len, void **data)
 {
 	uint64_t pos;
@@ -470,6 +446,21 @@ int shmchan__bc_commit(struct shmchan_channel *ch, size_t len, int discard)
 	ch->ring.busy &= ~SHMCHAN__RING_RESERVED;
 	shmchan__bring_publish(&ch->ring, &self_of(ch)->claim, ch->pos, (uint32_t)len, discard);
 	return 0;
+}
+
+int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len)
+{
+	void *dst;
+	int err;
+
+	if (!data && len > 0)
+		return -EINVAL;
+	err = shmchan__bc_reserve(ch, len, &dst);
+	if (err)
+		return err;
+	/* Not a plain memcpy to dst: under TSan the copy is atomic (bring.c). */
+	shmchan__bring_fill(&ch->ring, ch->pos, data, len);
+	return shmchan__bc_commit(ch, len, 0);
 }
 
 int shmchan__bc_depth(const struct shmchan_channel *ch)

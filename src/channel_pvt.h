@@ -216,7 +216,6 @@ int shmchan__bc_release(struct shmchan_channel *ch);
 int shmchan__bc_readable(struct shmchan_channel *ch);
 int shmchan__bc_head(struct shmchan_channel *ch, uint32_t *pos);
 int shmchan__bc_skip(struct shmchan_channel *ch, uint32_t pos);
-int shmchan__bc_lost(const struct shmchan_channel *ch, uint64_t *lost);
 int shmchan__bc_depth(const struct shmchan_channel *ch);
 
 /* channel_wq.c: work-queue readers (see there). */
