@@ -261,25 +261,33 @@ int shmchan__validate(const struct shmchan_segment *seg, const struct shmchan_co
 	return validate(seg, expect, id ? id : &scratch);
 }
 
-static int live_peer(const struct shmchan__peer *p, uint64_t my_ns)
+/* A judge with no entry of its own: the open of @seg only looks. */
+static struct shmchan__judge seg_judge(const struct shmchan_segment *seg)
 {
-	return shmchan__peer_held(p) && !shmchan__peer_dead(p, my_ns);
+	struct shmchan__judge j = { seg->fd, seg->addr, NULL };
+
+	return j;
 }
 
-int shmchan__seg_stale(const struct shmchan_segment *seg, uint64_t my_ns)
+static int live_peer(const struct shmchan__peer *p, struct shmchan__judge j)
+{
+	return shmchan__peer_held(p) && !shmchan__peer_dead(p, j);
+}
+
+int shmchan__seg_stale(const struct shmchan_segment *seg, struct shmchan__judge j)
 {
 	struct shmchan__chan_hdr *h = seg->addr;
 	int err = shmchan__validate(seg, NULL, NULL), i;
 
 	if (err && err != -ENOTSUP)
 		return err;
-	if (live_peer(&h->reader, my_ns))
+	if (live_peer(&h->reader, j))
 		return 0;
 	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
-		if (live_peer(&h->writers[i], my_ns))
+		if (live_peer(&h->writers[i], j))
 			return 0;
 	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++)
-		if (live_peer(&h->subscribers[i], my_ns))
+		if (live_peer(&h->subscribers[i], j))
 			return 0;
 	return 1;
 }
@@ -322,7 +330,7 @@ static int existing_error(const char *name)
 
 	if (shmchan_segment_open(&old, name) != 0)
 		return -EEXIST;
-	stale = shmchan__seg_stale(&old, shmchan__proc_pidns());
+	stale = shmchan__seg_stale(&old, seg_judge(&old));
 	shmchan_segment_close(&old);
 	return stale == 1 ? -ESTALE : -EEXIST;
 }

@@ -263,7 +263,7 @@ static void regate(struct shmchan_channel *ch, int reap)
 			ch->next_deep_ns = now + REAP_EVERY_NS;
 	}
 	if (reap)
-		shmchan__subs_held(h, ch->pidns, 1);
+		shmchan__subs_held(h, shmchan__judge_of(ch), 1);
 	min = shmchan__subs_min_cursor(h);
 	ch->gate = min == UINT64_MAX ? UINT64_MAX : min + ch->ring.slot_count;
 }
@@ -294,7 +294,7 @@ static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t se
 	if (now < ch->next_check_ns)
 		return 0;
 	ch->next_check_ns = now + STEAL_CHECK_NS;
-	who = shmchan__claimant(h, (uint32_t)pred, ch->pidns, NULL);
+	who = shmchan__claimant(h, (uint32_t)pred, shmchan__judge_of(ch), NULL);
 	if (who == SHMCHAN__CLAIM_LIVE)
 		return 2;
 	if (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_NS)
@@ -302,10 +302,10 @@ static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t se
 	ch->stuck_ns = 0;
 	if (shmchan__bring_abandon(&ch->ring, pred, seen) != 0)
 		return 1; /* it moved meanwhile: look again */
-	shmchan__clear_claims(h, (uint32_t)pred, ch->pidns);
-	shmchan__writers_held(h, ch->pidns, 1); /* account for the dead writer */
-	shmchan__wake_readers(ch);		/* subscribers waiting at pred */
-	shmchan__wake_writers(ch);		/* other writers waiting for it */
+	shmchan__clear_claims(h, (uint32_t)pred, shmchan__judge_of(ch));
+	shmchan__writers_held(h, shmchan__judge_of(ch), 1); /* account for the dead writer */
+	shmchan__wake_readers(ch);			    /* subscribers waiting at pred */
+	shmchan__wake_writers(ch);			    /* other writers waiting for it */
 	return 1;
 }
 

@@ -186,11 +186,11 @@ static void repair_sleepers(struct shmchan_channel *ch, const struct shmchan__wa
 		return;
 	ch->next_deep_ns = now + DEEP_EVERY_NS;
 	if (q->waiters == &h->data_waiters && SHMCHAN__MULTI_READER(ch->kind))
-		shmchan__subs_held(h, ch->pidns, 1);
+		shmchan__subs_held(h, shmchan__judge_of(ch), 1);
 	else if (q->waiters == &h->data_waiters)
-		shmchan__reap_reader(h, ch->pidns);
+		shmchan__reap_reader(h, shmchan__judge_of(ch));
 	else
-		shmchan__writers_held(h, ch->pidns, 1);
+		shmchan__writers_held(h, shmchan__judge_of(ch), 1);
 }
 
 void shmchan__wake_readers(struct shmchan_channel *ch)
@@ -364,7 +364,7 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now
 	if (now < ch->next_check_ns)
 		return -EAGAIN;
 	ch->next_check_ns = now + CHECK_EVERY_NS;
-	who = shmchan__claimant(h, pos, ch->pidns, &extent);
+	who = shmchan__claimant(h, pos, shmchan__judge_of(ch), &extent);
 	if (who == SHMCHAN__CLAIM_LIVE ||
 	    (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_AFTER_NS))
 		return -EAGAIN;
@@ -376,8 +376,8 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now
 	ch->stuck_ns = 0;
 	if (k_skip(ch, pos, extent) != 0)
 		return 0; /* committed after all: read it */
-	shmchan__clear_claims(h, pos, ch->pidns);
-	shmchan__writers_held(h, ch->pidns, 1); /* account for the dead producer now */
+	shmchan__clear_claims(h, pos, shmchan__judge_of(ch));
+	shmchan__writers_held(h, shmchan__judge_of(ch), 1); /* account for the dead producer now */
 	atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
 	q = queue(ch, 1);
 	shmchan__wake(&q);
@@ -426,7 +426,7 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 		deep = timed && now >= ch->next_deep_ns;
 		if (deep)
 			ch->next_deep_ns = now + DEEP_EVERY_NS;
-		ch->writers_seen = shmchan__writers_held(h, ch->pidns, deep);
+		ch->writers_seen = shmchan__writers_held(h, shmchan__judge_of(ch), deep);
 		if (is_wq(ch) && deep && shmchan__wq_adopt(ch) == 1)
 			return 0;
 	}
@@ -652,7 +652,7 @@ static int reader_present_cb(void *ctx, int slow)
 	/* Broadcast, work queue: any subscriber or reader held and alive
 	 * (liveness needs system calls: checked on the slow path only). */
 	if (SHMCHAN__MULTI_READER(rw->ch->kind))
-		return shmchan__subs_live(h, rw->ch->pidns, slow) > 0;
+		return shmchan__subs_live(h, shmchan__judge_of(rw->ch), slow) > 0;
 	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
 	o = atomic_load_explicit(&h->reader.owner, memory_order_seq_cst);
 	return SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) && o != rw->dead;
@@ -686,7 +686,7 @@ int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 		if (err)
 			return err;
 		if (SHMCHAN__MULTI_READER(ch->kind)) {
-			if (shmchan__subs_live(shmchan__hdr(ch), ch->pidns, 1) == 0)
+			if (shmchan__subs_live(shmchan__hdr(ch), shmchan__judge_of(ch), 1) == 0)
 				continue;
 			/* Broadcast: the subscriber seen may not have bumped the
 			 * generation yet (channel_bcast.c S1); bump it, so that
@@ -697,7 +697,7 @@ int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 			return 0;
 		}
 		o = atomic_load_explicit(&r->owner, memory_order_acquire);
-		if (!shmchan__peer_dead(r, ch->pidns))
+		if (!shmchan__peer_dead(r, shmchan__judge_of(ch)))
 			return 0;
 		rw.dead = o;
 	}

@@ -27,7 +27,7 @@
 #include "shmchan/channel.h"
 
 #define SHMCHAN__MAGIC 0x314e4148434d4853ull /* "SHMCHAN1" little-endian */
-#define SHMCHAN__LAYOUT_VERSION 1u
+#define SHMCHAN__LAYOUT_VERSION 2u	     /* 2: peers judged by lock bytes */
 #define SHMCHAN__PAGE 4096u
 
 /* Lifecycle states (hdr.state); the public names are in inspect.h. */
@@ -68,7 +68,9 @@
 /*
  * A registry entry: one cache line owned by the process (handle) that holds
  * it, so its per-message stores never bounce another process's line.
- * start_time tells a reused pid from the original process; pidns tells a
+ * Liveness is the entry's lock byte (live_pvt.h); start_time and pidns are
+ * shown by the tool only. start_time tells a reused pid from the original
+ * process; pidns tells a
  * peer in another pid namespace (whose pid means nothing here).
  * Counters are written by the owner only, with relaxed stores of a value it
  * keeps in its handle (no read-modify-write on the message path).
@@ -147,6 +149,22 @@ static inline struct shmchan__chan_hdr *shmchan__hdr(const struct shmchan_channe
 	return (struct shmchan__chan_hdr *)ch->hdr;
 }
 
+/* Who judges whether peers live (live_pvt.h): through descriptor @fd of the
+ * channel's file, whose header is mapped at @base; @self, the judge's own
+ * registry entry (or NULL), is never judged dead. */
+struct shmchan__judge {
+	int fd;
+	const void *base;
+	const void *self;
+};
+
+static inline struct shmchan__judge shmchan__judge_of(const struct shmchan_channel *ch)
+{
+	struct shmchan__judge j = { ch->seg.fd, ch->hdr, ch->self };
+
+	return j;
+}
+
 /* proc.c: liveness of peers. */
 int shmchan__proc_start_time(pid_t pid, uint64_t *start_time);
 int shmchan__proc_alive(pid_t pid, uint64_t start_time);
@@ -158,21 +176,21 @@ uint64_t shmchan__proc_pidns(void);
  * word of the entry (a subscriber's first cursor; 0 otherwise). */
 int shmchan__join(struct shmchan_channel *ch, uint32_t role, uint64_t claim0);
 void shmchan__leave(struct shmchan_channel *ch);
-/* Whether entry @p is held by a process that no longer runs (judged from
- * namespace @my_ns). Held entries of another namespace count as alive. */
-int shmchan__peer_dead(const struct shmchan__peer *p, uint64_t my_ns);
+/* Whether entry @p is held by a handle that no longer exists (live_pvt.h),
+ * as judge @j sees it. */
+int shmchan__peer_dead(const struct shmchan__peer *p, struct shmchan__judge j);
 /* Whether entry @p is held (taken and not gone). */
 int shmchan__peer_held(const struct shmchan__peer *p);
 /* Writer entries held. With @reap, dead holders are found and accounted for
  * first (system calls: a slow path). */
-uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap);
+uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, struct shmchan__judge j, int reap);
 /* If the reader entry's holder is dead, account for it. */
-void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns);
+void shmchan__reap_reader(struct shmchan__chan_hdr *h, struct shmchan__judge j);
 /* Subscriber entries held (as writers_held). */
-uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap);
-/* Subscriber entries held by live processes (@check: judged from /proc;
+uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, struct shmchan__judge j, int reap);
+/* Subscriber entries held by live processes (@check: judged by the lock bytes;
  * else held and not marked gone). seq_cst loads. */
-uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, uint64_t my_ns, int check);
+uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, struct shmchan__judge j, int check);
 /* Broadcast BLOCK: the lowest cursor of the subscribers held and filled in
  * (seq_cst loads: a re-check), or UINT64_MAX if there is none. */
 uint64_t shmchan__subs_min_cursor(struct shmchan__chan_hdr *h);
@@ -181,13 +199,14 @@ uint64_t shmchan__subs_min_cursor(struct shmchan__chan_hdr *h);
 #define SHMCHAN__CLAIM_NONE 0
 #define SHMCHAN__CLAIM_LIVE 1
 #define SHMCHAN__CLAIM_DEAD 2
-int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns, uint32_t *extent);
+int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, struct shmchan__judge j,
+		      uint32_t *extent);
 /* Messages written and read over the channel's life (snapshots). */
 void shmchan__totals(struct shmchan__chan_hdr *h, uint64_t *written, uint64_t *read);
 /* Writers with a claim in flight (a snapshot). */
 uint32_t shmchan__claims_active(struct shmchan__chan_hdr *h);
 /* The reader skipped abandoned position @pos: clear the dead claims of it. */
-void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns);
+void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, struct shmchan__judge j);
 /* Add @v to a monotonic maximum in shared memory. */
 void shmchan__max_store(_Atomic uint64_t *m, uint64_t v);
 
@@ -195,7 +214,7 @@ void shmchan__max_store(_Atomic uint64_t *m, uint64_t v);
 void shmchan__mark_replaced(struct shmchan__chan_hdr *h);
 /* Whether the channel in @seg has no live peer (1), has one (0), or is not a
  * valid channel (negative error). */
-int shmchan__seg_stale(const struct shmchan_segment *seg, uint64_t my_ns);
+int shmchan__seg_stale(const struct shmchan_segment *seg, struct shmchan__judge j);
 /* channel_io.c: wake the reader (data queue) or those in wait_for_reader. */
 void shmchan__wake_readers(struct shmchan_channel *ch);
 void shmchan__wake_peers(const struct shmchan_channel *ch);

@@ -108,7 +108,7 @@ static int live_claim(struct shmchan_channel *ch, uint32_t pos)
 		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
 
 		if (p != self_of(ch) && (c & SHMCHAN__CLAIM_ACTIVE) && (uint32_t)c == pos &&
-		    shmchan__peer_held(p) && !shmchan__peer_dead(p, ch->pidns))
+		    shmchan__peer_held(p) && !shmchan__peer_dead(p, shmchan__judge_of(ch)))
 			return 1;
 	}
 	return 0;
@@ -125,7 +125,7 @@ static void clear_dead_claims(struct shmchan_channel *ch, uint32_t pos)
 		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
 
 		if (p != self_of(ch) && (c & SHMCHAN__CLAIM_ACTIVE) && (uint32_t)c == pos &&
-		    shmchan__peer_dead(p, ch->pidns))
+		    shmchan__peer_dead(p, shmchan__judge_of(ch)))
 			atomic_compare_exchange_strong_explicit(
 				&p->claim, &c, 0, memory_order_acq_rel, memory_order_relaxed);
 	}
@@ -149,8 +149,9 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 		 * clears its claim only after giving the slot back (Q3, Q4), so
 		 * if its claim is gone, the slot check sees it given back. */
 		if (p == self_of(ch) || !(c & SHMCHAN__CLAIM_ACTIVE) ||
-		    (c & SHMCHAN__CLAIM_ADOPTING) || !shmchan__peer_dead(p, ch->pidns) ||
-		    live_claim(ch, pos) || !shmchan__wq_held(&ch->ring, pos))
+		    (c & SHMCHAN__CLAIM_ADOPTING) ||
+		    !shmchan__peer_dead(p, shmchan__judge_of(ch)) || live_claim(ch, pos) ||
+		    !shmchan__wq_held(&ch->ring, pos))
 			continue;
 		/* Our claim first, so that if we die now the message is still
 		 * traced to a dead reader; relaxed: published by the CAS. */
@@ -187,7 +188,7 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 			continue;
 		}
 		clear_dead_claims(ch, pos);
-		shmchan__subs_held(h, ch->pidns, 1); /* account for the dead reader */
+		shmchan__subs_held(h, shmchan__judge_of(ch), 1); /* account for the dead reader */
 		ch->holding = 1;
 		ch->pos = pos;
 		/* Relaxed: a statistic (messages delivered again). */

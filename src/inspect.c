@@ -6,7 +6,7 @@
 #include "shmchan/inspect.h"
 
 /* Returns the owner value read, so the caller can tell a gone entry. */
-static uint64_t peer_info(const struct shmchan__peer *p, uint64_t my_ns,
+static uint64_t peer_info(const struct shmchan__peer *p, struct shmchan__judge j,
 			  struct shmchan_peer_info *out)
 {
 	/* Acquire: pairs with the release stores of the owner word. */
@@ -14,7 +14,7 @@ static uint64_t peer_info(const struct shmchan__peer *p, uint64_t my_ns,
 
 	out->pid = (int32_t)SHMCHAN__OWN_PID(o);
 	out->start_time = atomic_load_explicit(&p->start_time, memory_order_acquire);
-	out->alive = out->pid != 0 && !shmchan__peer_dead(p, my_ns);
+	out->alive = out->pid != 0 && !shmchan__peer_dead(p, j);
 	/* Relaxed: statistics, a snapshot. */
 	out->messages = atomic_load_explicit(&p->messages, memory_order_relaxed);
 	out->events = atomic_load_explicit(&p->events, memory_order_relaxed);
@@ -24,7 +24,7 @@ static uint64_t peer_info(const struct shmchan__peer *p, uint64_t my_ns,
 /* Broadcast: the subscribers' positions and losses; depth from the slowest
  * live one. Work queue: its readers. */
 static void describe_subs(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,
-			  uint64_t my_ns, struct shmchan_info *info)
+			  struct shmchan__judge j, struct shmchan_info *info)
 {
 	const struct shmchan__bring_hdr *bh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
 	uint64_t min = UINT64_MAX, o;
@@ -40,7 +40,7 @@ static void describe_subs(const struct shmchan__chan_hdr *h, const struct shmcha
 		const struct shmchan__peer *p = &h->subscribers[i];
 		struct shmchan_peer_info *s = &info->subscribers[info->nsubscribers];
 
-		o = peer_info(p, my_ns, s);
+		o = peer_info(p, j, s);
 		if (s->pid == 0)
 			continue;
 		info->nsubscribers++;
@@ -74,10 +74,10 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 
 /* Fill @info from a validated header whose checked identity is @id. */
 static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id, size_t size,
-		     struct shmchan_info *info)
+		     struct shmchan__judge j, struct shmchan_info *info)
 {
 	const struct shmchan__ring_hdr *rh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
-	uint64_t my_ns = shmchan__proc_pidns(), o;
+	uint64_t o;
 	uint32_t d;
 	int i;
 
@@ -109,7 +109,7 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 	info->full_events = atomic_load_explicit(&h->retired_full, memory_order_relaxed);
 	info->abandoned = atomic_load_explicit(&h->retired_abandoned, memory_order_relaxed);
 	info->max_depth = atomic_load_explicit(&h->retired_max_depth, memory_order_relaxed);
-	o = peer_info(&h->reader, my_ns, &info->reader);
+	o = peer_info(&h->reader, j, &info->reader);
 	info->stale = !info->reader.alive;
 	if (info->reader.pid && !(o & SHMCHAN__OWN_DEAD)) {
 		info->read += info->reader.messages;
@@ -120,7 +120,7 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		const struct shmchan__peer *p = &h->writers[i];
 		struct shmchan_peer_info *w = &info->writers[info->nwriters];
 
-		o = peer_info(p, my_ns, w);
+		o = peer_info(p, j, w);
 		if (w->pid == 0)
 			continue;
 		info->nwriters++;
@@ -134,7 +134,7 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		info->max_depth = max_u64(info->max_depth, atomic_load(&p->max_depth));
 	}
 	if (SHMCHAN__MULTI_READER(id->kind))
-		describe_subs(h, id, my_ns, info);
+		describe_subs(h, id, j, info);
 	if (id->kind != SHMCHAN_KIND_RECORD && info->max_depth > id->slot_count)
 		info->max_depth = id->slot_count;
 }
@@ -152,7 +152,9 @@ int shmchan_inspect(const char *name, struct shmchan_info *info)
 		return err;
 	err = shmchan__validate(&seg, NULL, &id);
 	if (err == 0 || err == -ENOTSUP) {
-		describe(seg.addr, &id, seg.size, info);
+		struct shmchan__judge j = { seg.fd, seg.addr, NULL };
+
+		describe(seg.addr, &id, seg.size, j, info);
 		err = 0;
 	}
 	shmchan_segment_close(&seg);
@@ -171,6 +173,6 @@ int shmchan_channel_info(const struct shmchan_channel *ch, struct shmchan_info *
 	id.slot_size = ch->ring.slot_size;
 	id.slot_count = ch->ring.slot_count;
 	id.flags = ch->policy;
-	describe(ch->hdr, &id, ch->seg.size, info);
+	describe(ch->hdr, &id, ch->seg.size, shmchan__judge_of(ch), info);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "live_pvt.h"
 
 void shmchan__max_store(_Atomic uint64_t *m, uint64_t v)
 {
@@ -35,34 +36,35 @@ void shmchan__max_store(_Atomic uint64_t *m, uint64_t v)
 		;
 }
 
-/* Judge the holder of owner value @o of entry @p: 1 if its process is gone. */
-static int judge_dead(const struct shmchan__peer *p, uint64_t o, uint64_t my_ns)
+/* The lock byte of entry @p (live_pvt.h): the entry's offset in the file. */
+static uint64_t lock_off(struct shmchan__judge j, const struct shmchan__peer *p)
 {
-	uint64_t ns;
+	return (uint64_t)((const char *)p - (const char *)j.base);
+}
 
+/*
+ * Judge the holder of owner value @o of entry @p: 1 if it is gone. A held
+ * entry (being filled in or not) is alive while some open file description
+ * holds its lock byte: the holder took the lock before its CAS of the owner
+ * word and drops it only after leaving. The judge's own entry is alive (the
+ * kernel does not report a caller's own locks). A failed query counts as
+ * alive: a wrong "alive" costs time, never data.
+ */
+static int judge_dead(const struct shmchan__peer *p, uint64_t o, struct shmchan__judge j)
+{
 	if (SHMCHAN__OWN_PID(o) == 0)
 		return 0;
 	if (o & SHMCHAN__OWN_DEAD)
 		return 1;
-	/* Being filled in: the start time and namespace may still be the
-	 * previous holder's, so judge by the pid alone. A taker misjudged here
-	 * notices (fill() fails) and takes another entry. */
-	if (o & SHMCHAN__OWN_FILLING)
-		return !shmchan__proc_alive((pid_t)SHMCHAN__OWN_PID(o), 0);
-	/* Relaxed/acquire: if the entry changed hands since @o was read, these
-	 * belong to the new holder and the judgement is wrong, but the CAS that
-	 * acts on it expects @o and fails. */
-	ns = atomic_load_explicit(&p->pidns, memory_order_relaxed);
-	if (ns && my_ns && ns != my_ns)
-		return 0; /* another pid namespace: its pid means nothing here */
-	return !shmchan__proc_alive((pid_t)SHMCHAN__OWN_PID(o),
-				    atomic_load_explicit(&p->start_time, memory_order_acquire));
+	if ((const void *)p == j.self)
+		return 0;
+	return shmchan__live_held(j.fd, lock_off(j, p)) == 0;
 }
 
-int shmchan__peer_dead(const struct shmchan__peer *p, uint64_t my_ns)
+int shmchan__peer_dead(const struct shmchan__peer *p, struct shmchan__judge j)
 {
 	/* Acquire: pairs with the release stores of the owner word. */
-	return judge_dead(p, atomic_load_explicit(&p->owner, memory_order_acquire), my_ns);
+	return judge_dead(p, atomic_load_explicit(&p->owner, memory_order_acquire), j);
 }
 
 int shmchan__peer_held(const struct shmchan__peer *p)
@@ -122,12 +124,12 @@ static int mark_gone(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint6
 
 /* If @p's holder is dead, account for it. Returns the owner value seen,
  * with DEAD set if the holder is (now known) gone. */
-static uint64_t reap_one(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint64_t my_ns,
-			 int writer)
+static uint64_t reap_one(struct shmchan__chan_hdr *h, struct shmchan__peer *p,
+			 struct shmchan__judge j, int writer)
 {
 	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
 
-	if (SHMCHAN__OWN_PID(o) == 0 || (o & SHMCHAN__OWN_DEAD) || !judge_dead(p, o, my_ns))
+	if (SHMCHAN__OWN_PID(o) == 0 || (o & SHMCHAN__OWN_DEAD) || !judge_dead(p, o, j))
 		return o;
 	mark_gone(h, p, o, writer);
 	return atomic_load_explicit(&p->owner, memory_order_acquire);
@@ -136,14 +138,14 @@ static uint64_t reap_one(struct shmchan__chan_hdr *h, struct shmchan__peer *p, u
 /* Entries of @table (@n of them, of kind @as) held; with @reap, dead
  * holders are found and accounted for first. */
 static uint32_t held_in(struct shmchan__chan_hdr *h, struct shmchan__peer *table, int n, int as,
-			uint64_t my_ns, int reap)
+			struct shmchan__judge j, int reap)
 {
 	uint32_t held = 0;
 	int i;
 
 	for (i = 0; i < n; i++) {
 		struct shmchan__peer *p = &table[i];
-		uint64_t o = reap ? reap_one(h, p, my_ns, as)
+		uint64_t o = reap ? reap_one(h, p, j, as)
 				  : atomic_load_explicit(&p->owner, memory_order_acquire);
 
 		if (SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD))
@@ -152,17 +154,17 @@ static uint32_t held_in(struct shmchan__chan_hdr *h, struct shmchan__peer *table
 	return held;
 }
 
-uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap)
+uint32_t shmchan__writers_held(struct shmchan__chan_hdr *h, struct shmchan__judge j, int reap)
 {
-	return held_in(h, h->writers, SHMCHAN_MAX_WRITERS, AS_WRITER, my_ns, reap);
+	return held_in(h, h->writers, SHMCHAN_MAX_WRITERS, AS_WRITER, j, reap);
 }
 
-uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, uint64_t my_ns, int reap)
+uint32_t shmchan__subs_held(struct shmchan__chan_hdr *h, struct shmchan__judge j, int reap)
 {
-	return held_in(h, h->subscribers, SHMCHAN_MAX_SUBSCRIBERS, AS_SUB, my_ns, reap);
+	return held_in(h, h->subscribers, SHMCHAN_MAX_SUBSCRIBERS, AS_SUB, j, reap);
 }
 
-uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, uint64_t my_ns, int check)
+uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, struct shmchan__judge j, int check)
 {
 	uint32_t n = 0;
 	int i;
@@ -176,7 +178,7 @@ uint32_t shmchan__subs_live(struct shmchan__chan_hdr *h, uint64_t my_ns, int che
 		/* Not while FILLING: a subscriber counts once its entry (and
 		 * its first cursor) is complete. */
 		if (SHMCHAN__OWN_PID(o) != 0 && !(o & (SHMCHAN__OWN_DEAD | SHMCHAN__OWN_FILLING)) &&
-		    (!check || !judge_dead(p, o, my_ns)))
+		    (!check || !judge_dead(p, o, j)))
 			n++;
 	}
 	return n;
@@ -205,9 +207,9 @@ uint64_t shmchan__subs_min_cursor(struct shmchan__chan_hdr *h)
 	return min;
 }
 
-void shmchan__reap_reader(struct shmchan__chan_hdr *h, uint64_t my_ns)
+void shmchan__reap_reader(struct shmchan__chan_hdr *h, struct shmchan__judge j)
 {
-	reap_one(h, &h->reader, my_ns, AS_READER);
+	reap_one(h, &h->reader, j, AS_READER);
 }
 
 /* Whether claim word @c (with extent @ext, 0 for a single slot) covers @pos. */
@@ -220,7 +222,8 @@ static int covers(uint64_t c, uint32_t ext, uint32_t pos)
 	return ext ? (pos - start) < ext : pos == start;
 }
 
-int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns, uint32_t *extent)
+int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, struct shmchan__judge j,
+		      uint32_t *extent)
 {
 	int i, dead = 0;
 
@@ -235,7 +238,7 @@ int shmchan__claimant(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns,
 
 		if (!covers(c, ext, pos))
 			continue;
-		if (!shmchan__peer_dead(p, my_ns))
+		if (!shmchan__peer_dead(p, j))
 			return SHMCHAN__CLAIM_LIVE;
 		/* Several dead claims of the same head (a producer killed just
 		 * after losing a race leaves one naming the winner's start):
@@ -288,7 +291,7 @@ uint32_t shmchan__claims_active(struct shmchan__chan_hdr *h)
 	return n;
 }
 
-void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t my_ns)
+void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, struct shmchan__judge j)
 {
 	int i;
 
@@ -297,7 +300,7 @@ void shmchan__clear_claims(struct shmchan__chan_hdr *h, uint32_t pos, uint64_t m
 		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
 		uint32_t ext = (uint32_t)atomic_load_explicit(&p->aux, memory_order_relaxed);
 
-		if (covers(c, ext, pos) && shmchan__peer_dead(p, my_ns))
+		if (covers(c, ext, pos) && shmchan__peer_dead(p, j))
 			atomic_compare_exchange_strong_explicit(
 				&p->claim, &c, 0, memory_order_release, memory_order_relaxed);
 	}
@@ -334,7 +337,7 @@ static int take(struct shmchan__peer *p, uint64_t from, pid_t pid, uint64_t star
 	uint64_t to = SHMCHAN__OWN((uint32_t)pid, SHMCHAN__OWN_GEN(from) + 1, SHMCHAN__OWN_FILLING);
 
 	/* Acquire: the previous holder's last stores (or the closer's release)
-	 * are behind us. While FILLING, judges test the pid alone. */
+	 * are behind us. Our lock byte, taken before, vouches for us. */
 	if (!atomic_compare_exchange_strong_explicit(&p->owner, &from, to, memory_order_acq_rel,
 						     memory_order_relaxed))
 		return 0;
@@ -380,27 +383,51 @@ static int hold_pending(const struct shmchan_channel *ch, const struct shmchan__
 	       shmchan__wq_held(&ch->ring, (uint32_t)c);
 }
 
-/* Take @p if it is free, or if its holder is gone and leaves nothing the
- * others still need. @writer: AS_*. Returns 1 on success. */
-static int take_any(struct shmchan_channel *ch, struct shmchan__peer *p, int writer, pid_t pid,
-		    uint64_t start, uint64_t claim0)
+/* Take @p (its lock byte held by us) if it is free, or if its holder is
+ * gone and leaves nothing the others still need. @writer: AS_*. */
+static int take_locked(struct shmchan_channel *ch, struct shmchan__peer *p, int writer, pid_t pid,
+		       uint64_t start, uint64_t claim0)
 {
 	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
 
 	if (SHMCHAN__OWN_PID(o) == 0 && SHMCHAN__OWN_FLAGS(o) == 0)
 		return take(p, o, pid, start, ch->pidns, claim0, writer);
-	o = reap_one(shmchan__hdr(ch), p, ch->pidns, writer);
+	o = reap_one(shmchan__hdr(ch), p, shmchan__judge_of(ch), writer);
 	if (!(o & SHMCHAN__OWN_DEAD) || (writer == AS_WRITER && claim_pending(ch, p)) ||
 	    (writer == AS_SUB && hold_pending(ch, p)))
 		return 0;
 	return take(p, o, pid, start, ch->pidns, claim0, writer);
 }
 
-/* An entry of @table (@n entries): free ones first, then those of the dead. */
-static struct shmchan__peer *take_table(struct shmchan_channel *ch, struct shmchan__peer *table,
-					int n, int as, pid_t pid, uint64_t start, uint64_t claim0)
+/*
+ * Take @p as take_locked() does, its lock byte first: the lock is what tells
+ * the others that the entry's holder lives (live_pvt.h), so it is held
+ * before the owner word names us and dropped if the take fails. A lock
+ * held by someone else means a live holder, or a taker ahead of us.
+ * Returns 1 on success, 0 if the entry is not ours to take, or a negative
+ * errno from the lock.
+ */
+static int take_any(struct shmchan_channel *ch, struct shmchan__peer *p, int writer, pid_t pid,
+		    uint64_t start, uint64_t claim0)
 {
-	int i, pass;
+	struct shmchan__judge j = shmchan__judge_of(ch);
+	uint64_t off = lock_off(j, p);
+	int err = shmchan__live_hold(j.fd, off);
+
+	if (err)
+		return err == -EAGAIN ? 0 : err;
+	if (take_locked(ch, p, writer, pid, start, claim0))
+		return 1;
+	shmchan__live_drop(j.fd, off);
+	return 0;
+}
+
+/* An entry of @table (@n entries): free ones first, then those of the dead.
+ * Returns 0 and *@out, -EUSERS if none can be taken, or a lock error. */
+static int take_table(struct shmchan_channel *ch, struct shmchan__peer *table, int n, int as,
+		      pid_t pid, uint64_t start, uint64_t claim0, struct shmchan__peer **out)
+{
+	int i, pass, r;
 
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < n; i++) {
@@ -408,10 +435,15 @@ static struct shmchan__peer *take_table(struct shmchan_channel *ch, struct shmch
 
 			if ((pass == 0) != (SHMCHAN__OWN_PID(o) == 0))
 				continue;
-			if (take_any(ch, &table[i], as, pid, start, claim0))
-				return &table[i];
+			r = take_any(ch, &table[i], as, pid, start, claim0);
+			if (r < 0)
+				return r;
+			if (r) {
+				*out = &table[i];
+				return 0;
+			}
 		}
-	return NULL;
+	return -EUSERS;
 }
 
 int shmchan__join(struct shmchan_channel *ch, uint32_t role, uint64_t claim0)
@@ -420,26 +452,27 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role, uint64_t claim0)
 	struct shmchan__peer *p = NULL;
 	pid_t pid = getpid();
 	uint64_t start = 0;
+	int err;
 
+	/* Start time and namespace are shown by the tool; liveness is judged
+	 * by the lock byte alone. */
 	if (shmchan__proc_start_time(pid, &start) != 0)
 		start = 0;
 	ch->pidns = shmchan__proc_pidns();
 	if (role == SHMCHAN__ROLE_READER && SHMCHAN__MULTI_READER(ch->kind)) {
-		p = take_table(ch, h->subscribers, SHMCHAN_MAX_SUBSCRIBERS, AS_SUB, pid, start,
-			       claim0);
-		if (!p)
-			return -EUSERS;
+		err = take_table(ch, h->subscribers, SHMCHAN_MAX_SUBSCRIBERS, AS_SUB, pid, start,
+				 claim0, &p);
+		if (err)
+			return err;
 	} else if (role == SHMCHAN__ROLE_READER) {
 		p = &h->reader;
-		/* Twice: a take misjudged while filling leaves the entry gone,
-		 * and then takeable. */
-		if (!take_any(ch, p, AS_READER, pid, start, 0) &&
-		    !take_any(ch, p, AS_READER, pid, start, 0))
-			return -EBUSY;
+		err = take_any(ch, p, AS_READER, pid, start, 0);
+		if (err <= 0)
+			return err ? err : -EBUSY;
 	} else {
-		p = take_table(ch, h->writers, SHMCHAN_MAX_WRITERS, AS_WRITER, pid, start, 0);
-		if (!p)
-			return -EUSERS;
+		err = take_table(ch, h->writers, SHMCHAN_MAX_WRITERS, AS_WRITER, pid, start, 0, &p);
+		if (err)
+			return err;
 		ch->ring.claim = &p->claim;
 		if (ch->kind == SHMCHAN_KIND_RECORD)
 			ch->ring.claim_extent = &p->aux;
@@ -471,12 +504,17 @@ void shmchan__leave(struct shmchan_channel *ch)
 		  ch->role == SHMCHAN__ROLE_WRITER  ? AS_WRITER
 		  : SHMCHAN__MULTI_READER(ch->kind) ? AS_SUB
 						    : AS_READER);
-	if (ch->kind == SHMCHAN_KIND_WORKQUEUE && ch->holding)
-		return;
-	o = atomic_load_explicit(&p->owner, memory_order_acquire);
-	/* Release: pairs with the acquire of a taker; the entry is free. The
-	 * CAS fails only if someone took it over after marking us dead. */
-	atomic_compare_exchange_strong_explicit(&p->owner, &o,
-						SHMCHAN__OWN(0, SHMCHAN__OWN_GEN(o), 0),
-						memory_order_release, memory_order_relaxed);
+	if (!(ch->kind == SHMCHAN_KIND_WORKQUEUE && ch->holding)) {
+		o = atomic_load_explicit(&p->owner, memory_order_acquire);
+		/* Release: pairs with the acquire of a taker; the entry is
+		 * free. The CAS fails only if someone took it over after
+		 * marking us dead. */
+		atomic_compare_exchange_strong_explicit(&p->owner, &o,
+							SHMCHAN__OWN(0, SHMCHAN__OWN_GEN(o), 0),
+							memory_order_release, memory_order_relaxed);
+	}
+	/* Last: the entry no longer names us as a live holder. (A forked
+	 * child never gets here: the pid check above keeps it off the lock it
+	 * shares with its parent.) */
+	shmchan__live_drop(ch->seg.fd, lock_off(shmchan__judge_of(ch), p));
 }

@@ -285,6 +285,68 @@ static void test_registry_identity(void)
 	shmchan_channel_unlink(name);
 }
 
+/* A writer that dies without closing: its entry stays held. */
+static int write_and_die(void *arg)
+{
+	struct shmchan_channel w;
+
+	if (shmchan_channel_open_writer(&w, arg, NULL) != 0)
+		return 2;
+	if (shmchan_channel_write(&w, "x", 1) != 0)
+		return 3;
+	_exit(0);
+}
+
+/*
+ * Liveness is the entry's lock byte, never the pid or /proc: a live writer
+ * whose recorded identity is wrong (qemu-user's /proc/self, another pid
+ * namespace) is alive, and a dead writer whose pid now names a live process
+ * with the same start time (a pid reused within one clock tick) is dead.
+ */
+static void test_liveness_by_lock(void)
+{
+	const char *name = t_name("live");
+	struct shmchan_channel w, r, again;
+	struct shmchan__chan_hdr *h;
+	struct shmchan_info info;
+	unsigned char buf[8];
+	uint64_t st = 0, o;
+	size_t len;
+	pid_t pid;
+	int i;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	h = r.hdr;
+	atomic_store(&h->writers[0].start_time, 1);
+	atomic_store(&h->writers[0].pidns, 12345);
+	ASSERT_EQ(shmchan__peer_dead(&h->writers[0], shmchan__judge_of(&r)), 0);
+	ASSERT_OK(shmchan_inspect(name, &info));
+	ASSERT_EQ(info.writers[0].alive, 1);
+	ASSERT_EQ(info.stale, 0);
+
+	pid = t_fork(write_and_die, (void *)name);
+	ASSERT_EQ(t_wait_child(pid, 10000), 0);
+	for (i = 0; i < SHMCHAN_MAX_WRITERS; i++)
+		if (SHMCHAN__OWN_PID(atomic_load(&h->writers[i].owner)) == (uint32_t)pid)
+			break;
+	ASSERT_TRUE(i < SHMCHAN_MAX_WRITERS);
+	/* The dead child's entry now names us, as a reused pid would. */
+	ASSERT_OK(shmchan__proc_start_time(getpid(), &st));
+	o = atomic_load(&h->writers[i].owner);
+	atomic_store(&h->writers[i].owner, SHMCHAN__OWN(getpid(), SHMCHAN__OWN_GEN(o), 0));
+	atomic_store(&h->writers[i].start_time, st);
+	ASSERT_EQ(shmchan__peer_dead(&h->writers[i], shmchan__judge_of(&r)), 1);
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_EQ(len, 1);
+	shmchan_channel_close(&w);
+	ASSERT_ERR(shmchan_channel_recv(&r, buf, sizeof(buf), &len, 10000), -EPIPE);
+	shmchan_channel_close(&r);
+	/* Every holder gone: the name is stale, not taken. */
+	ASSERT_ERR(shmchan_channel_create_writer(&again, name, &small), -ESTALE);
+	shmchan_channel_unlink(name);
+}
+
 /* A child closing a handle it inherited leaves the parent's entry alone. */
 static struct shmchan_channel g_inherited;
 
@@ -332,6 +394,7 @@ int main(void)
 	test_cross_process();
 	test_registry_identity();
 	test_fork_inherited_handle();
+	test_liveness_by_lock();
 	test_strerror();
 	printf("test_channel: ok\n");
 	return 0;

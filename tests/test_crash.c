@@ -95,7 +95,7 @@ static void test_dead_producer(void)
 		ASSERT_EQ(info.written, 3);
 		ASSERT_EQ(info.read, 3);
 		/* The dead writer was accounted for. */
-		ASSERT_EQ(shmchan__writers_held(shmchan__hdr(&r), 0, 0), 1);
+		ASSERT_EQ(shmchan__writers_held(shmchan__hdr(&r), shmchan__judge_of(&r), 0), 1);
 		shmchan_channel_close(&w);
 		shmchan_channel_close(&r);
 		shmchan_channel_unlink(g_name);
@@ -204,7 +204,7 @@ static void test_dead_writer_asleep(void)
 	ASSERT_ERR(shmchan_channel_recv(&r, buf, sizeof(buf), &len, 100), -ETIMEDOUT);
 	/* ...and undoes its sleeper count: publishers stop making wake calls. */
 	ASSERT_EQ(atomic_load(&h->space_waiters), 0);
-	ASSERT_EQ(shmchan__writers_held(h, 0, 0), 1);
+	ASSERT_EQ(shmchan__writers_held(h, shmchan__judge_of(&w), 0), 1);
 	shmchan_channel_close(&r);
 	shmchan_channel_close(&w);
 	shmchan_channel_unlink(g_name);
@@ -388,7 +388,7 @@ static void test_registry_full_of_dead(void)
 	ASSERT_EQ(t_wait_child(t_fork(join_and_die, NULL), BOUND_MS), 128 + SIGKILL);
 	ASSERT_OK(shmchan_channel_open_writer(&w2, g_name, NULL)); /* reclaims a dead entry */
 	ASSERT_OK(shmchan_channel_open_writer(&w3, g_name, NULL));
-	ASSERT_EQ(shmchan__writers_held(shmchan__hdr(&w), 0, 1), 3);
+	ASSERT_EQ(shmchan__writers_held(shmchan__hdr(&w), shmchan__judge_of(&w), 1), 3);
 	shmchan_channel_close(&w3);
 	shmchan_channel_close(&w2);
 	shmchan_channel_close(&w);
@@ -473,7 +473,7 @@ static void test_thread_outlives_leader(void)
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &geo));
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
 	pid = t_fork(leader_exits, NULL);
-	WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(&w), 0, 0) == 2);
+	WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(&w), shmchan__judge_of(&w), 0) == 2);
 	shmchan_channel_close(&w); /* the thread's writer alone keeps the stream */
 	read_str(&r, "m1");
 	read_str(&r, "m2"); /* not skipped as abandoned */
@@ -542,7 +542,7 @@ static void test_registry_churn(void)
 	ASSERT_OK(shmchan_channel_info(&r, &info));
 	ASSERT_EQ(info.abandoned, 0);
 	ASSERT_EQ(info.written, CHURN_PROCS * CHURN_ROUNDS);
-	ASSERT_EQ(shmchan__writers_held(h, 0, 1), 1);
+	ASSERT_EQ(shmchan__writers_held(h, shmchan__judge_of(&w), 1), 1);
 	shmchan_channel_close(&w);
 	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, BOUND_MS), -EPIPE);
 	ASSERT_EQ(atomic_load(&h->space_waiters), 0);

@@ -75,7 +75,7 @@ static void test_header_fields(void)
 
 	name = make_channel(0);
 	h = raw(name, &s);
-	h->version = 2;
+	h->version = SHMCHAN__LAYOUT_VERSION + 1;
 	ASSERT_ERR(open_reader_err(name, NULL), SHMCHAN_EVERSION);
 	finish(name, &s);
 

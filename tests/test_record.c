@@ -251,7 +251,9 @@ static void test_producers(void)
 		pids[i] = t_fork(mp_producer, (void *)(uintptr_t)i);
 	/* The creator leaves once the producers hold the stream open (else the
 	 * reader could see end of stream before they join). */
-	T_WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(&w), 0, 0) == MP_PRODUCERS + 1, 10000);
+	T_WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(&w), shmchan__judge_of(&w), 0) ==
+			     MP_PRODUCERS + 1,
+		     10000);
 	shmchan_channel_close(&w);
 	for (;;) {
 		unsigned id, seq;
