@@ -542,7 +542,7 @@ static void test_registry_churn(void)
 	ASSERT_OK(shmchan_channel_info(&r, &info));
 	ASSERT_EQ(info.abandoned, 0);
 	ASSERT_EQ(info.written, CHURN_PROCS * CHURN_ROUNDS);
-	ASSERT_EQ(shmchan__writers_held(h, shmchan__judge_of(&w), 1), 1);
+	ASSERT_EQ(shmchan__writers_held(h, shmchan__judge_of(&r), 1), 1);
 	shmchan_channel_close(&w);
 	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, BOUND_MS), -EPIPE);
 	ASSERT_EQ(atomic_load(&h->space_waiters), 0);
