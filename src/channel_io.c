@@ -134,6 +134,14 @@ static int k_head(struct shmchan_channel *ch, uint32_t *pos)
 			  : shmchan__ring_head(&ch->ring, pos);
 }
 
+/* Slot kinds: give back the stepped-over slot of @pos (ring.c S2). Record
+ * and broadcast rings free what they skip at once: nothing to do. */
+static void k_reclaim(struct shmchan_channel *ch, uint32_t pos)
+{
+	if (!is_rec(ch) && !is_bc(ch))
+		(void)shmchan__ring_reclaim(&ch->ring, pos);
+}
+
 static int k_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent)
 {
 	if (is_bc(ch))
@@ -295,6 +303,8 @@ int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t l
 	if (!err) {
 		note_written(ch);
 		wake_published(ch);
+	} else if (err == -ECANCELED) {
+		shmchan__wake_writers(ch); /* the slot was given back */
 	} else if (err == -EAGAIN) {
 		ch->want = (uint32_t)len;
 		note_full(ch);
@@ -326,6 +336,8 @@ int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
 	if (!err) {
 		note_written(ch);
 		wake_published(ch);
+	} else if (err == -ECANCELED) {
+		shmchan__wake_writers(ch); /* the slot was given back */
 	}
 	return err;
 }
@@ -342,16 +354,18 @@ int shmchan_channel_cancel(struct shmchan_channel *ch)
 }
 
 /*
- * Reader: the slot at head @pos is claimed and not committed. Once it has
- * been so for ABANDON_AFTER_NS, look (every CHECK_EVERY_NS) at who claims
- * it: a live writer is waited for; a dead one's slot is given back and
- * counted. Returns 0 if the slot was skipped (or committed meanwhile), else
- * -EAGAIN.
+ * Reader: the slot at head @pos is claimed and not committed (@stepped 0),
+ * or holds a claim of position @pos, a lap back, that was stepped over and
+ * not given back (@stepped 1). Once it has been so for ABANDON_AFTER_NS,
+ * look (every CHECK_EVERY_NS) at who claims it. A live claimant is waited
+ * for. A dead one's claim is stepped over (ring.c S1; the claimant's commit
+ * would fail) and its slot given back (S2) and counted. So is a claim no
+ * registry entry names, after ORPHAN_AFTER_NS. Returns 0 if something
+ * changed (read again), else -EAGAIN.
  */
-static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now)
+static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now, int stepped)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
-	struct shmchan__waitq q;
 	uint32_t extent = 1;
 	int who;
 
@@ -365,8 +379,9 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now
 		return -EAGAIN;
 	ch->next_check_ns = now + CHECK_EVERY_NS;
 	who = shmchan__claimant(h, pos, shmchan__judge_of(ch), &extent);
-	if (who == SHMCHAN__CLAIM_LIVE ||
-	    (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_AFTER_NS))
+	if (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_AFTER_NS)
+		return -EAGAIN;
+	if (who == SHMCHAN__CLAIM_LIVE && (stepped || !(ch->hooks & SHMCHAN__HOOK_STEP_LIVE)))
 		return -EAGAIN;
 	/* An orphan record claim (no registry entry covers it) is skipped by
 	 * the stride its header recorded; with none recorded, wait. */
@@ -374,21 +389,27 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now
 	    !shmchan__rring_claimed_stride(&ch->ring, &extent))
 		return -EAGAIN;
 	ch->stuck_ns = 0;
-	if (k_skip(ch, pos, extent) != 0)
+	if (!stepped && k_skip(ch, pos, extent) != 0)
 		return 0; /* committed after all: read it */
-	shmchan__clear_claims(h, pos, shmchan__judge_of(ch));
-	shmchan__writers_held(h, shmchan__judge_of(ch), 1); /* account for the dead producer now */
-	atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
-	q = queue(ch, 1);
-	shmchan__wake(&q);
+	if (who != SHMCHAN__CLAIM_LIVE) {
+		k_reclaim(ch, pos);
+		shmchan__clear_claims(h, pos, shmchan__judge_of(ch));
+		/* Account for the dead producer now. */
+		shmchan__writers_held(h, shmchan__judge_of(ch), 1);
+	}
+	if (!stepped)
+		atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
+	shmchan__wake_writers(ch);
 	return 0;
 }
 
+/* Nothing to read: empty, or a stepped-over slot not given back yet. */
 static int ring_empty(struct shmchan_channel *ch)
 {
 	uint32_t pos;
+	int st = k_head(ch, &pos);
 
-	return k_head(ch, &pos) == SHMCHAN__HEAD_EMPTY;
+	return st == SHMCHAN__HEAD_EMPTY || st == SHMCHAN__HEAD_STEPPED;
 }
 
 /*
@@ -410,8 +431,12 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 	if (st == SHMCHAN__HEAD_READY)
 		return 0;
 	if (st == SHMCHAN__HEAD_PENDING)
-		return timed ? check_abandoned(ch, pos, shmchan__now_ns()) : -EAGAIN;
-	ch->stuck_ns = 0;
+		return timed ? check_abandoned(ch, pos, shmchan__now_ns(), 0) : -EAGAIN;
+	if (st == SHMCHAN__HEAD_STEPPED && timed &&
+	    check_abandoned(ch, pos, shmchan__now_ns(), 1) == 0)
+		return 0;
+	if (st != SHMCHAN__HEAD_STEPPED)
+		ch->stuck_ns = 0;
 	if (atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED)
 		return ring_empty(ch) ? -ESTALE : 0;
 	/* Look at the writer entries again when one joined or went (the

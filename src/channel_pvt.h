@@ -39,6 +39,11 @@
 #define SHMCHAN__ROLE_WRITER 1u
 #define SHMCHAN__ROLE_READER 2u
 
+/* Test hooks (struct shmchan_channel.hooks), set by tests only.
+ * STEP_LIVE: this reader steps over a claim stuck at head even when its
+ * claimant lives, as a wrong "dead" verdict would (slot kinds). */
+#define SHMCHAN__HOOK_STEP_LIVE 1u
+
 /* Whether readers of @kind hold entries of subscribers[] (many readers). */
 #define SHMCHAN__MULTI_READER(kind)                                                                \
 	((kind) == SHMCHAN_KIND_BROADCAST || (kind) == SHMCHAN_KIND_WORKQUEUE)

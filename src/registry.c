@@ -351,7 +351,7 @@ static int claim_pending(const struct shmchan_channel *ch, const struct shmchan_
 	const struct shmchan__ring_hdr *rh = ch->ring.hdr;
 	uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
 	uint32_t ext = (uint32_t)atomic_load_explicit(&p->aux, memory_order_relaxed);
-	uint32_t pos = (uint32_t)c, head, tail;
+	uint32_t pos = (uint32_t)c, head, tail, seq;
 
 	if (!(c & SHMCHAN__CLAIM_ACTIVE))
 		return 0;
@@ -369,8 +369,12 @@ static int claim_pending(const struct shmchan_channel *ch, const struct shmchan_
 	tail = atomic_load_explicit(&rh->tail, memory_order_acquire);
 	if (ch->kind == SHMCHAN_KIND_RECORD)
 		return (int32_t)(pos + ext - head) > 0; /* head has not passed it */
-	return (int32_t)(pos - head) >= 0 && (int32_t)(tail - pos) > 0 &&
-	       shmchan__ring_slot_seq(&ch->ring, pos) == pos;
+	if ((int32_t)(tail - pos) <= 0)
+		return 0;
+	/* Claimed in [head, tail), or stepped over and not given back: the
+	 * claim word is what lets a reader give that slot back (ring.c S2). */
+	seq = shmchan__ring_slot_seq(&ch->ring, pos);
+	return seq == SHMCHAN__SEQ_STEPPED(pos) || ((int32_t)(pos - head) >= 0 && seq == pos);
 }
 
 /* Whether a gone work-queue reader still holds a message (to be delivered

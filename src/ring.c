@@ -17,13 +17,40 @@
  *      channel layer stored before it (in the producer's registry entry) to
  *      anyone who load-acquires tail: a reader that finds a claimed slot
  *      uncommitted can see who claimed it.
- *  P3  producer store-release s.seq = p + 1. Publishes len, flags and data to
- *      the consumer's C1.
+ *  P3  producer CAS s.seq p -> p + 1, release on success. Publishes len, flags
+ *      and data to the consumer's C1. (A CAS, not a store: see S1 below.)
  *  C1  consumer load-acquire of s.seq. Pairs with P3.
  *  C3  consumer store-release s.seq = p + N. Pairs with P1.
  *  C4  consumer store-release head = p + 1. Pairs with the load-acquire of head
  *      in attach: a consumer that takes over from a previous one sees every slot
  *      that one released. depth() reads head relaxed: it is a snapshot.
+ *
+ * Stepping over (a claim the consumer will not wait for any longer, because
+ * its producer is judged dead, see channel_io.c). Safety must not rest on
+ * that judgement being right, so the step is a state change the claimant is
+ * bound to see, and the slot is not reused until the claimant can no longer
+ * write to it:
+ *   s.seq == p - 2    stepped over: the consumer moved head past p without
+ *                     reading it; the slot is nobody's to claim. No other
+ *                     state takes this value (p + 1, p + N, p + N + 1,
+ *                     p - N + 1 for a work queue's held message, at any N).
+ *  S1  consumer CAS s.seq p -> p - 2 (seq_cst), then head = p + 1 (C4). It
+ *      fails if the producer committed first: then the message is read.
+ *  P3  the producer's commit is a CAS s.seq p -> p + 1; it fails once S1 won,
+ *      and nothing the producer wrote is ever delivered.
+ *  P4  a producer whose P3 failed on p - 2 is done with the slot: it gives it
+ *      back by a CAS p - 2 -> p + N (seq_cst; its release part pairs with P1
+ *      of the producer a lap later, like C3), and reports -ECANCELED.
+ *  S2  a consumer gives the slot back the same way (p - 2 -> p + N) only for
+ *      a claimant that is known to be gone (its registry entry's lock byte
+ *      is free: the kernel closed its descriptor, live_pvt.h), or for a claim
+ *      that no registry entry names (a damaged segment).
+ * One of P4 and S2 wins; the loser's CAS fails and changes nothing. While
+ * the slot is stepped over, producers find the ring full at it one lap
+ * later (p - 2 is below p + N), and a consumer that reaches head p + N finds
+ * nothing to read there (SHMCHAN__HEAD_STEPPED) and tries S2 again. A
+ * consumer that dies between S1 and C4 leaves s.seq == head - 2, which the
+ * next one steps over like a released slot.
  *
  * P3 and C3 are seq_cst rather than release, and C1 and the loads in
  * shmchan_ring_writable() are seq_cst rather than acquire: they are the
@@ -209,21 +236,39 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 	return 0;
 }
 
-static void publish(struct shmchan_ring *r, uint32_t pos, uint32_t len, uint32_t flags)
+/* Publish the claimed slot of @pos. Returns 0, -ECANCELED (the consumer
+ * stepped over the claim: given back, delivered to nobody), or -EBADMSG
+ * (the slot's sequence is corrupt: left alone). */
+static int publish(struct shmchan_ring *r, uint32_t pos, uint32_t len, uint32_t flags)
 {
 	struct shmchan__slot *s = slot_at(r, pos);
 	_Atomic uint64_t *cw = r->claim;
+	uint32_t seen = pos;
+	int err = 0;
 
-	/* Relaxed: published by the P3 release below. */
+	/* Relaxed: published by the P3 CAS below. Harmless if the slot was
+	 * stepped over: nobody reads it before P4 or S2 gives it back. */
 	atomic_store_explicit(&s->len, len, memory_order_relaxed);
 	atomic_store_explicit(&s->flags, flags, memory_order_relaxed);
 	/* P3: publishes len, flags and data to the consumer's C1 (seq_cst: see
-	 * the top of this file). */
-	atomic_store_explicit(&s->seq, pos + 1, memory_order_seq_cst);
+	 * the top of this file). Relaxed on failure: only the value matters. */
+	if (!atomic_compare_exchange_strong_explicit(&s->seq, &seen, pos + 1, memory_order_seq_cst,
+						     memory_order_relaxed)) {
+		err = -EBADMSG;
+		/* P4: we are done with the slot; give it back (pairs with P1
+		 * of the producer a lap later, like C3). */
+		if (seen == SHMCHAN__SEQ_STEPPED(pos)) {
+			err = -ECANCELED;
+			atomic_compare_exchange_strong_explicit(&s->seq, &seen, pos + r->slot_count,
+								memory_order_seq_cst,
+								memory_order_relaxed);
+		}
+	}
 	/* Release: a consumer that load-acquires the cleared claim word also
 	 * sees the commit above, so it never takes a committed slot for dead. */
 	if (cw)
 		atomic_store_explicit(cw, 0, memory_order_release);
+	return err;
 }
 
 int shmchan_ring_reserve(struct shmchan_ring *r, size_t len, void **data)
@@ -254,8 +299,7 @@ int shmchan_ring_commit(struct shmchan_ring *r, size_t len)
 	if (len > r->slot_size)
 		return -EMSGSIZE;
 	r->busy &= ~SHMCHAN__RING_RESERVED;
-	publish(r, r->rsv_pos, (uint32_t)len, 0);
-	return 0;
+	return publish(r, r->rsv_pos, (uint32_t)len, 0);
 }
 
 int shmchan_ring_cancel(struct shmchan_ring *r)
@@ -263,7 +307,8 @@ int shmchan_ring_cancel(struct shmchan_ring *r)
 	if (!r || !(r->busy & SHMCHAN__RING_RESERVED))
 		return -EINVAL;
 	r->busy &= ~SHMCHAN__RING_RESERVED;
-	publish(r, r->rsv_pos, 0, SHMCHAN__SLOT_DISCARDED);
+	/* Stepped over or not, the reservation is gone: nothing to report. */
+	(void)publish(r, r->rsv_pos, 0, SHMCHAN__SLOT_DISCARDED);
 	return 0;
 }
 
@@ -353,10 +398,16 @@ static int inspect(struct shmchan_ring *r, struct shmchan__slot **slot, uint32_t
 
 		if (d == 0)
 			return -EAGAIN;
-		if (d == r->slot_count || d == r->slot_count + 1) {
+		/* Released (or stepped over, S1) by a consumer that died before
+		 * moving head. */
+		if (d == r->slot_count || d == r->slot_count + 1 ||
+		    seq == SHMCHAN__SEQ_STEPPED(pos)) {
 			skip_released(r);
 			continue;
 		}
+		/* Stepped over a lap ago and not given back yet: nothing here. */
+		if (seq == SHMCHAN__SEQ_STEPPED(pos - r->slot_count))
+			return -EAGAIN;
 		if (d != 1)
 			goto corrupt;
 		/* Relaxed: ordered after C1, which synchronized with P3. Each
@@ -458,6 +509,10 @@ int shmchan__ring_head(const struct shmchan_ring *r, uint32_t *pos)
 	*pos = head;
 	/* seq_cst like C1. */
 	seq = atomic_load_explicit(&slot_at(r, head)->seq, memory_order_seq_cst);
+	if (seq == SHMCHAN__SEQ_STEPPED(head - r->slot_count)) {
+		*pos = head - r->slot_count;
+		return SHMCHAN__HEAD_STEPPED;
+	}
 	if (seq != head)
 		return SHMCHAN__HEAD_READY;
 	/* Acquire: pairs with P2 of the producer that claimed head (through the
@@ -472,14 +527,25 @@ int shmchan__ring_skip_abandoned(struct shmchan_ring *r, uint32_t pos)
 
 	if (r->head != pos)
 		return -EAGAIN;
-	/* C3 for a slot nobody will commit. A CAS, so that a slot committed
-	 * after all (its producer was not dead) is left for reading. */
+	/* S1. A CAS, so that a slot committed after all is left for reading. */
 	if (!atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &expected,
-						     pos + r->slot_count, memory_order_seq_cst,
-						     memory_order_relaxed))
+						     SHMCHAN__SEQ_STEPPED(pos),
+						     memory_order_seq_cst, memory_order_relaxed))
 		return -EAGAIN;
 	skip_released(r);
 	return 0;
+}
+
+int shmchan__ring_reclaim(struct shmchan_ring *r, uint32_t pos)
+{
+	uint32_t expected = SHMCHAN__SEQ_STEPPED(pos);
+
+	/* S2: like C3, pairs with P1 of the producer a lap later. */
+	return atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &expected,
+						       pos + r->slot_count, memory_order_seq_cst,
+						       memory_order_relaxed)
+		       ? 0
+		       : -EAGAIN;
 }
 
 int shmchan_ring_writable(const struct shmchan_ring *r)

@@ -56,6 +56,14 @@ struct shmchan__slot {
 
 #define SHMCHAN__SLOT_HDR 16u
 
+/*
+ * A claim stepped over by the consumer (see ring.c, "Stepping over"): the
+ * slot of position @pos holds this sequence until the claimant gives it back
+ * or is known to be gone. Two below pos, a value no other state of the slot
+ * takes, at any slot count.
+ */
+#define SHMCHAN__SEQ_STEPPED(pos) ((uint32_t)((pos)-2u))
+
 /* Slot flags. Any other bit set marks the slot corrupt. */
 #define SHMCHAN__SLOT_DISCARDED 1u /* cancelled or abandoned: skip, deliver nothing */
 #define SHMCHAN__SLOT_FLAGS_KNOWN SHMCHAN__SLOT_DISCARDED
@@ -82,11 +90,21 @@ void shmchan__ring_load_head(struct shmchan_ring *ring);
 #define SHMCHAN__HEAD_EMPTY 0	/* nothing claimed there yet */
 #define SHMCHAN__HEAD_PENDING 1 /* claimed by a producer, not committed */
 #define SHMCHAN__HEAD_READY 2	/* committed, released, or corrupt: read to see */
+/* Nothing to read: the slot at head holds a claim of the previous lap that
+ * was stepped over and is not given back yet (*pos gets that position). */
+#define SHMCHAN__HEAD_STEPPED 3
 int shmchan__ring_head(const struct shmchan_ring *ring, uint32_t *pos);
 
-/* Consumer: give back the claimed, uncommitted slot at @pos (== head) whose
- * producer is dead. Returns 0, or -EAGAIN if the slot changed meanwhile. */
+/* Consumer: step over the claimed, uncommitted slot at @pos (== head), and
+ * move head past it. The slot is not reusable until its claimant's commit
+ * gives it back or shmchan__ring_reclaim() does. Returns 0, or -EAGAIN if
+ * the slot changed meanwhile (committed after all). */
 int shmchan__ring_skip_abandoned(struct shmchan_ring *ring, uint32_t pos);
+
+/* Give back the slot of stepped-over position @pos, whose claimant is known
+ * to be gone (it can no longer write to it). Returns 0, or -EAGAIN if the
+ * slot is not in that state (its claimant gave it back itself). */
+int shmchan__ring_reclaim(struct shmchan_ring *ring, uint32_t pos);
 
 /* The sequence of the slot of @pos (seq_cst, like C1). */
 uint32_t shmchan__ring_slot_seq(const struct shmchan_ring *ring, uint32_t pos);

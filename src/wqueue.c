@@ -11,9 +11,12 @@
  *   h + 1       committed: claim it (Q2);
  *   h - N + 1   the message of the previous lap, still held by a consumer
  *               (producers cannot claim h yet): empty;
- *   h + N, h + N + 1
- *               given back by a consumer that skipped an abandoned position
- *               and has not moved head yet: help it move head;
+ *   h + N, h + N + 1, h - 2
+ *               given back (or stepped over, ring.c S1) by a consumer that
+ *               skipped an abandoned position and has not moved head yet:
+ *               help it move head;
+ *   h - N - 2   stepped over a lap ago, not given back yet (ring.c S2):
+ *               empty;
  *   else        corrupt: drop the slot.
  *
  * Ordering:
@@ -127,9 +130,11 @@ int shmchan__wq_take(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t *pos
 			*pos = h;
 			return 0;
 		}
-		if (d == 0 || d == 1 - r->slot_count)
+		if (d == 0 || d == 1 - r->slot_count ||
+		    seq == SHMCHAN__SEQ_STEPPED(h - r->slot_count))
 			return -EAGAIN;
-		if (d == r->slot_count || d == r->slot_count + 1) {
+		if (d == r->slot_count || d == r->slot_count + 1 ||
+		    seq == SHMCHAN__SEQ_STEPPED(h)) {
 			help_head(r, h);
 			continue;
 		}
@@ -158,6 +163,10 @@ int shmchan__wq_head(const struct shmchan_ring *r, uint32_t *pos)
 	*pos = h;
 	if (seq == h + 1)
 		return SHMCHAN__HEAD_READY;
+	if (seq == SHMCHAN__SEQ_STEPPED(h - r->slot_count)) {
+		*pos = h - r->slot_count;
+		return SHMCHAN__HEAD_STEPPED;
+	}
 	if (seq != h)
 		return seq - h == 1 - r->slot_count ? SHMCHAN__HEAD_EMPTY : SHMCHAN__HEAD_READY;
 	/* Acquire: pairs with P2, so a claimant's claim word is visible. */
@@ -176,12 +185,12 @@ int shmchan__wq_skip_abandoned(struct shmchan_ring *r, uint32_t pos)
 {
 	uint32_t expected = pos;
 
-	/* Q3 for a position nobody will commit (CAS: unless committed after
-	 * all), then head past it; others seeing h + N at head help. */
+	/* ring.c S1 for a position we will not wait for (CAS: unless committed
+	 * after all), then head past it; others seeing h - 2 at head help. */
 	if (atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire) != pos ||
 	    !atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &expected,
-						     pos + r->slot_count, memory_order_seq_cst,
-						     memory_order_relaxed))
+						     SHMCHAN__SEQ_STEPPED(pos),
+						     memory_order_seq_cst, memory_order_relaxed))
 		return -EAGAIN;
 	help_head(r, pos);
 	return 0;

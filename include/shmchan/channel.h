@@ -182,6 +182,7 @@ struct shmchan_channel {
 	uint64_t held_seq;     /* subscriber: the peeked slot's sequence */
 	uint32_t gate_gen;     /* broadcast BLOCK writer: registry generation of gate */
 	uint32_t holding; /* work queue reader: holds the message at pos (adopted, or too big) */
+	uint32_t hooks;	  /* test hooks (SHMCHAN__HOOK_*, channel_pvt.h) */
 };
 
 /*
@@ -263,7 +264,9 @@ SHMCHAN_API int shmchan_channel_lost(const struct shmchan_channel *ch, uint64_t 
  * message a lap earlier in the same slot), -EMSGSIZE (@len above the slot size),
  * -EINVAL (NULL handle, NULL @data with @len > 0), -ENOTSUP (not a writer),
  * -EALREADY (a reservation is outstanding), -EBADMSG (the ring's positions
- * are corrupt), -ESTALE (the channel was replaced: reopen it).
+ * are corrupt), -ESTALE (the channel was replaced: reopen it), -ECANCELED
+ * (as for commit: this writer stalled between its claim and its commit so
+ * long that the reader stepped over it; nothing was delivered).
  */
 SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len);
 
@@ -302,7 +305,11 @@ SHMCHAN_API int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, 
 /*
  * shmchan_channel_commit - publish the reserved slot with @len bytes.
  * Returns 0, or -EINVAL (nothing reserved), -EMSGSIZE (above the slot size;
- * the reservation stays), -ENOTSUP.
+ * the reservation stays), -ENOTSUP, -ECANCELED (slot channels and work
+ * queues: the reader stepped over this reservation, having judged its
+ * writer gone; nothing of the message is delivered, the slot is given back,
+ * and the handle goes on: write the message again if it still matters),
+ * -EBADMSG (the slot's sequence is corrupt; nothing is published).
  */
 SHMCHAN_API int shmchan_channel_commit(struct shmchan_channel *ch, size_t len);
 

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A wrong verdict never corrupts (ring.c, "Stepping over"). A reader whose
+ * test hook makes it step over a claim stuck at head although its claimant
+ * lives, as a wrong "dead" verdict would, must deliver no byte of that
+ * claim, and must not let the slot be reused while the claimant can still
+ * write to it: the claimant's commit fails with -ECANCELED and gives the
+ * slot back, or, if the claimant dies instead, the reader gives it back once
+ * the kernel says so. Runs on slot channels, or (argument "workqueue") on a
+ * work queue.
+ */
+#include <poll.h>
+
+#include "channel_pvt.h"
+#include "t_util.h"
+
+#define BOUND_MS 10000
+#define SLOTS 8
+#define LEN 64
+
+static struct shmchan_config geo = { .slot_size = LEN, .slot_count = SLOTS };
+static const char *g_name;
+static int g_ready[2], g_go[2];
+
+/* Message @i: LEN bytes derived from i. */
+static void fill_msg(unsigned char *m, unsigned i)
+{
+	unsigned k;
+
+	for (k = 0; k < LEN; k++)
+		m[k] = (unsigned char)(i * 31u + k);
+}
+
+/* One byte through pipe @fd, waited for at most BOUND_MS. */
+static int pipe_wait(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char c;
+
+	return poll(&p, 1, BOUND_MS) == 1 && read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+static void pipe_say(int fd)
+{
+	ASSERT_EQ(write(fd, "x", 1), 1);
+}
+
+/* Child: reserve a slot, say so, wait for the go, then write the whole slot
+ * and commit: the commit must fail, since the reader stepped over it. */
+static int stall_then_commit(void *arg)
+{
+	struct shmchan_channel w;
+	void *slot;
+	int err;
+
+	(void)arg;
+	if (shmchan_channel_open_writer(&w, g_name, NULL) ||
+	    shmchan_channel_reserve(&w, LEN, &slot))
+		return 2;
+	if (write(g_ready[1], "r", 1) != 1 || pipe_wait(g_go[0]) != 0)
+		return 3;
+	memset(slot, 0xEE, LEN);
+	err = shmchan_channel_commit(&w, LEN);
+	if (err != -ECANCELED)
+		return 4;
+	/* The handle works on: its next message goes through. */
+	memset(slot, 0, LEN);
+	return shmchan_channel_close(&w) == 0 ? 0 : 5;
+}
+
+static void recv_msg(struct shmchan_channel *r, unsigned i)
+{
+	unsigned char want[LEN], got[LEN];
+	size_t len;
+
+	fill_msg(want, i);
+	ASSERT_OK(shmchan_channel_recv(r, got, sizeof(got), &len, BOUND_MS));
+	ASSERT_EQ(len, LEN);
+	if (memcmp(got, want, LEN) != 0)
+		T_FAIL("message %u damaged (first byte 0x%02x)", i, got[0]);
+}
+
+static void send_msg(struct shmchan_channel *w, unsigned i)
+{
+	unsigned char m[LEN];
+
+	fill_msg(m, i);
+	ASSERT_OK(shmchan_channel_send(w, m, LEN, BOUND_MS));
+}
+
+/* @commit: the stalled claimant commits late (1) or is killed (0). */
+static void run(int commit)
+{
+	struct shmchan_channel w, r;
+	struct shmchan_info info;
+	unsigned char m[LEN];
+	size_t len;
+	pid_t pid;
+	unsigned i;
+
+	g_name = t_name(commit ? "verdict.commit" : "verdict.kill");
+	ASSERT_OK(pipe(g_ready));
+	ASSERT_OK(pipe(g_go));
+	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &geo));
+	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
+	r.hooks |= SHMCHAN__HOOK_STEP_LIVE; /* the wrong verdict */
+	pid = t_fork(stall_then_commit, NULL);
+	ASSERT_EQ(pipe_wait(g_ready[0]), 0); /* position 0 is claimed */
+	/* The reader steps over position 0 (its claimant alive) and reads on. */
+	for (i = 1; i < SLOTS; i++)
+		send_msg(&w, i);
+	for (i = 1; i < SLOTS; i++)
+		recv_msg(&r, i);
+	ASSERT_OK(shmchan_channel_info(&r, &info));
+	ASSERT_EQ(info.abandoned, 1);
+	/* A lap later the stepped-over slot is still the claimant's: the
+	 * ring is full there, and nothing is read from it. */
+	fill_msg(m, SLOTS);
+	ASSERT_ERR(shmchan_channel_write(&w, m, LEN), -EAGAIN);
+	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, 50), -ETIMEDOUT);
+	ASSERT_ERR(shmchan_channel_write(&w, m, LEN), -EAGAIN);
+	if (commit) {
+		pipe_say(g_go[1]);
+		ASSERT_EQ(t_wait_child(pid, BOUND_MS), 0);
+	} else {
+		t_kill_wait(pid);
+		/* The reader, idle, finds the claimant gone and gives the
+		 * slot back. */
+		ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, 50), -ETIMEDOUT);
+	}
+	send_msg(&w, SLOTS);
+	recv_msg(&r, SLOTS);
+	for (i = SLOTS + 1; i < 4 * SLOTS; i++) {
+		send_msg(&w, i);
+		recv_msg(&r, i);
+	}
+	shmchan_channel_close(&w);
+	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, BOUND_MS), -EPIPE);
+	shmchan_channel_close(&r);
+	shmchan_channel_unlink(g_name);
+	close(g_ready[0]);
+	close(g_ready[1]);
+	close(g_go[0]);
+	close(g_go[1]);
+}
+
+static void test_late_commit(void)
+{
+	run(1);
+}
+
+static void test_claimant_killed(void)
+{
+	run(0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct t_case cases[] = {
+		{ "late_commit", test_late_commit },
+		{ "claimant_killed", test_claimant_killed },
+	};
+
+	if (argc > 1 && strcmp(argv[1], "workqueue") == 0) {
+		geo.kind = SHMCHAN_KIND_WORKQUEUE;
+		argc--;
+		argv++;
+	}
+	t_watchdog(120);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+	printf("test_verdict: ok (%s)\n", geo.kind ? "work queue" : "slot channel");
+	return 0;
+}
