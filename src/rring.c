@@ -329,6 +329,11 @@ static int inspect(struct shmchan_ring *r, uint64_t *w_out)
 			walked += stride;
 			continue;
 		}
+		/* No producer writes a record above the largest one (only a
+		 * PAD spans more): a reader sized for that maximum must never
+		 * meet a bigger one. */
+		if (len > r->slot_size)
+			return -EBADMSG;
 		*w_out = w;
 		return 0;
 	}

@@ -295,7 +295,7 @@ static void test_hostile(void)
 {
 	int mode;
 
-	for (mode = 0; mode < 6; mode++) {
+	for (mode = 0; mode < 7; mode++) {
 		const char *name = t_name("rechost");
 		struct shmchan_config cfg = rec(1024);
 		struct shmchan_channel w, r;
@@ -322,6 +322,12 @@ static void test_hostile(void)
 			break;
 		case 3: /* a zero stride (would loop in place) */
 			atomic_store(h0, SHMCHAN__REC_WORD(0, 0, SHMCHAN__REC_COMMITTED));
+			break;
+		case 6: /* a length above the documented maximum (its stride
+			 * inside the buffer): never delivered */
+			atomic_store(h0, SHMCHAN__REC_WORD(SHMCHAN_RECORD_MAX_LEN(1024) + 1,
+							   SHMCHAN_RECORD_MAX_LEN(1024) + 24,
+							   SHMCHAN__REC_COMMITTED));
 			break;
 		case 4: /* positions: tail not aligned, head far away */
 			atomic_store(&rh->tail, 12345);
