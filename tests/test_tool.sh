@@ -12,6 +12,9 @@ stale="$tag.stale"
 bcast="$tag.bcast"
 corrupt="$tag.corrupt"
 foreign="shmchan.$tag.bad name"
+# A planted name with terminal escape sequences (set the title, clear the
+# screen): the tool must never write them to the terminal.
+planted="shmchan.$tag.$(printf '\033]0;owned\007\033[2J')"
 fail=0
 pid=
 bpid=
@@ -21,7 +24,7 @@ cleanup() {
 	[ -n "$bpid" ] && kill -9 "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null
 	rm -f "/dev/shm/shmchan.$live" "/dev/shm/shmchan.$stale" "/dev/shm/shmchan.$corrupt" \
 		"/dev/shm/shmchan.$bcast" \
-		"/dev/shm/$foreign"
+		"/dev/shm/$foreign" "/dev/shm/$planted"
 }
 trap cleanup EXIT INT TERM
 
@@ -51,6 +54,7 @@ rm -f "$fifo"
 [ "$line" = ready ] || { echo "FAIL: broadcast fixture did not start" >&2; exit 1; }
 head -c 20000 /dev/urandom >"/dev/shm/shmchan.$corrupt"
 : >"/dev/shm/$foreign"
+: >"/dev/shm/$planted"
 
 out=$("$tool" ls 2>/tmp/tool_err.$$)
 rc=$?
@@ -65,6 +69,13 @@ check "ls reports the corrupt file" \
 	sh -c "echo \"\$1\" | grep \"skipping $corrupt: not a shmchan object\" >/dev/null" _ "$err"
 check "ls reports the foreign name" \
 	sh -c "echo \"\$1\" | grep \"skipping $tag.bad name: invalid argument\" >/dev/null" _ "$err"
+
+esc=$(printf '\033')
+check "ls writes no escape byte, on stdout or stderr" \
+	sh -c "! printf '%s%s' \"\$1\" \"\$2\" | grep -q \"\$3\"" _ "$out" "$err" "$esc"
+check "ls shows the planted name escaped" \
+	sh -c "echo \"\$1\" | grep -F 'skipping $tag.\\x1b]0;owned\\x07\\x1b[2J: invalid argument' >/dev/null" \
+	_ "$err"
 
 json=$("$tool" ls --json 2>/dev/null)
 if command -v python3 >/dev/null 2>&1; then
@@ -103,7 +114,8 @@ check "ls shows the broadcast kind and the subscriber" \
 check "stat --json has the policy and the subscriber" sh -c \
 	"\"$tool\" stat --json \"$bcast\" | grep -q '\"policy\": \"overwrite\", \"lost\": 4, \"subscribers\": \\[{\"pid\": $bpid'"
 
-rmout=$("$tool" rm --stale 2>/dev/null)
+rmout=$("$tool" rm --stale 2>&1)
+check "rm --stale writes no escape byte" sh -c "! echo \"\$1\" | grep -q \"\$2\"" _ "$rmout" "$esc"
 check "rm --stale removes the stale channel" [ ! -e "/dev/shm/shmchan.$stale" ]
 check "rm --stale says so" sh -c "echo \"\$1\" | grep -q \"removed $stale\"" _ "$rmout"
 check "rm --stale keeps the live channel" [ -e "/dev/shm/shmchan.$live" ]

@@ -89,9 +89,41 @@ static const char *hint(int err)
 	}
 }
 
+/* Room for a name from the directory (up to 255 bytes), each byte escaped. */
+#define SHOWN_MAX (255 * 4 + 1)
+
+/*
+ * @name as it may be shown on a terminal: a file under the prefix may be
+ * named by anyone, with escape sequences in it, so every byte outside
+ * printable ASCII (and the backslash) is written \xHH. Returns @out.
+ */
+static const char *shown(const char *name, char out[SHOWN_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; name[i] && o + 5 <= SHOWN_MAX; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void report(const char *what, const char *name, int err)
 {
-	fprintf(stderr, "shmchan: %s %s: %s (%s)\n", what, name, shmchan_strerror(err), hint(err));
+	char buf[SHOWN_MAX];
+
+	fprintf(stderr, "shmchan: %s %s: %s (%s)\n", what, shown(name, buf), shmchan_strerror(err),
+		hint(err));
 }
 
 static const char *kind_name(uint32_t kind)
@@ -230,6 +262,7 @@ static int ls_one(const char *name, void *p)
 	struct ls_ctx *c = p;
 	struct shmchan_info in;
 	char writers[SHMCHAN_MAX_WRITERS * 20], reader[SHMCHAN_MAX_SUBSCRIBERS * 20];
+	char esc[SHOWN_MAX];
 	int err = shmchan_inspect(name, &in);
 
 	if (err) {
@@ -245,9 +278,10 @@ static int ls_one(const char *name, void *p)
 			text_peers(reader, sizeof(reader), in.subscribers, in.nsubscribers);
 		else
 			text_peers(reader, sizeof(reader), &in.reader, in.reader.pid ? 1 : 0);
-		printf("%-24s %-9s %8ux%-6u %6u  %-8s %-14s %s%s\n", name, kind_name(in.kind),
-		       in.slot_size, in.slot_count, in.depth, in.stale ? "stale" : "-", reader,
-		       writers, in.state == SHMCHAN_STATE_REPLACED ? " (replaced)" : "");
+		printf("%-24s %-9s %8ux%-6u %6u  %-8s %-14s %s%s\n", shown(name, esc),
+		       kind_name(in.kind), in.slot_size, in.slot_count, in.depth,
+		       in.stale ? "stale" : "-", reader, writers,
+		       in.state == SHMCHAN_STATE_REPLACED ? " (replaced)" : "");
 	}
 	c->count++;
 	return EXIT_OK;
@@ -271,9 +305,11 @@ static int cmd_ls(int json)
 
 static void text_stat(const char *name, const struct shmchan_info *in)
 {
+	char esc[SHOWN_MAX];
 	uint32_t i;
 
-	printf("channel     %s (%s/%s%s)\n", name, SHMCHAN_SHM_DIR, SHMCHAN_PREFIX, name);
+	shown(name, esc);
+	printf("channel     %s (%s/%s%s)\n", esc, SHMCHAN_SHM_DIR, SHMCHAN_PREFIX, esc);
 	printf("kind        %s\n", kind_name(in->kind));
 	printf("geometry    %u slots of %u bytes, %llu bytes in all\n", in->slot_count,
 	       in->slot_size, (unsigned long long)in->size);
@@ -345,6 +381,7 @@ static int rm_one(const char *name)
 
 static int rm_stale_one(const char *name, void *ctx)
 {
+	char esc[SHOWN_MAX];
 	struct shmchan_info in;
 	int err = shmchan_inspect(name, &in);
 
@@ -357,7 +394,7 @@ static int rm_stale_one(const char *name, void *ctx)
 		return EXIT_OK;
 	if (rm_one(name) != EXIT_OK)
 		return EXIT_FAIL;
-	printf("removed %s\n", name);
+	printf("removed %s\n", shown(name, esc));
 	return EXIT_OK;
 }
 
