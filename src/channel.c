@@ -8,6 +8,7 @@
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,7 +81,7 @@ static size_t ring_geometry(uint32_t kind, uint32_t slot_size, uint32_t slot_cou
 static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind, uint32_t *size,
 			    uint32_t *count, uint32_t *flags)
 {
-	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777)
+	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777 || cfg->flags)
 		return -EINVAL;
 	*kind = cfg->kind ? cfg->kind : SHMCHAN_KIND_SLOT;
 	*flags = 0;
@@ -410,6 +411,19 @@ static int attach_checked(struct shmchan_channel *ch, const struct shmchan__id *
 	return 0;
 }
 
+/* -EPERM if @seg's file belongs to another user and @expect does not
+ * accept that (SHMCHAN_OPEN_ANY_OWNER). */
+static int check_owner(const struct shmchan_segment *seg, const struct shmchan_config *expect)
+{
+	struct stat st;
+
+	if (expect && (expect->flags & SHMCHAN_OPEN_ANY_OWNER))
+		return 0;
+	if (fstat(seg->fd, &st) != 0)
+		return -errno;
+	return st.st_uid == geteuid() ? 0 : -EPERM;
+}
+
 static int open_role(struct shmchan_channel *ch, const char *name,
 		     const struct shmchan_config *expect, uint32_t role, unsigned sub_flags)
 {
@@ -419,7 +433,8 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 	if (!ch)
 		return -EINVAL;
 	memset(ch, 0, sizeof(*ch));
-	if ((expect && !reserved_zero(expect)) || set_wait(ch, expect) != 0)
+	if ((expect && (!reserved_zero(expect) || (expect->flags & ~SHMCHAN_OPEN_ANY_OWNER))) ||
+	    set_wait(ch, expect) != 0)
 		return -EINVAL;
 	err = shmchan_segment_open(&ch->seg, name);
 	if (err) {
@@ -427,7 +442,9 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 		return err;
 	}
 	ch->hdr = ch->seg.addr;
-	err = validate(&ch->seg, expect, &id);
+	err = check_owner(&ch->seg, expect);
+	if (!err)
+		err = validate(&ch->seg, expect, &id);
 	if (!err)
 		err = attach_checked(ch, &id);
 	if (!err && sub_flags && ch->kind != SHMCHAN_KIND_BROADCAST)

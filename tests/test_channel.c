@@ -347,6 +347,34 @@ static void test_liveness_by_lock(void)
 	shmchan_channel_unlink(name);
 }
 
+/*
+ * An open refuses a channel whose file another user owns (a squatter who
+ * pre-created the name), unless the caller accepts any owner. Needs root,
+ * to hand the file to another user: skipped otherwise.
+ */
+static void test_owner_checked(void)
+{
+	const char *name = t_name("owner");
+	struct shmchan_config any = { .flags = SHMCHAN_OPEN_ANY_OWNER }, bad = { .flags = 2 };
+	struct shmchan_channel w, r;
+	struct shmchan_config c = small;
+
+	c.flags = SHMCHAN_OPEN_ANY_OWNER;
+	ASSERT_ERR(shmchan_channel_create_writer(&w, name, &c), -EINVAL);
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	ASSERT_ERR(shmchan_channel_open_reader(&r, name, &bad), -EINVAL);
+	if (geteuid() != 0 || fchown(w.seg.fd, 65534, 65534) != 0) {
+		printf("owner check: skipped (needs root)\n");
+	} else {
+		ASSERT_ERR(shmchan_channel_open_reader(&r, name, NULL), -EPERM);
+		ASSERT_ERR(shmchan_channel_open_writer(&r, name, NULL), -EPERM);
+		ASSERT_OK(shmchan_channel_open_reader(&r, name, &any));
+		shmchan_channel_close(&r);
+	}
+	shmchan_channel_close(&w);
+	shmchan_channel_unlink(name);
+}
+
 /* A child closing a handle it inherited leaves the parent's entry alone. */
 static struct shmchan_channel g_inherited;
 
@@ -395,6 +423,7 @@ int main(void)
 	test_registry_identity();
 	test_fork_inherited_handle();
 	test_liveness_by_lock();
+	test_owner_checked();
 	test_strerror();
 	printf("test_channel: ok\n");
 	return 0;

@@ -126,6 +126,7 @@ extern "C" {
  *   open:   a NULL config, or 0 in a field, accepts whatever the creator
  *           chose; a non-zero kind or geometry (slot_size, slot_count,
  *           buffer_size, policy) must match exactly.
+ *           flags: SHMCHAN_OPEN_* (below); must be 0 when creating.
  *   both:   wait and spin_us choose this handle's wait strategy.
  *           spin_us: 0 means the default (SHMCHAN_DEFAULT_SPIN_US for FUTEX,
  *           none for BACKOFF), -1 means no spin phase, otherwise 1 to
@@ -141,8 +142,19 @@ struct shmchan_config {
 	int32_t spin_us;
 	uint32_t buffer_size;
 	uint32_t policy;
-	uint32_t reserved[8];
+	uint32_t flags; /* open: SHMCHAN_OPEN_* */
+	uint32_t reserved[7];
 };
+
+/*
+ * config.flags when opening. By default an open refuses (-EPERM) a channel
+ * whose file belongs to another user than the caller's effective uid: a
+ * name pre-created by another user (mode 0666) would otherwise let that
+ * user read or feed the caller's messages.
+ *   SHMCHAN_OPEN_ANY_OWNER: accept a channel owned by another user (users
+ *       who share channels through group or other permissions on purpose).
+ */
+#define SHMCHAN_OPEN_ANY_OWNER 1u
 
 /* Record channels: buffer bounds, and the largest record of a buffer. */
 #define SHMCHAN_RECORD_MIN_BUFFER 64u
@@ -217,7 +229,9 @@ SHMCHAN_API int shmchan_channel_create_or_replace_writer(struct shmchan_channel 
  * SHMCHAN_EBADMAGIC, SHMCHAN_EVERSION, SHMCHAN_EKIND, SHMCHAN_EGEOMETRY,
  * SHMCHAN_ETRUNCATED, -EBADMSG (inconsistent header), -ENOTSUP,
  * -EUSERS (SHMCHAN_MAX_WRITERS live writers attached; entries of dead
- * writers are reclaimed).
+ * writers are reclaimed), -EPERM (the channel's file belongs to another
+ * user, and @expect does not set SHMCHAN_OPEN_ANY_OWNER), -EINVAL also for
+ * an unknown flag.
  */
 SHMCHAN_API int shmchan_channel_open_writer(struct shmchan_channel *ch, const char *name,
 					    const struct shmchan_config *expect);
