@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "segment_pvt.h"
 
 #define ROLE_WRITER SHMCHAN__ROLE_WRITER
 #define ROLE_READER SHMCHAN__ROLE_READER
@@ -307,19 +308,19 @@ void shmchan__mark_replaced(struct shmchan__chan_hdr *h)
 	}
 }
 
-/* Before replacing @name: tell whoever is attached to the old channel. */
-static void replace_existing(const char *name)
+/* After replacing @name: tell whoever is attached to the old channel,
+ * @old (opened before the rename; closed here). */
+static void tell_replaced(struct shmchan_segment *old)
 {
-	struct shmchan_segment old;
 	struct shmchan__id id;
 	int err;
 
-	if (shmchan_segment_open(&old, name) != 0)
+	if (!old->addr)
 		return;
-	err = validate(&old, NULL, &id);
+	err = validate(old, NULL, &id);
 	if (err == 0 || err == -ENOTSUP)
-		shmchan__mark_replaced(old.addr);
-	shmchan_segment_close(&old);
+		shmchan__mark_replaced(old->addr);
+	shmchan_segment_close(old);
 }
 
 /* create_writer found the name taken: -ESTALE if it is a channel with no
@@ -334,6 +335,26 @@ static int existing_error(const char *name)
 	stale = shmchan__seg_stale(&old, seg_judge(&old));
 	shmchan_segment_close(&old);
 	return stale == 1 ? -ESTALE : -EEXIST;
+}
+
+/* The new channel in @ch (under its temporary name) is complete: publish
+ * it, rename it over @name, then mark the channel it replaced. */
+static int publish_replacing(struct shmchan_channel *ch, const char *name)
+{
+	struct shmchan_segment old;
+	int err;
+
+	publish_magic(ch);
+	if (shmchan_segment_open(&old, name) != 0)
+		old.addr = NULL;
+	err = shmchan__segment_rename(&ch->seg, name);
+	if (err) {
+		if (old.addr)
+			shmchan_segment_close(&old);
+		return err;
+	}
+	tell_replaced(&old);
+	return 0;
 }
 
 static int create(struct shmchan_channel *ch, const char *name, const struct shmchan_config *cfg,
@@ -354,9 +375,9 @@ static int create(struct shmchan_channel *ch, const char *name, const struct shm
 	total = SHMCHAN__HDR_SPACE + ring_geometry(kind, size, count);
 	if (total < SHMCHAN__HDR_SPACE)
 		return -EINVAL;
-	if (replace && shmchan_name_check(name) == 0)
-		replace_existing(name);
-	err = replace ? shmchan_segment_create_or_replace(&ch->seg, name, total, cfg->mode)
+	/* A replacement is made under a temporary name and renamed over the
+	 * old channel only once it is complete (segment_pvt.h). */
+	err = replace ? shmchan__segment_create_temp(&ch->seg, name, total, cfg->mode)
 		      : shmchan_segment_create(&ch->seg, name, total, cfg->mode);
 	if (err == -EEXIST && !replace)
 		err = existing_error(name);
@@ -371,14 +392,19 @@ static int create(struct shmchan_channel *ch, const char *name, const struct shm
 	ch->nonce = hdr_of(ch)->nonce;
 	if (!err)
 		err = shmchan__join(ch, ROLE_WRITER, 0);
+	if (!err && replace)
+		err = publish_replacing(ch, name);
+	else if (!err)
+		publish_magic(ch);
 	if (err) {
-		shmchan_segment_unlink(name);
+		if (replace)
+			shmchan__segment_unlink_temp(&ch->seg);
+		else
+			shmchan_segment_unlink(name);
 		shmchan_segment_close(&ch->seg);
 		memset(ch, 0, sizeof(*ch));
-		return err;
 	}
-	publish_magic(ch);
-	return 0;
+	return err;
 }
 
 int shmchan_channel_create_writer(struct shmchan_channel *ch, const char *name,

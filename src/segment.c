@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Segment layer: named POSIX shared memory, validated names, no truncation. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shmchan/segment.h"
+#include "segment_pvt.h"
+#include "shmchan/inspect.h"
 
 static int name_char_ok(char c)
 {
@@ -66,18 +68,12 @@ static int seg_map(struct shmchan_segment *seg, int fd, size_t size)
 	return 0;
 }
 
-int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t size,
-			   unsigned mode)
+/* Create, size and map the object at @path (exclusively). */
+static int create_at(struct shmchan_segment *seg, const char *path, size_t size, unsigned mode)
 {
 	int fd, err;
 
-	if (!seg || size == 0 || mode > 07777 || (off_t)size < 0)
-		return -EINVAL;
-	seg_reset(seg);
-	err = make_path(seg->path, sizeof(seg->path), name);
-	if (err)
-		return err;
-	fd = shm_open(seg->path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+	fd = shm_open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
 		      mode ? (mode_t)mode : SHMCHAN_DEFAULT_MODE);
 	if (fd < 0)
 		return -errno;
@@ -99,19 +95,84 @@ int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t
 	return 0;
 fail:
 	close(fd);
-	shm_unlink(seg->path);
-	seg_reset(seg);
+	shm_unlink(path);
 	return err;
+}
+
+int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t size,
+			   unsigned mode)
+{
+	int err;
+
+	if (!seg || size == 0 || mode > 07777 || (off_t)size < 0)
+		return -EINVAL;
+	seg_reset(seg);
+	err = make_path(seg->path, sizeof(seg->path), name);
+	if (!err)
+		err = create_at(seg, seg->path, size, mode);
+	if (err)
+		seg_reset(seg);
+	return err;
+}
+
+int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, size_t size,
+				 unsigned mode)
+{
+	unsigned attempt;
+	int err;
+
+	if (!seg || size == 0 || mode > 07777 || (off_t)size < 0)
+		return -EINVAL;
+	seg_reset(seg);
+	err = shmchan_name_check(name);
+	/* "~<pid>.<attempt>": unique per process, and never a user name. */
+	for (attempt = 0; !err && attempt < 16; attempt++) {
+		snprintf(seg->path, sizeof(seg->path), "/%s~%ld.%u", SHMCHAN_PREFIX, (long)getpid(),
+			 attempt);
+		err = create_at(seg, seg->path, size, mode);
+		if (err != -EEXIST)
+			break;
+	}
+	if (err)
+		seg_reset(seg);
+	return err;
+}
+
+int shmchan__segment_rename(struct shmchan_segment *seg, const char *name)
+{
+	char from[sizeof(SHMCHAN_SHM_DIR) + sizeof(seg->path)];
+	char to[sizeof(SHMCHAN_SHM_DIR) + sizeof(seg->path)];
+	char path[sizeof(seg->path)];
+	int err = make_path(path, sizeof(path), name);
+
+	if (err)
+		return err;
+	snprintf(from, sizeof(from), "%s%s", SHMCHAN_SHM_DIR, seg->path);
+	snprintf(to, sizeof(to), "%s%s", SHMCHAN_SHM_DIR, path);
+	if (rename(from, to) != 0)
+		return -errno;
+	memcpy(seg->path, path, sizeof(path));
+	return 0;
+}
+
+void shmchan__segment_unlink_temp(const struct shmchan_segment *seg)
+{
+	shm_unlink(seg->path);
 }
 
 int shmchan_segment_create_or_replace(struct shmchan_segment *seg, const char *name, size_t size,
 				      unsigned mode)
 {
-	int err = shmchan_segment_unlink(name);
+	int err = shmchan__segment_create_temp(seg, name, size, mode);
 
-	if (err && err != -ENOENT)
+	if (err)
 		return err;
-	return shmchan_segment_create(seg, name, size, mode);
+	err = shmchan__segment_rename(seg, name);
+	if (err) {
+		shmchan__segment_unlink_temp(seg);
+		shmchan_segment_close(seg);
+	}
+	return err;
 }
 
 int shmchan_segment_open(struct shmchan_segment *seg, const char *name)

@@ -375,6 +375,59 @@ static void test_owner_checked(void)
 	shmchan_channel_unlink(name);
 }
 
+/* Whether /dev/shm holds a temporary object of this process (a leftover
+ * of a replacement). */
+static int temp_left(void)
+{
+	char prefix[64], cmd[128];
+
+	snprintf(prefix, sizeof(prefix), "shmchan.~%d.", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "ls /dev/shm | grep -q '^%s'", prefix);
+	return system(cmd) == 0;
+}
+
+/*
+ * A replacement that cannot be made (no room in /dev/shm) leaves the old
+ * channel as it was: it is built under a temporary name and renamed over
+ * the old one only once complete.
+ */
+static void test_replace_failure_keeps_old(void)
+{
+	const char *name = t_name("rplfail");
+	/* Far more than any /dev/shm holds: fallocate fails at once. */
+	struct shmchan_config huge = { .slot_size = 1u << 30, .slot_count = 1u << 15 };
+	struct shmchan_channel w, w2, r;
+	char buf[16];
+	size_t len;
+	int err;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	ASSERT_OK(shmchan_channel_write(&w, "kept", 4));
+	err = shmchan_channel_create_or_replace_writer(&w2, name, &huge);
+	if (err != -ENOSPC && err != -EFBIG && err != -ENOMEM)
+		T_FAIL("replace with a huge geometry: %s", shmchan_strerror(err));
+	ASSERT_TRUE(!temp_left());
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_EQ(len, 4);
+	ASSERT_OK(shmchan_channel_write(&w, "more", 4)); /* not marked replaced */
+	/* A replacement that works takes the name in one step. */
+	ASSERT_OK(shmchan_channel_create_or_replace_writer(&w2, name, &small));
+	ASSERT_TRUE(!temp_left());
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len)); /* the old one drains */
+	ASSERT_ERR(shmchan_channel_write(&w, "late", 4), -ESTALE);
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -ESTALE);
+	shmchan_channel_close(&r);
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	ASSERT_OK(shmchan_channel_write(&w2, "new", 3));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_EQ(len, 3);
+	shmchan_channel_close(&r);
+	shmchan_channel_close(&w2);
+	shmchan_channel_close(&w);
+	shmchan_channel_unlink(name);
+}
+
 /* A child closing a handle it inherited leaves the parent's entry alone. */
 static struct shmchan_channel g_inherited;
 
@@ -424,6 +477,7 @@ int main(void)
 	test_fork_inherited_handle();
 	test_liveness_by_lock();
 	test_owner_checked();
+	test_replace_failure_keeps_old();
 	test_strerror();
 	printf("test_channel: ok\n");
 	return 0;

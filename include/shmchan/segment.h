@@ -59,10 +59,13 @@ SHMCHAN_API int shmchan_segment_create(struct shmchan_segment *seg, const char *
 				       unsigned mode);
 
 /*
- * shmchan_segment_create_or_replace - unlink any object of that name, then
- * create as shmchan_segment_create(). Processes that still map the old object
- * keep it until they close it. Same errors as shmchan_segment_create, except
- * that -EEXIST means another process recreated the name in between.
+ * shmchan_segment_create_or_replace - create a new segment as
+ * shmchan_segment_create() does, under a temporary name in /dev/shm, then
+ * rename it over @name, replacing any object of that name in one step: the
+ * old object stays until the new one exists, and a failure (-ENOSPC, say)
+ * leaves it untouched. Processes that still map the old object keep it until
+ * they close it. Same errors as shmchan_segment_create (but -EEXIST), and
+ * those of rename(2).
  */
 SHMCHAN_API int shmchan_segment_create_or_replace(struct shmchan_segment *seg, const char *name,
 						  size_t size, unsigned mode);
