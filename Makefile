@@ -5,6 +5,10 @@
 #   make test     the whole suite: gcc, clang, ASan+UBSan and TSan builds, each
 #                 running every ctest test, plus the format check
 #   make check    only the gcc build's tests (quick, for development)
+#   make test-cross  cross-build for aarch64 and armhf and run every ctest
+#                 test under qemu-user (needs gcc-aarch64-linux-gnu,
+#                 gcc-arm-linux-gnueabihf, qemu-user and qemu-user-binfmt;
+#                 .ci/run installs them and registers binfmt_misc)
 #   make bench    build and run the benchmarks (pinned to CPUs 0 and 1)
 #   make install  install into PREFIX (default /usr/local)
 JOBS ?= 2
@@ -20,7 +24,8 @@ define build
 endef
 
 
-.PHONY: all demo bench check test test-gcc test-clang test-asan test-tsan format format-check install clean
+.PHONY: all demo bench check test test-gcc test-clang test-asan test-tsan test-cross \
+	test-aarch64 test-armhf format format-check install clean
 
 all:
 	$(call build,build,)
@@ -51,6 +56,22 @@ test-tsan:
 	$(call build,build-tsan,-DCMAKE_C_COMPILER=gcc -DSHMCHAN_SANITIZE=thread)
 	cd build-tsan && $(CTEST) $(CTEST_FLAGS)
 
+# cross-test TRIPLET: build with cmake/toolchain-TRIPLET.cmake, run under
+# qemu-user with the target's libraries from /usr/TRIPLET.
+define cross_test
+	$(call build,build-$(1),-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-$(1).cmake)
+	cd build-$(1) && QEMU_LD_PREFIX=/usr/$(1) $(CTEST) $(CTEST_FLAGS)
+endef
+
+test-aarch64:
+	$(call cross_test,aarch64-linux-gnu)
+
+test-armhf:
+	$(call cross_test,arm-linux-gnueabihf)
+
+test-cross: test-aarch64 test-armhf
+	@echo "make test-cross: every test passed under qemu-aarch64 and qemu-arm"
+
 test: format-check test-gcc test-clang test-asan test-tsan
 	@echo "make test: every build passed (gcc, clang, asan+ubsan, tsan)"
 
@@ -66,4 +87,5 @@ install: all
 	$(CMAKE) --install build --prefix $(PREFIX)
 
 clean:
-	rm -rf build build-clang build-asan build-tsan
+	rm -rf build build-clang build-asan build-tsan build-aarch64-linux-gnu \
+		build-arm-linux-gnueabihf

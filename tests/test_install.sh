@@ -2,7 +2,7 @@
 # Install the library into a scratch prefix, then build programs outside the
 # tree against the installed copy, through pkg-config and through CMake's
 # find_package, and run them: a writer and a reader in two processes.
-# Usage: test_install.sh SOURCE_DIR BUILD_DIR
+# Usage: test_install.sh SOURCE_DIR BUILD_DIR (TOOLCHAIN=file for a cross build)
 set -eu
 src=$1
 build=$2
@@ -37,8 +37,15 @@ LD_LIBRARY_PATH="$libdir" "$work/hello_pc" writer "t.install.$$" 20000 &
 wpid=$!
 LD_LIBRARY_PATH="$libdir" "$work/hello_pc" reader "t.install.$$" 20000
 wait $wpid
-# The program resolved the installed library, not the build tree's.
-LD_LIBRARY_PATH="$libdir" ldd "$work/hello_pc" | grep -q "$libdir/libshmchan.so.0"
+# The program resolved the installed library, not the build tree's (a
+# cross build, run by qemu-user, asks the target's loader to say so).
+if [ -n "${TOOLCHAIN:-}" ]; then
+	# (QEMU_SET_ENV: for the target's loader, not for qemu's own.)
+	QEMU_SET_ENV="LD_LIBRARY_PATH=$libdir,LD_TRACE_LOADED_OBJECTS=1" "$work/hello_pc" |
+		grep -q "$libdir/libshmchan.so.0"
+else
+	LD_LIBRARY_PATH="$libdir" ldd "$work/hello_pc" | grep -q "$libdir/libshmchan.so.0"
+fi
 
 # 2. find_package
 mkdir "$work/cm"
@@ -49,7 +56,8 @@ find_package(shmchan 0.1 REQUIRED)
 add_executable(hello "$src/examples/hello_channel.c")
 target_link_libraries(hello PRIVATE shmchan::shmchan)
 CM
-cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$prefix" \
+	${TOOLCHAIN:+-DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN"} >/dev/null
 cmake --build "$work/cm/build" >/dev/null
 LD_LIBRARY_PATH="$libdir" "$work/cm/build/hello" 5000
 echo "install: ok"
