@@ -404,7 +404,9 @@ static void test_replace_failure_keeps_old(void)
 	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
 	ASSERT_OK(shmchan_channel_write(&w, "kept", 4));
 	err = shmchan_channel_create_or_replace_writer(&w2, name, &huge);
-	if (err != -ENOSPC && err != -EFBIG && err != -ENOMEM)
+	if (sizeof(size_t) < 8 && err == -EINVAL)
+		printf("replace failure: skipped (a 32-bit size_t cannot outgrow /dev/shm)\n");
+	else if (err != -ENOSPC && err != -EFBIG && err != -ENOMEM)
 		T_FAIL("replace with a huge geometry: %s", shmchan_strerror(err));
 	ASSERT_TRUE(!temp_left());
 	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
