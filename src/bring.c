@@ -359,8 +359,15 @@ int shmchan__bring_look(const struct shmchan_ring *r, uint64_t pos, uint32_t *le
 	uint64_t vp = SHMCHAN__BSEQ_POS(v), tail;
 	uint32_t st = SHMCHAN__BSEQ_ST(v), n;
 
-	if (vp > pos)
-		return vp >= SHMCHAN__BPOS_MAX ? SHMCHAN__BL_CORRUPT : SHMCHAN__BL_OVERRUN;
+	if (vp > pos) {
+		/* Overwritten by a later position, which a writer claimed, so
+		 * below tail. A position at or past tail was never claimed: the
+		 * segment is corrupt (treating it as an overrun would move the
+		 * cursor on forever). seq_cst like the tail load below. */
+		tail = atomic_load_explicit(&hdr_of(r)->tail, memory_order_seq_cst);
+		return vp >= SHMCHAN__BPOS_MAX || vp >= tail ? SHMCHAN__BL_CORRUPT
+							     : SHMCHAN__BL_OVERRUN;
+	}
 	if (vp == pos && st == SHMCHAN__BS_DONE) {
 		/* Relaxed: ordered after B5; validated by B6 before use. */
 		n = atomic_load_explicit(&s->len, memory_order_relaxed);

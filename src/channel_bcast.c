@@ -162,7 +162,10 @@ int shmchan__bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const vo
 			advance(ch, c + 1);
 			continue;
 		case SHMCHAN__BL_CORRUPT:
-			advance(ch, c + 1);
+			/* Dropped, but the cursor never passes tail: the next
+			 * message written there is read. */
+			if (c < shmchan__bring_tail(&ch->ring))
+				advance(ch, c + 1);
 			return -EBADMSG;
 		case SHMCHAN__BL_OVERRUN:
 			break;

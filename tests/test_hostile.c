@@ -535,6 +535,49 @@ static void test_broadcast_positions(void)
 	printf("broadcast positions: huge sequences and tail give errors\n");
 }
 
+/*
+ * Every slot of a broadcast ring rewritten to a position far ahead of the
+ * tail (near 2^40, DONE): a subscriber from the oldest message gets errors
+ * at once, never a hang, and each call is bounded (a lap of 16,384 slots,
+ * where a read once walked (N+1)(N+2) steps).
+ */
+static void test_broadcast_far_ahead(void)
+{
+	const struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
+					    .slot_size = 1,
+					    .slot_count = 16384 };
+	struct shmchan_segment s;
+	const char *name = make_channel_cfg(0, &cfg);
+	struct shmchan__chan_hdr *h = raw(name, &s);
+	struct shmchan__bring_hdr *bh = (void *)((char *)h + SHMCHAN__HDR_SPACE);
+	struct shmchan_channel r;
+	unsigned char buf[8];
+	int64_t t0 = t_now_ns();
+	size_t len;
+	uint32_t i;
+	int k, err;
+
+	for (i = 0; i < cfg.slot_count; i++) {
+		struct shmchan__bslot *sl = (void *)(bh->slots + (size_t)i * bh->stride);
+
+		atomic_store(&sl->seq, SHMCHAN__BSEQ((1ull << 40) + i, SHMCHAN__BS_DONE));
+	}
+	ASSERT_OK(shmchan_channel_subscribe(&r, name, NULL, SHMCHAN_SUB_OLDEST));
+	for (k = 0; k < 8; k++) {
+		err = shmchan_channel_read(&r, buf, sizeof(buf), &len);
+		ASSERT_TRUE(err == -EBADMSG || err == -EAGAIN || err == SHMCHAN_ELOST);
+	}
+	err = shmchan_channel_recv(&r, buf, sizeof(buf), &len, 0);
+	ASSERT_TRUE(err == -EBADMSG || err == -ETIMEDOUT || err == SHMCHAN_ELOST);
+	err = shmchan_channel_recv(&r, buf, sizeof(buf), &len, 20);
+	ASSERT_TRUE(err == -EBADMSG || err == -ETIMEDOUT || err == SHMCHAN_ELOST);
+	err = shmchan_channel_wait_readable(&r, 0);
+	ASSERT_TRUE(err == 0 || err == -ETIMEDOUT);
+	shmchan_channel_close(&r);
+	finish(name, &s);
+	printf("broadcast far ahead: errors in %.3f s\n", t_secs_since(t0));
+}
+
 static void test_fuzz(void)
 {
 	const struct shmchan_config bc_block = { .kind = SHMCHAN_KIND_BROADCAST,
@@ -569,6 +612,7 @@ int main(void)
 	test_reader_died_mid_consume();
 	test_concurrent_header_rewrite();
 	test_broadcast_positions();
+	test_broadcast_far_ahead();
 	test_fuzz();
 	printf("test_hostile: ok\n");
 	return 0;
