@@ -115,12 +115,12 @@ static int k_readable(struct shmchan_channel *ch)
 	return is_rec(ch) ? shmchan__rring_readable(&ch->ring) : shmchan_ring_readable(&ch->ring);
 }
 
-/* Writer: room for the write last refused (ch->want bytes; records only). */
-static int k_writable(struct shmchan_channel *ch, int slow)
+/* Writer: room for a message of @len bytes (records; a slot otherwise). */
+static int k_writable(struct shmchan_channel *ch, size_t len, int slow)
 {
 	if (is_bc(ch))
 		return shmchan__bc_writable(ch, slow);
-	return is_rec(ch) ? shmchan__rring_writable(&ch->ring, ch->want)
+	return is_rec(ch) ? shmchan__rring_writable(&ch->ring, len)
 			  : shmchan_ring_writable(&ch->ring);
 }
 
@@ -306,7 +306,6 @@ int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t l
 	} else if (err == -ECANCELED) {
 		shmchan__wake_writers(ch); /* the slot was given back */
 	} else if (err == -EAGAIN) {
-		ch->want = (uint32_t)len;
 		note_full(ch);
 	}
 	return err;
@@ -320,10 +319,8 @@ int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data)
 		err = writer_state(ch);
 	if (!err)
 		err = k_reserve(ch, len, data);
-	if (err == -EAGAIN) {
-		ch->want = (uint32_t)len;
+	if (err == -EAGAIN)
 		note_full(ch);
-	}
 	return err;
 }
 
@@ -555,12 +552,18 @@ static int readable_cb(void *ctx, int slow)
 	return 1; /* something changed, or end of stream, or replaced */
 }
 
+/* What a writer waits for: room for @len bytes. */
+struct writer_wait {
+	struct shmchan_channel *ch;
+	size_t len;
+};
+
 static int writable_cb(void *ctx, int slow)
 {
-	struct shmchan_channel *ch = ctx;
-	int w = k_writable(ch, slow);
+	struct writer_wait *ww = ctx;
+	int w = k_writable(ww->ch, ww->len, slow);
 
-	if (w == 1 || writer_state(ch) != 0)
+	if (w == 1 || writer_state(ww->ch) != 0)
 		return 1;
 	return w == SHMCHAN__READY_SOON ? SHMCHAN__READY_SOON : 0;
 }
@@ -594,17 +597,19 @@ static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadlin
 	}
 }
 
-static int wait_writer(struct shmchan_channel *ch, const struct shmchan__deadline *dl)
+/* Writer: wait until a message of @len bytes finds room, or replaced. */
+static int wait_writer(struct shmchan_channel *ch, size_t len, const struct shmchan__deadline *dl)
 {
 	struct shmchan__waitcfg cfg = waitcfg(ch);
 	struct shmchan__waitq q = queue(ch, 1);
+	struct writer_wait ww = { ch, len };
 	int err = shmchan__wait(&cfg, &q, &self_of(ch)->owner, SHMCHAN__OWN_SLEEP_SPACE,
-				writable_cb, ch, dl);
+				writable_cb, &ww, dl);
 
 	return err ? err : writer_state(ch);
 }
 
-static int wait_role(struct shmchan_channel *ch, uint32_t role, int timeout_ms)
+static int wait_role(struct shmchan_channel *ch, uint32_t role, size_t len, int timeout_ms)
 {
 	struct shmchan__deadline dl;
 	int err = check_role(ch, role);
@@ -613,18 +618,25 @@ static int wait_role(struct shmchan_channel *ch, uint32_t role, int timeout_ms)
 		return err;
 	if (timeout_ms < -1)
 		return -EINVAL;
+	if (len > ch->ring.slot_size)
+		return -EMSGSIZE;
 	shmchan__deadline_init(&dl, timeout_ms);
-	return role == ROLE_READER ? wait_reader(ch, &dl) : wait_writer(ch, &dl);
+	return role == ROLE_READER ? wait_reader(ch, &dl) : wait_writer(ch, len, &dl);
 }
 
 int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms)
 {
-	return wait_role(ch, ROLE_READER, timeout_ms);
+	return wait_role(ch, ROLE_READER, 0, timeout_ms);
 }
 
 int shmchan_channel_wait_writable(struct shmchan_channel *ch, int timeout_ms)
 {
-	return wait_role(ch, ROLE_WRITER, timeout_ms);
+	return wait_role(ch, ROLE_WRITER, 0, timeout_ms);
+}
+
+int shmchan_channel_wait_writable_len(struct shmchan_channel *ch, size_t len, int timeout_ms)
+{
+	return wait_role(ch, ROLE_WRITER, len, timeout_ms);
 }
 
 int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms)
@@ -636,7 +648,7 @@ int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t le
 		return -EINVAL;
 	shmchan__deadline_init(&dl, timeout_ms);
 	while ((err = shmchan_channel_write(ch, data, len)) == -EAGAIN) {
-		err = wait_writer(ch, &dl);
+		err = wait_writer(ch, len, &dl);
 		if (err)
 			return err;
 	}

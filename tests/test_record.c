@@ -445,6 +445,40 @@ static void test_reader_died_while_freeing(void)
 	shmchan_channel_unlink(g_rname);
 }
 
+/*
+ * wait_writable_len answers for the size asked, whatever earlier writes
+ * were refused; wait_writable for an empty record.
+ */
+static void test_wait_writable_len(void)
+{
+	const char *name = t_name("recwait");
+	struct shmchan_config cfg = rec(4096);
+	static unsigned char in[4096], out[4096];
+	size_t max = SHMCHAN_RECORD_MAX_LEN(4096), len;
+	struct shmchan_channel w, r;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &cfg));
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	ASSERT_OK(shmchan_channel_write(&w, in, 1000)); /* 1008 of 4096 used */
+	ASSERT_OK(shmchan_channel_write(&w, in, max));	/* 1008 + 2048 */
+	ASSERT_ERR(shmchan_channel_write(&w, in, max), -EAGAIN);
+	ASSERT_ERR(shmchan_channel_wait_writable_len(&w, max, 0), -ETIMEDOUT);
+	ASSERT_OK(shmchan_channel_write(&w, in, 500)); /* the smaller one fits */
+	ASSERT_ERR(shmchan_channel_wait_writable_len(&w, max, 0), -ETIMEDOUT);
+	ASSERT_OK(shmchan_channel_wait_writable_len(&w, 8, 0));
+	ASSERT_OK(shmchan_channel_wait_writable(&w, 0));
+	ASSERT_ERR(shmchan_channel_wait_writable_len(&w, max + 1, 0), -EMSGSIZE);
+	ASSERT_OK(shmchan_channel_read(&r, out, sizeof(out), &len));
+	ASSERT_EQ(len, 1000);
+	ASSERT_OK(shmchan_channel_read(&r, out, sizeof(out), &len));
+	ASSERT_EQ(len, max);
+	ASSERT_OK(shmchan_channel_wait_writable_len(&w, max, 0));
+	ASSERT_OK(shmchan_channel_send(&w, in, max, 1000));
+	shmchan_channel_close(&w);
+	shmchan_channel_close(&r);
+	shmchan_channel_unlink(name);
+}
+
 int main(void)
 {
 	t_watchdog(120);
@@ -456,6 +490,7 @@ int main(void)
 	test_hostile();
 	test_reader_died_while_freeing();
 	test_skip_rules();
+	test_wait_writable_len();
 	printf("test_record: ok\n");
 	return 0;
 }

@@ -184,7 +184,6 @@ struct shmchan_channel {
 	uint32_t sample;       /* reader: reads since depth was last sampled */
 	uint32_t seen_gen;     /* reader: registry generation at the last look */
 	uint32_t writers_seen; /* reader: writers held at the last look */
-	uint32_t want;	       /* writer: length of the last write refused as full */
 	uint32_t idle_polls;   /* reader: polls of an empty ring while spinning */
 	uint32_t policy;       /* broadcast: SHMCHAN_POLICY_* */
 	uint32_t started;      /* subscriber: 1 once it delivered a message */
@@ -365,11 +364,22 @@ SHMCHAN_API int shmchan_channel_release(struct shmchan_channel *ch);
 SHMCHAN_API int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms);
 
 /*
- * shmchan_channel_wait_writable - writer: wait until the ring has a free slot.
- * Another writer may take it first, so a write may still find it full.
+ * shmchan_channel_wait_writable - writer: wait until the ring has room for a
+ * message: a free slot, or (record channels) room for an empty record. To
+ * wait for room for a record of a given size, use wait_writable_len.
+ * Another writer may take the room first, so a write may still find it full.
  * Returns 0, -ETIMEDOUT, -ESTALE (replaced), -EINVAL, -ENOTSUP (not a writer).
  */
 SHMCHAN_API int shmchan_channel_wait_writable(struct shmchan_channel *ch, int timeout_ms);
+
+/*
+ * shmchan_channel_wait_writable_len - writer: wait until a write of @len
+ * bytes would find room (record channels: a span for a record of @len; other
+ * kinds: a free slot). Returns the errors of wait_writable, and -EMSGSIZE
+ * (@len above the largest message: no wait could help).
+ */
+SHMCHAN_API int shmchan_channel_wait_writable_len(struct shmchan_channel *ch, size_t len,
+						  int timeout_ms);
 
 /*
  * shmchan_channel_send - writer: write, waiting up to @timeout_ms for space.
