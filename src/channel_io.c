@@ -9,6 +9,7 @@
  * and every liveness check sits on a path where the reader found nothing to
  * read, rate-limited in time.
  */
+#include "channel_io_pvt.h"
 #include "channel_pvt.h"
 
 #define ROLE_WRITER SHMCHAN__ROLE_WRITER
@@ -292,7 +293,7 @@ static int writer_state(const struct shmchan_channel *ch)
 	return st == SHMCHAN__STATE_REPLACED ? -ESTALE : 0;
 }
 
-int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len)
+int shmchan__io_write(struct shmchan_channel *ch, const void *data, size_t len)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -311,7 +312,7 @@ int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t l
 	return err;
 }
 
-int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data)
+int shmchan__io_reserve(struct shmchan_channel *ch, size_t len, void **data)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -324,7 +325,7 @@ int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data)
 	return err;
 }
 
-int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
+int shmchan__io_commit(struct shmchan_channel *ch, size_t len)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -339,7 +340,7 @@ int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
 	return err;
 }
 
-int shmchan_channel_cancel(struct shmchan_channel *ch)
+int shmchan__io_cancel(struct shmchan_channel *ch)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -492,7 +493,7 @@ static int reader_take(struct shmchan_channel *ch, void *buf, size_t cap, const 
 	return err;
 }
 
-int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+int shmchan__io_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
 {
 	int err = check_role(ch, ROLE_READER);
 
@@ -505,7 +506,7 @@ int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap, size
 	return err;
 }
 
-int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *len)
+int shmchan__io_peek(struct shmchan_channel *ch, const void **data, size_t *len)
 {
 	int err = check_role(ch, ROLE_READER);
 
@@ -514,7 +515,7 @@ int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *
 	return err ? err : reader_take(ch, NULL, 0, data, len);
 }
 
-int shmchan_channel_release(struct shmchan_channel *ch)
+int shmchan__io_release(struct shmchan_channel *ch)
 {
 	int err = check_role(ch, ROLE_READER);
 	uint32_t before;
@@ -624,22 +625,22 @@ static int wait_role(struct shmchan_channel *ch, uint32_t role, size_t len, int 
 	return role == ROLE_READER ? wait_reader(ch, &dl) : wait_writer(ch, len, &dl);
 }
 
-int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms)
+int shmchan__io_wait_readable(struct shmchan_channel *ch, int timeout_ms)
 {
 	return wait_role(ch, ROLE_READER, 0, timeout_ms);
 }
 
-int shmchan_channel_wait_writable(struct shmchan_channel *ch, int timeout_ms)
+int shmchan__io_wait_writable(struct shmchan_channel *ch, int timeout_ms)
 {
 	return wait_role(ch, ROLE_WRITER, 0, timeout_ms);
 }
 
-int shmchan_channel_wait_writable_len(struct shmchan_channel *ch, size_t len, int timeout_ms)
+int shmchan__io_wait_writable_len(struct shmchan_channel *ch, size_t len, int timeout_ms)
 {
 	return wait_role(ch, ROLE_WRITER, len, timeout_ms);
 }
 
-int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms)
+int shmchan__io_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms)
 {
 	struct shmchan__deadline dl;
 	int err;
@@ -647,7 +648,7 @@ int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t le
 	if (timeout_ms < -1)
 		return -EINVAL;
 	shmchan__deadline_init(&dl, timeout_ms);
-	while ((err = shmchan_channel_write(ch, data, len)) == -EAGAIN) {
+	while ((err = shmchan__io_write(ch, data, len)) == -EAGAIN) {
 		err = wait_writer(ch, len, &dl);
 		if (err)
 			return err;
@@ -655,7 +656,7 @@ int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t le
 	return err;
 }
 
-int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
+int shmchan__io_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
 			 int timeout_ms)
 {
 	struct shmchan__deadline dl;
@@ -664,7 +665,7 @@ int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size_t cap, size
 	if (timeout_ms < -1)
 		return -EINVAL;
 	shmchan__deadline_init(&dl, timeout_ms);
-	while ((err = shmchan_channel_read(ch, buf, cap, len)) == -EAGAIN) {
+	while ((err = shmchan__io_read(ch, buf, cap, len)) == -EAGAIN) {
 		err = wait_reader(ch, &dl);
 		if (err)
 			return err;
@@ -695,7 +696,7 @@ static int reader_present_cb(void *ctx, int slow)
 	return SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) && o != rw->dead;
 }
 
-int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
+int shmchan__io_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 {
 	struct reader_wait rw = { ch, 0 };
 	struct shmchan__deadline dl;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Channel layer: create/open, roles, expectations, zero copy, waits, and
  * writer/reader pairs across processes. */
+#include <pthread.h>
+#include <sched.h>
+
 #include "channel_pvt.h"
 #include "t_util.h"
 
@@ -430,6 +433,99 @@ static void test_replace_failure_keeps_old(void)
 	shmchan_channel_unlink(name);
 }
 
+/* Threads sharing one writer handle: each call either runs alone or is
+ * refused with -EBUSY; nothing else goes wrong. */
+#define SHARED_THREADS 4
+#define SHARED_CALLS 4000
+#define SHARED_LEN 65536
+
+struct shared_arg {
+	struct shmchan_channel *w;
+	unsigned id;
+	unsigned ok, busy, other;
+};
+
+static _Atomic unsigned g_shared_done;
+static pthread_barrier_t g_shared_start;
+
+static void *shared_writer(void *p)
+{
+	struct shared_arg *a = p;
+	unsigned char m[SHARED_LEN];
+	unsigned i;
+
+	pthread_barrier_wait(&g_shared_start);
+	for (i = 0; i < SHARED_CALLS; i++) {
+		int err;
+
+		memset(m, (int)(a->id * 50 + 1), sizeof(m));
+		err = shmchan_channel_write(a->w, m, sizeof(m));
+		if (err == 0)
+			a->ok++;
+		else if (err == -EBUSY)
+			a->busy++;
+		else if (err == -EAGAIN)
+			sched_yield(); /* full: let the reader run */
+		else
+			a->other++;
+	}
+	atomic_fetch_add(&g_shared_done, 1);
+	return NULL;
+}
+
+static void test_shared_handle_refused(void)
+{
+	const char *name = t_name("shared");
+	struct shmchan_config cfg = { .slot_size = SHARED_LEN, .slot_count = 64 };
+	struct shared_arg args[SHARED_THREADS];
+	pthread_t th[SHARED_THREADS];
+	struct shmchan_channel w, r;
+	struct shmchan_info info;
+	static unsigned char m[SHARED_LEN];
+	unsigned i, k, ok = 0, busy = 0, got = 0;
+	size_t len;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &cfg));
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	ASSERT_EQ(pthread_barrier_init(&g_shared_start, NULL, SHARED_THREADS), 0);
+	for (i = 0; i < SHARED_THREADS; i++) {
+		args[i] = (struct shared_arg){ &w, i, 0, 0, 0 };
+		ASSERT_EQ(pthread_create(&th[i], NULL, shared_writer, &args[i]), 0);
+	}
+	/* Drain meanwhile, checking every message. */
+	for (;;) {
+		int last = atomic_load(&g_shared_done) == SHARED_THREADS;
+		int err = shmchan_channel_read(&r, m, sizeof(m), &len);
+
+		if (err == -EAGAIN) {
+			if (last)
+				break;
+			sched_yield();
+			continue;
+		}
+		ASSERT_OK(err);
+		ASSERT_EQ(len, sizeof(m));
+		for (k = 1; k < sizeof(m); k++)
+			ASSERT_EQ(m[k], m[0]);
+		got++;
+	}
+	for (i = 0; i < SHARED_THREADS; i++)
+		ASSERT_EQ(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&g_shared_start);
+	for (i = 0; i < SHARED_THREADS; i++) {
+		ASSERT_EQ(args[i].other, 0);
+		ok += args[i].ok;
+		busy += args[i].busy;
+	}
+	ASSERT_EQ(got, ok);
+	ASSERT_OK(shmchan_channel_info(&w, &info));
+	ASSERT_EQ(info.written, ok);
+	printf("shared handle: %u written, %u refused with -EBUSY\n", ok, busy);
+	shmchan_channel_close(&w);
+	shmchan_channel_close(&r);
+	shmchan_channel_unlink(name);
+}
+
 /* A child closing a handle it inherited leaves the parent's entry alone. */
 static struct shmchan_channel g_inherited;
 
@@ -480,6 +576,7 @@ int main(void)
 	test_liveness_by_lock();
 	test_owner_checked();
 	test_replace_failure_keeps_old();
+	test_shared_handle_refused();
 	test_strerror();
 	printf("test_channel: ok\n");
 	return 0;

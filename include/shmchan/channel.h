@@ -15,7 +15,10 @@
  * Handles are caller-owned structs; the library allocates nothing. A handle
  * is used by one thread at a time: threads that write concurrently open one
  * writer handle each (shmchan_channel_open_writer), which also gives every
- * producer its own registry entry in the segment. A handle is not shared
+ * producer its own registry entry in the segment. A message or wait call
+ * made on a handle while another thread is inside one on the same handle
+ * returns -EBUSY and changes nothing (open and close are not guarded: they
+ * must not race with any other call on the handle). A handle is not shared
  * across fork: a child process opens its own.
  *
  * Open errors also include those of shmchan_segment_open (-ENOMEM, -EMFILE,
@@ -194,6 +197,7 @@ struct shmchan_channel {
 	uint32_t gate_gen;     /* broadcast BLOCK writer: registry generation of gate */
 	uint32_t holding; /* work queue reader: holds the message at pos (adopted, or too big) */
 	uint32_t hooks;	  /* test hooks (SHMCHAN__HOOK_*, channel_pvt.h) */
+	uint32_t in_call; /* 1 while a call runs on the handle (channel_api.c) */
 };
 
 /*

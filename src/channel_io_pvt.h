@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal: the message calls of channel_io.c, without the one-call-at-a-
+ * time guard that channel_api.c puts around each public entry point. Each
+ * behaves, and returns, as the public call of the same name (channel.h).
+ * Not installed.
+ */
+#ifndef SHMCHAN_CHANNEL_IO_PVT_H
+#define SHMCHAN_CHANNEL_IO_PVT_H
+
+#include <stddef.h>
+
+#include "shmchan/channel.h"
+
+int shmchan__io_write(struct shmchan_channel *ch, const void *data, size_t len);
+int shmchan__io_reserve(struct shmchan_channel *ch, size_t len, void **data);
+int shmchan__io_commit(struct shmchan_channel *ch, size_t len);
+int shmchan__io_cancel(struct shmchan_channel *ch);
+int shmchan__io_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len);
+int shmchan__io_peek(struct shmchan_channel *ch, const void **data, size_t *len);
+int shmchan__io_release(struct shmchan_channel *ch);
+int shmchan__io_wait_readable(struct shmchan_channel *ch, int timeout_ms);
+int shmchan__io_wait_writable(struct shmchan_channel *ch, int timeout_ms);
+int shmchan__io_wait_writable_len(struct shmchan_channel *ch, size_t len, int timeout_ms);
+int shmchan__io_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms);
+int shmchan__io_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
+		     int timeout_ms);
+int shmchan__io_wait_for_reader(struct shmchan_channel *ch, int timeout_ms);
+
+#endif /* SHMCHAN_CHANNEL_IO_PVT_H */
