@@ -157,6 +157,7 @@ static void publish_magic(struct shmchan_channel *ch)
 static int attach(struct shmchan_channel *ch, uint32_t kind)
 {
 	void *ring = (char *)ch->seg.addr + SHMCHAN__HDR_SPACE;
+	int err;
 
 	if (ch->seg.size < SHMCHAN__HDR_SPACE)
 		return SHMCHAN_ETRUNCATED;
@@ -164,7 +165,11 @@ static int attach(struct shmchan_channel *ch, uint32_t kind)
 		return shmchan__rring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
 	if (kind == SHMCHAN_KIND_BROADCAST)
 		return shmchan__bring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
-	return shmchan_ring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
+	err = shmchan_ring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
+	/* Work-queue producers step over slots held by readers (wqueue.c). */
+	if (!err && kind == SHMCHAN_KIND_WORKQUEUE)
+		ch->ring.busy |= SHMCHAN__RING_WQ;
+	return err;
 }
 
 static void read_id(const struct shmchan__chan_hdr *h, struct shmchan__id *id)

@@ -656,8 +656,7 @@ int shmchan__io_send(struct shmchan_channel *ch, const void *data, size_t len, i
 	return err;
 }
 
-int shmchan__io_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
-			 int timeout_ms)
+int shmchan__io_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	struct shmchan__deadline dl;
 	int err;

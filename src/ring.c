@@ -188,12 +188,22 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 	_Atomic uint64_t *cw = r->claim;
 	/* Relaxed: only a starting guess; the seq check and the CAS validate it. */
 	uint32_t pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
+	uint32_t steps = 0;
 
 	for (;;) {
 		/* P1: pairs with C3; the slot's previous reader is done with it. */
 		uint32_t seq = atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_acquire);
 		int32_t diff = (int32_t)(seq - pos);
 
+		/* Work queues: a slot held by a consumer is stepped over, at
+		 * most a lap of them per claim (every slot may be held). */
+		if (diff != 0 && (r->busy & SHMCHAN__RING_WQ) && steps < r->slot_count &&
+		    shmchan__wq_step_tail(r, pos, seq)) {
+			steps++;
+			/* Relaxed: revalidated by the seq check, as above. */
+			pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
+			continue;
+		}
 		if (diff == 0) {
 			/* Record the attempt before the CAS, which publishes it (P2),
 			 * so a claimed slot can always be traced to its producer. */

@@ -17,6 +17,9 @@
 /* Handle states (struct shmchan_ring.busy). */
 #define SHMCHAN__RING_RESERVED 1u
 #define SHMCHAN__RING_PEEKED 2u
+/* Mode, set at attach: the ring is a work queue's, whose producers step
+ * over slots held by consumers (wqueue.c W1). */
+#define SHMCHAN__RING_WQ 4u
 
 /* Producer claim word: SHMCHAN__CLAIM_ACTIVE | position while a slot is claimed. */
 #define SHMCHAN__CLAIM_ACTIVE (1ull << 32)
@@ -137,5 +140,9 @@ int shmchan__wq_readable(const struct shmchan_ring *ring);
 /* Whether position @pos, held per a claim word, is still unconsumed: its
  * slot holds the message of @pos and head has passed it. */
 int shmchan__wq_held(const struct shmchan_ring *ring, uint32_t pos);
+/* Producer at tail @pos, whose slot's sequence read @seq: if the slot holds
+ * a message a consumer took and has not given back, step over @pos (W1, W2)
+ * and return 1 (claim again at the new tail); else 0. */
+int shmchan__wq_step_tail(struct shmchan_ring *ring, uint32_t pos, uint32_t seq);
 
 #endif /* SHMCHAN_RING_PVT_H */

@@ -19,6 +19,30 @@
  *               empty;
  *   else        corrupt: drop the slot.
  *
+ * A message taken and not yet given back keeps its slot for as long as its
+ * consumer holds it (a peek and a slow job, a message too big for the
+ * reader's buffer, a stopped process). Producers do not wait for it: they
+ * step over the position that slot would serve next, so one held message
+ * never holds back the others.
+ *   u + 2^31    (HELD_SKIP(u)) the slot still holds a taken message; the
+ *               position u it would serve next was stepped over by the
+ *               producers. Far from every other state (positions in play
+ *               lie within 2^25 of each other).
+ *  W1  a producer at tail t that finds the slot holding the message of
+ *      t - N, taken (head > t - N) and not given back, or HELD_SKIP(t - N)
+ *      (held a lap more), CASes the slot's seq to HELD_SKIP(t) (seq_cst);
+ *  W2  then it (or anyone who finds HELD_SKIP(t), or t + N, at tail t) CASes
+ *      tail from t to t + 1 (seq_cst). A consumer finding HELD_SKIP(h) or
+ *      h + N at head h does W2 for h too before moving head (so head never
+ *      passes tail), then moves head past h: nothing is delivered there.
+ *  W3  the holder's give-back (Q3) CASes pos + 1 -> pos + N, or, when the
+ *      producers stepped over, HELD_SKIP(u) -> u + N: the slot is free for
+ *      the position after the last one stepped over. A W1 that races with it
+ *      fails its CAS and looks again.
+ * The skipping producer never writes the slot: the held message stays
+ * intact, and a dead holder's message is delivered again from it (Q4,
+ * channel_wq.c) as before.
+ *
  * Ordering:
  *  Q1  load of the slot's seq, seq_cst (ring.c C1: acquire pairs with the
  *      producer's P3; seq_cst: the re-check half of the sleep protocol).
@@ -37,6 +61,52 @@ static struct shmchan__ring_hdr *hdr_of(const struct shmchan_ring *r)
 	return (struct shmchan__ring_hdr *)r->hdr;
 }
 
+#define HELD_SKIP(u) ((uint32_t)(u) + 0x80000000u)
+
+/* Whether @seq, found in the slot of held position @pos, says the slot still
+ * holds pos's message: pos + 1, or HELD_SKIP(u) for a later position u of
+ * the same slot. */
+static int holds(const struct shmchan_ring *r, uint32_t pos, uint32_t seq)
+{
+	uint32_t u = seq - 0x80000000u;
+
+	return seq == pos + 1 ||
+	       (((u - pos) & r->mask) == 0 && (int32_t)(u - pos) > 0 && (u - pos) <= (1u << 30));
+}
+
+/* W2 for position @t: tail past it (seq_cst like P2; failure means someone
+ * else moved it). */
+static void help_tail(struct shmchan_ring *r, uint32_t t)
+{
+	atomic_compare_exchange_strong_explicit(&hdr_of(r)->tail, &t, t + 1, memory_order_seq_cst,
+						memory_order_relaxed);
+}
+
+int shmchan__wq_step_tail(struct shmchan_ring *r, uint32_t t, uint32_t seq)
+{
+	uint32_t n = r->slot_count, want = HELD_SKIP(t);
+
+	if (seq == want || seq == t + n) {
+		help_tail(r, t);
+		return 1;
+	}
+	if (seq == t - n + 1) {
+		/* Taken (head passed t - N), or still queued: then the ring is
+		 * full. Acquire: pairs with Q2. */
+		uint32_t head = atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire);
+
+		if ((int32_t)(head - (t - n)) <= 0)
+			return 0;
+	} else if (seq != HELD_SKIP(t - n)) {
+		return 0;
+	}
+	/* W1 (on failure the slot changed: look again). */
+	if (atomic_compare_exchange_strong_explicit(&slot_at(r, t)->seq, &seq, want,
+						    memory_order_seq_cst, memory_order_relaxed))
+		help_tail(r, t);
+	return 1;
+}
+
 /* The slot of held position @pos, checked. */
 static int at(const struct shmchan_ring *r, uint32_t pos, const void **data, uint32_t *len,
 	      uint32_t *flags)
@@ -46,7 +116,7 @@ static int at(const struct shmchan_ring *r, uint32_t pos, const void **data, uin
 	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_seq_cst);
 	uint32_t n, fl;
 
-	if (seq != pos + 1)
+	if (!holds(r, pos, seq))
 		return -EBADMSG;
 	/* Relaxed: ordered after Q1, which synchronized with P3. Read once. */
 	n = atomic_load_explicit(&s->len, memory_order_relaxed);
@@ -69,13 +139,22 @@ int shmchan__wq_at(const struct shmchan_ring *r, uint32_t pos, const void **data
 
 void shmchan__wq_done(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t pos)
 {
-	uint32_t held = pos + 1;
+	_Atomic uint32_t *sw = &slot_at(r, pos)->seq;
+	uint32_t seq = atomic_load_explicit(sw, memory_order_seq_cst), tries;
 
-	/* Q3, as a CAS: a slot that no longer holds pos's message (given back
-	 * by another reader that delivered it too, or corrupt) is not given
-	 * back twice, which could undo a producer's commit of the next lap. */
-	atomic_compare_exchange_strong_explicit(&slot_at(r, pos)->seq, &held, pos + r->slot_count,
-						memory_order_seq_cst, memory_order_relaxed);
+	/* Q3 (W3), as a CAS: a slot that no longer holds pos's message (given
+	 * back by another reader that delivered it too, or corrupt) is not
+	 * given back twice, which could undo a producer's commit of the next
+	 * lap. A failure because producers stepped over once more meanwhile
+	 * (W1) is tried again, a bounded number of times. */
+	for (tries = 0; tries < 64 && holds(r, pos, seq); tries++) {
+		uint32_t to =
+			seq == pos + 1 ? pos + r->slot_count : seq - 0x80000000u + r->slot_count;
+
+		if (atomic_compare_exchange_strong_explicit(sw, &seq, to, memory_order_seq_cst,
+							    memory_order_seq_cst))
+			break;
+	}
 	/* Q4. */
 	if (cw)
 		atomic_store_explicit(cw, 0, memory_order_release);
@@ -131,10 +210,15 @@ int shmchan__wq_take(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t *pos
 			return 0;
 		}
 		if (d == 0 || d == 1 - r->slot_count ||
-		    seq == SHMCHAN__SEQ_STEPPED(h - r->slot_count))
+		    seq == SHMCHAN__SEQ_STEPPED(h - r->slot_count) ||
+		    seq == HELD_SKIP(h - r->slot_count))
 			return -EAGAIN;
 		if (d == r->slot_count || d == r->slot_count + 1 ||
-		    seq == SHMCHAN__SEQ_STEPPED(h)) {
+		    seq == SHMCHAN__SEQ_STEPPED(h) || seq == HELD_SKIP(h)) {
+			/* Stepped over by producers (W2 first: head never
+			 * passes tail), or given back by a consumer that died
+			 * before moving head. */
+			help_tail(r, h);
 			help_head(r, h);
 			continue;
 		}
@@ -168,7 +252,9 @@ int shmchan__wq_head(const struct shmchan_ring *r, uint32_t *pos)
 		return SHMCHAN__HEAD_STEPPED;
 	}
 	if (seq != h)
-		return seq - h == 1 - r->slot_count ? SHMCHAN__HEAD_EMPTY : SHMCHAN__HEAD_READY;
+		return seq - h == 1 - r->slot_count || seq == HELD_SKIP(h - r->slot_count)
+			       ? SHMCHAN__HEAD_EMPTY
+			       : SHMCHAN__HEAD_READY;
 	/* Acquire: pairs with P2, so a claimant's claim word is visible. */
 	tail = atomic_load_explicit(&hh->tail, memory_order_acquire);
 	return (int32_t)(tail - h) > 0 ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_EMPTY;
@@ -203,5 +289,5 @@ int shmchan__wq_held(const struct shmchan_ring *r, uint32_t pos)
 	uint32_t seq = atomic_load_explicit(&slot_at(r, pos)->seq, memory_order_seq_cst);
 	uint32_t h = atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire);
 
-	return seq == pos + 1 && (int32_t)(h - pos) > 0;
+	return holds(r, pos, seq) && (int32_t)(h - pos) > 0;
 }

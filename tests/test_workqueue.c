@@ -8,6 +8,8 @@
  *              after it), nothing else duplicated or lost
  *   limit      SHMCHAN_MAX_SUBSCRIBERS readers, the next one -EUSERS; closed
  *              and dead readers' entries are reused
+ *   held       a reader holding a peeked message at each position of a lap:
+ *              writers step over its slot, the others go on
  *   api        small checks: kinds, policy, lost, full ring, messages queued
  *              before any reader, peek/release, close holding a peek, end of
  *              stream
@@ -616,10 +618,65 @@ static void test_api(void)
 	       "of stream\n");
 }
 
+/*
+ * A reader holding a message (peeked, not released) never holds back the
+ * others: writers step over its slot lap after lap, with the held message
+ * at every position of a lap; the held bytes stay intact, and every message
+ * is delivered exactly once.
+ */
+#define HELD_SLOTS 16
+
+static void test_held(void)
+{
+	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_WORKQUEUE,
+				      .slot_size = SLOT,
+				      .slot_count = HELD_SLOTS };
+	uint32_t k;
+
+	for (k = 0; k < HELD_SLOTS; k++) {
+		struct shmchan_channel w, a, b;
+		const void *view;
+		uint64_t i, total = k + 1 + 4 * HELD_SLOTS + 8;
+		size_t len;
+
+		g_name = t_name("wq.held");
+		shared_reset();
+		ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
+		ASSERT_OK(shmchan_channel_open_reader(&a, g_name, NULL));
+		ASSERT_OK(shmchan_channel_open_reader(&b, g_name, NULL));
+		for (i = 0; i < k; i++) {
+			write_msg(&w, i);
+			count(recv_msg(&b, total), "b");
+		}
+		write_msg(&w, k);
+		ASSERT_OK(shmchan_channel_peek(&a, &view, &len));
+		ASSERT_EQ(check_msg(view, len, total, "held"), k);
+		count(k, "a");
+		/* Four laps and more while a holds its message. */
+		for (i = k + 1; i < total - 8; i++) {
+			write_msg(&w, i);
+			count(recv_msg(&b, total), "b");
+		}
+		ASSERT_EQ(check_msg(view, len, total, "held after laps"), k);
+		ASSERT_OK(shmchan_channel_release(&a));
+		for (; i < total; i++)
+			write_msg(&w, i);
+		for (i = total - 8; i < total; i++)
+			count(recv_msg(i & 1 ? &a : &b, total), "either");
+		check_all_once(total);
+		shmchan_channel_close(&w);
+		ASSERT_ERR(shmchan_channel_recv(&b, NULL, 0, &len, BOUND_MS), -EPIPE);
+		shmchan_channel_close(&a);
+		shmchan_channel_close(&b);
+		shmchan_channel_unlink(g_name);
+	}
+	printf("held: a message held at each of %d positions never blocked the queue\n",
+	       HELD_SLOTS);
+}
+
 static const struct t_case cases[] = {
-	{ "api", test_api },
-	{ "limit", test_limit },
-	{ "redeliver", test_redeliver },
+	{ "api", test_api },	   { "held", test_held },
+	{ "limit", test_limit },   { "redeliver", test_redeliver },
 	{ "spread", test_spread },
 };
 
