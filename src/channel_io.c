@@ -121,6 +121,8 @@ static int k_writable(struct shmchan_channel *ch, size_t len, int slow)
 {
 	if (is_bc(ch))
 		return shmchan__bc_writable(ch, slow);
+	if (is_wq(ch))
+		return shmchan__wq_writable(&ch->ring);
 	return is_rec(ch) ? shmchan__rring_writable(&ch->ring, len)
 			  : shmchan_ring_writable(&ch->ring);
 }

@@ -196,13 +196,18 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 		int32_t diff = (int32_t)(seq - pos);
 
 		/* Work queues: a slot held by a consumer is stepped over, at
-		 * most a lap of them per claim (every slot may be held). */
-		if (diff != 0 && (r->busy & SHMCHAN__RING_WQ) && steps < r->slot_count &&
-		    shmchan__wq_step_tail(r, pos, seq)) {
-			steps++;
-			/* Relaxed: revalidated by the seq check, as above. */
-			pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
-			continue;
+		 * most a lap of them per claim (every slot may be held); one
+		 * that cannot be yet is a full slot. */
+		if (diff != 0 && (r->busy & SHMCHAN__RING_WQ)) {
+			int st = shmchan__wq_step_tail(r, pos, seq);
+
+			if (st > 0 && steps++ < r->slot_count) {
+				/* Relaxed: revalidated by the seq check. */
+				pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
+				continue;
+			}
+			if (st != 0)
+				diff = -1;
 		}
 		if (diff == 0) {
 			/* Record the attempt before the CAS, which publishes it (P2),

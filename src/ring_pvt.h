@@ -137,12 +137,17 @@ int shmchan__wq_head(const struct shmchan_ring *ring, uint32_t *pos);
 int shmchan__wq_skip_abandoned(struct shmchan_ring *ring, uint32_t pos);
 /* Whether a message waits at head (1) or not (0). */
 int shmchan__wq_readable(const struct shmchan_ring *ring);
+/* Producer: whether a claim would find a slot, or step over a held one
+ * (1), or find the ring full (0). */
+int shmchan__wq_writable(const struct shmchan_ring *ring);
 /* Whether position @pos, held per a claim word, is still unconsumed: its
  * slot holds the message of @pos and head has passed it. */
 int shmchan__wq_held(const struct shmchan_ring *ring, uint32_t pos);
 /* Producer at tail @pos, whose slot's sequence read @seq: if the slot holds
  * a message a consumer took and has not given back, step over @pos (W1, W2)
- * and return 1 (claim again at the new tail); else 0. */
+ * and return 1 (claim again at the new tail); -EAGAIN if it holds one that
+ * cannot be stepped over yet (the ring is full there); 0 for any other
+ * state (the slot ring's rules apply). */
 int shmchan__wq_step_tail(struct shmchan_ring *ring, uint32_t pos, uint32_t seq);
 
 #endif /* SHMCHAN_RING_PVT_H */

@@ -29,8 +29,10 @@
  *               producers. Far from every other state (positions in play
  *               lie within 2^25 of each other).
  *  W1  a producer at tail t that finds the slot holding the message of
- *      t - N, taken (head > t - N) and not given back, or HELD_SKIP(t - N)
- *      (held a lap more), CASes the slot's seq to HELD_SKIP(t) (seq_cst);
+ *      t - N, or HELD_SKIP(t - N) (held a lap more), while head > t - N
+ *      (the message was taken, or that position stepped over: tail never
+ *      gets more than a lap ahead of head), CASes the slot's seq to
+ *      HELD_SKIP(t) (seq_cst);
  *  W2  then it (or anyone who finds HELD_SKIP(t), or t + N, at tail t) CASes
  *      tail from t to t + 1 (seq_cst). A consumer finding HELD_SKIP(h) or
  *      h + N at head h does W2 for h too before moving head (so head never
@@ -90,16 +92,14 @@ int shmchan__wq_step_tail(struct shmchan_ring *r, uint32_t t, uint32_t seq)
 		help_tail(r, t);
 		return 1;
 	}
-	if (seq == t - n + 1) {
-		/* Taken (head passed t - N), or still queued: then the ring is
-		 * full. Acquire: pairs with Q2. */
-		uint32_t head = atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire);
-
-		if ((int32_t)(head - (t - n)) <= 0)
-			return 0;
-	} else if (seq != HELD_SKIP(t - n)) {
+	if (seq != t - n + 1 && seq != HELD_SKIP(t - n))
 		return 0;
-	}
+	/* The message of t - N was taken (or its position stepped over: head
+	 * passed t - N), or it is still queued, and then the ring is full:
+	 * tail never runs more than a lap ahead of head. Acquire: pairs with
+	 * Q2. */
+	if ((int32_t)(atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire) - (t - n)) <= 0)
+		return -EAGAIN;
 	/* W1 (on failure the slot changed: look again). */
 	if (atomic_compare_exchange_strong_explicit(&slot_at(r, t)->seq, &seq, want,
 						    memory_order_seq_cst, memory_order_relaxed))
@@ -258,6 +258,25 @@ int shmchan__wq_head(const struct shmchan_ring *r, uint32_t *pos)
 	/* Acquire: pairs with P2, so a claimant's claim word is visible. */
 	tail = atomic_load_explicit(&hh->tail, memory_order_acquire);
 	return (int32_t)(tail - h) > 0 ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_EMPTY;
+}
+
+int shmchan__wq_writable(const struct shmchan_ring *r)
+{
+	const struct shmchan__ring_hdr *hh = hdr_of(r);
+	/* seq_cst: the re-check half of the sleep protocol (ring.c); the
+	 * consumers' give-back (Q3), followed by a wake of the writers, is the
+	 * publish half. (A take alone never makes room: past the slot it
+	 * frees to step over, the next one holds a queued message, or one
+	 * taken, and so on up to a slot given back.) */
+	uint32_t t = atomic_load_explicit(&hh->tail, memory_order_seq_cst), n = r->slot_count;
+	uint32_t seq = atomic_load_explicit(&slot_at(r, t)->seq, memory_order_seq_cst);
+
+	if (seq == t || seq == t + n || seq == HELD_SKIP(t))
+		return 1;
+	if (seq == t - n + 1 || seq == HELD_SKIP(t - n))
+		return (int32_t)(atomic_load_explicit(&hh->head, memory_order_seq_cst) - (t - n)) >
+		       0;
+	return (int32_t)(seq - t) > 0; /* tail moved on: a claim may well succeed */
 }
 
 int shmchan__wq_readable(const struct shmchan_ring *r)
