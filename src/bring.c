@@ -40,6 +40,14 @@
  *  B6  acquire fence, then a relaxed load of seq (under TSan: acquire loads
  *      of the payload, then the load): the payload reads are ordered before
  *      the re-check.
+ *  B7  stepping over (a subscriber, or a writer a lap later, that judged the
+ *      writer of p dead) CASes WRITING(p), or p - N's end, to DISC(p). The
+ *      writer's B4 is a CAS from WRITING(p): it fails then (-ECANCELED), and
+ *      nothing it wrote is delivered. So that its late writes never land in
+ *      a message of the next lap, a writer that finds DISC(p) a lap later
+ *      reuses the slot only once no live writer's claim word names p (the
+ *      claimant clears it, with release, after its B4 or its failed B4; a
+ *      dead one's verdict is the kernel's, see live_pvt.h).
  * Under the BLOCK policy a slot is never reused while a live subscriber has
  * not read it, so B6 only fails under OVERWRITE (or for a subscriber the
  * join protocol did not yet cover); the ordering between a subscriber's
@@ -167,8 +175,8 @@ static int pred_done(uint64_t v, uint64_t pos, uint64_t n)
 }
 
 int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate,
-			 _Atomic uint32_t *gen, uint32_t gen_seen, uint64_t *pos_out,
-			 uint64_t *blocker)
+			 _Atomic uint32_t *gen, uint32_t gen_seen, uint64_t disc_ok,
+			 uint64_t *pos_out, uint64_t *blocker)
 {
 	struct shmchan__bring_hdr *h = hdr_of(r);
 
@@ -201,9 +209,15 @@ int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t 
 			 * would make us wait for it (a reservation may be held for
 			 * long). A slot ahead of pos means tail moved on: retry. */
 			err = -EBUSY;
+		else if (pos >= r->slot_count &&
+			 v == SHMCHAN__BSEQ(pos - r->slot_count, SHMCHAN__BS_DISC) && v != disc_ok)
+			/* B7: discarded, maybe by a subscriber that stepped
+			 * over a writer it judged dead: the caller checks that
+			 * no live writer still claims it before reusing it. */
+			err = 2;
 		if (err) {
 			/* Relaxed: the tail moved meanwhile: look again. */
-			if (err != -EBADMSG &&
+			if (err != -EBADMSG && err != 2 &&
 			    atomic_load_explicit(&h->tail, memory_order_relaxed) != pos)
 				continue;
 			if (cw)
@@ -333,21 +347,30 @@ void shmchan__bring_fill(struct shmchan_ring *r, uint64_t pos, const void *src, 
 #endif
 }
 
-void shmchan__bring_publish(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t pos,
-			    uint32_t len, int discard)
+int shmchan__bring_publish(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t pos, uint32_t len,
+			   int discard)
 {
 	struct shmchan__bslot *s = slot_at(r, pos);
+	uint64_t seen = SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING);
+	int err = 0;
 
-	/* Relaxed: published by B4. */
+	/* Relaxed: published by B4. Harmless if a subscriber stepped over
+	 * us: nobody reads a discarded slot, and nobody reuses it while our
+	 * claim word names it (B7). */
 	atomic_store_explicit(&s->len, discard ? 0 : len, memory_order_relaxed);
-	/* B4. */
-	atomic_store_explicit(&s->seq,
-			      SHMCHAN__BSEQ(pos, discard ? SHMCHAN__BS_DISC : SHMCHAN__BS_DONE),
-			      memory_order_seq_cst);
+	/* B4, a CAS from our WRITING: it fails once a subscriber stepped over
+	 * the position (abandon), and then nothing of ours is delivered. */
+	if (!atomic_compare_exchange_strong_explicit(
+		    &s->seq, &seen,
+		    SHMCHAN__BSEQ(pos, discard ? SHMCHAN__BS_DISC : SHMCHAN__BS_DONE),
+		    memory_order_seq_cst, memory_order_relaxed))
+		err = seen == SHMCHAN__BSEQ(pos, SHMCHAN__BS_DISC) ? -ECANCELED : -EBADMSG;
 	/* Release: whoever load-acquires the cleared claim sees B4 (the
-	 * subscriber's abandon check never takes a committed slot for dead). */
+	 * subscriber's abandon check never takes a committed slot for dead),
+	 * and, after a failed B4, that we are done with the slot (B7). */
 	if (cw)
 		atomic_store_explicit(cw, 0, memory_order_release);
+	return err;
 }
 
 int shmchan__bring_look(const struct shmchan_ring *r, uint64_t pos, uint32_t *len,

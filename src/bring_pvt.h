@@ -79,13 +79,16 @@ uint64_t shmchan__bring_tail(const struct shmchan_ring *r);
 
 /* Writer: claim the tail position if it is below @gate (UINT64_MAX: no
  * gate) and the position a lap earlier is finished. Returns 0 and *pos;
- * 1 (*@gen, if given, is no longer @gen_seen: the gate is stale); -EAGAIN
- * (tail >= gate); -EBUSY (the writer a lap earlier has not finished: *pos
- * gets the tail, *blocker the slot's seq); -EBADMSG (the tail is corrupt).
- * @cw: the writer's claim word, set to CLAIM_ACTIVE | low 32 bits of the
- * position before the claim is published. */
+ * 1 (*@gen, if given, is no longer @gen_seen: the gate is stale); 2 (the
+ * position a lap earlier was discarded, and its slot's seq, in *blocker, is
+ * not @disc_ok: check that no live writer claims it (B7), then call again
+ * with @disc_ok = *blocker); -EAGAIN (tail >= gate); -EBUSY (the writer a
+ * lap earlier has not finished: *pos gets the tail, *blocker the slot's
+ * seq); -EBADMSG (the tail is corrupt). @cw: the writer's claim word, set to
+ * CLAIM_ACTIVE | low 32 bits of the position before the claim is
+ * published. */
 int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t gate,
-			 _Atomic uint32_t *gen, uint32_t gen_seen, uint64_t *pos,
+			 _Atomic uint32_t *gen, uint32_t gen_seen, uint64_t disc_ok, uint64_t *pos,
 			 uint64_t *blocker);
 /* Whether a claim would succeed now (the seq_cst re-check for waits). */
 int shmchan__bring_writable(const struct shmchan_ring *r, uint64_t gate);
@@ -99,9 +102,11 @@ int shmchan__bring_steal(struct shmchan_ring *r, uint64_t pos, uint64_t other);
 void *shmchan__bring_data(const struct shmchan_ring *r, uint64_t pos);
 /* Writer: copy @len bytes into the acquired slot of @pos (seqlock-safe). */
 void shmchan__bring_fill(struct shmchan_ring *r, uint64_t pos, const void *src, size_t len);
-/* Writer: commit (or, @discard, cancel) the acquired slot of @pos. */
-void shmchan__bring_publish(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t pos,
-			    uint32_t len, int discard);
+/* Writer: commit (or, @discard, cancel) the acquired slot of @pos. Returns
+ * 0, -ECANCELED (a subscriber stepped over the position: nothing is
+ * delivered), or -EBADMSG (the slot's seq is corrupt). */
+int shmchan__bring_publish(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t pos, uint32_t len,
+			   int discard);
 
 /* Subscriber: what is at @pos; for READY the length, the payload and the
  * sequence to validate against. */

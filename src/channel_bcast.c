@@ -317,11 +317,19 @@ static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t se
  * judged us dead; nothing to write: claim again), or -EAGAIN (BLOCK: the
  * slowest subscriber is a lap behind; or the writer a lap earlier has not
  * finished), -EBADMSG (corrupt positions). */
+/* Whether a live writer other than us still claims position @pos (bring.c
+ * B7): its slot, discarded, is not to be reused yet. */
+static int live_claim(struct shmchan_channel *ch, uint64_t pos)
+{
+	return shmchan__claimant(shmchan__hdr(ch), (uint32_t)pos, shmchan__judge_of(ch), NULL) ==
+	       SHMCHAN__CLAIM_LIVE;
+}
+
 static int claim(struct shmchan_channel *ch, uint64_t *pos)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	_Atomic uint64_t *cw = &self_of(ch)->claim;
-	uint64_t gate = UINT64_MAX, other = 0;
+	uint64_t gate = UINT64_MAX, other = 0, disc_ok = 0;
 	int err, tries, stale = 0;
 
 	for (tries = 0;; tries++) {
@@ -330,7 +338,17 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 		/* S4: bring_claim checks the generation before each CAS. */
 		err = shmchan__bring_claim(&ch->ring, cw, gate,
 					   blocking(ch) ? &h->registry_gen : NULL, ch->gate_gen,
-					   pos, &other);
+					   disc_ok, pos, &other);
+		if (err == 2) {
+			/* B7: a stepped-over writer may still write there. */
+			if (live_claim(ch, *pos - ch->ring.slot_count)) {
+				err = -EAGAIN;
+				break;
+			}
+			disc_ok = other;
+			tries--;
+			continue;
+		}
 		if (err == 1 && stale++ < 64) {
 			/* The gate is stale: recompute it from a generation
 			 * loaded before the cursors, then claim. */
@@ -402,8 +420,15 @@ int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
 	} else {
 		ch->gate = UINT64_MAX;
 	}
-	if (shmchan__bring_writable(&ch->ring, ch->gate))
-		return 1;
+	if (shmchan__bring_writable(&ch->ring, ch->gate)) {
+		/* Not while a stepped-over writer may still write the slot
+		 * (B7): its commit, failing, wakes us. */
+		pos = shmchan__bring_tail(&ch->ring);
+		v = shmchan__bring_seq(&ch->ring, pos);
+		return !(pos >= ch->ring.slot_count &&
+			 v == SHMCHAN__BSEQ(pos - ch->ring.slot_count, SHMCHAN__BS_DISC) &&
+			 live_claim(ch, pos - ch->ring.slot_count));
+	}
 	/* Held back by the writer a lap earlier rather than by a subscriber:
 	 * see whether it died, and ask to be asked again soon. */
 	pos = shmchan__bring_tail(&ch->ring);
@@ -442,13 +467,17 @@ int shmchan__bc_reserve(struct shmchan_channel *ch, size_t len, void **data)
 
 int shmchan__bc_commit(struct shmchan_channel *ch, size_t len, int discard)
 {
+	int err;
+
 	if (!(ch->ring.busy & SHMCHAN__RING_RESERVED))
 		return -EINVAL;
 	if (len > ch->ring.slot_size)
 		return -EMSGSIZE;
 	ch->ring.busy &= ~SHMCHAN__RING_RESERVED;
-	shmchan__bring_publish(&ch->ring, &self_of(ch)->claim, ch->pos, (uint32_t)len, discard);
-	return 0;
+	err = shmchan__bring_publish(&ch->ring, &self_of(ch)->claim, ch->pos, (uint32_t)len,
+				     discard);
+	/* Cancelled anyway: a reservation stepped over is gone all the same. */
+	return discard && err == -ECANCELED ? 0 : err;
 }
 
 int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len)

@@ -7,7 +7,8 @@
  * write to it: the claimant's commit fails with -ECANCELED and gives the
  * slot back, or, if the claimant dies instead, the reader gives it back once
  * the kernel says so. Runs on slot channels, or (argument "workqueue") on a
- * work queue.
+ * work queue, or (argument "broadcast") on a broadcast channel under
+ * OVERWRITE.
  */
 #include <poll.h>
 
@@ -165,10 +166,19 @@ int main(int argc, char **argv)
 		geo.kind = SHMCHAN_KIND_WORKQUEUE;
 		argc--;
 		argv++;
+	} else if (argc > 1 && strcmp(argv[1], "broadcast") == 0) {
+		/* OVERWRITE: the writer a lap later waits for no subscriber, so
+		 * only the protocol keeps it off the stepped-over slot. */
+		geo.kind = SHMCHAN_KIND_BROADCAST;
+		geo.policy = SHMCHAN_POLICY_OVERWRITE;
+		argc--;
+		argv++;
 	}
 	t_watchdog(120);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
-	printf("test_verdict: ok (%s)\n", geo.kind ? "work queue" : "slot channel");
+	printf("test_verdict: ok (%s)\n", !geo.kind    ? "slot channel"
+					  : geo.policy ? "broadcast channel"
+						       : "work queue");
 	return 0;
 }
