@@ -145,8 +145,14 @@ static void k_reclaim(struct shmchan_channel *ch, uint32_t pos)
 		(void)shmchan__ring_reclaim(&ch->ring, pos);
 }
 
-static int k_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent)
+/* Step over the claim at head @pos: of a producer judged dead (@live 0),
+ * or, test hook, of one alive. Returns 0, or -EAGAIN if it changed. */
+static int k_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, int live)
 {
+	/* Records: the consumer cannot pass a record whose producer may still
+	 * write it; it marks it and waits for its give-back (rring.c R5). */
+	if (live && is_rec(ch))
+		return shmchan__rring_step(&ch->ring, pos);
 	if (is_bc(ch))
 		return shmchan__bc_skip(ch, pos);
 	if (is_wq(ch))
@@ -389,8 +395,10 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now
 	    !shmchan__rring_claimed_stride(&ch->ring, &extent))
 		return -EAGAIN;
 	ch->stuck_ns = 0;
-	if (!stepped && k_skip(ch, pos, extent) != 0)
-		return 0; /* committed after all: read it */
+	/* Committed after all: read it. (A record stepped over already, its
+	 * producer alive: wait for its give-back.) */
+	if (!stepped && k_skip(ch, pos, extent, who == SHMCHAN__CLAIM_LIVE) != 0)
+		return who == SHMCHAN__CLAIM_LIVE && is_rec(ch) ? -EAGAIN : 0;
 	if (who != SHMCHAN__CLAIM_LIVE) {
 		k_reclaim(ch, pos);
 		shmchan__clear_claims(h, pos, shmchan__judge_of(ch));

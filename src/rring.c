@@ -24,6 +24,17 @@
  *      half of the writers' sleep protocol). Pairs with R1, and with the
  *      load-acquire of head in attach (a new consumer).
  *
+ *  R5  stepping over (the consumer judged the producer dead, but safety must
+ *      not rest on that): a CAS of the header from CLAIMED(stride) to
+ *      STEPPED(stride). The producer's commit (P3) is a CAS from
+ *      CLAIMED(stride): it fails then, and the producer gives the record
+ *      back as COMMITTED|DISCARDED (a CAS from STEPPED) and reports
+ *      -ECANCELED. A byte ring frees in order, so the consumer does not pass
+ *      a stepped-over record: it waits for that give-back, or frees the
+ *      span itself once the producer is known gone (its lock byte free).
+ *      Nothing of the record is delivered, and its space is not handed on
+ *      while the producer may still write it.
+ *
  * Every length, stride and flag read from a header is checked against the
  * handle's copy of the geometry before use: a span never leaves the buffer.
  */
@@ -218,17 +229,35 @@ int shmchan__rring_reserve(struct shmchan_ring *r, size_t len, void **data)
 	return 0;
 }
 
-static void publish(struct shmchan_ring *r, uint32_t len, uint64_t flags)
+/* Publish the reserved record. Returns 0, -ECANCELED (stepped over, R5:
+ * given back as discarded), or -EBADMSG (the header is corrupt: left). */
+static int publish(struct shmchan_ring *r, uint32_t len, uint64_t flags)
 {
-	_Atomic uint64_t *cw = r->claim;
+	_Atomic uint64_t *cw = r->claim, *w = word_at(r, r->rsv_pos);
+	uint64_t seen = SHMCHAN__REC_WORD(0, r->rsv_len, SHMCHAN__REC_CLAIMED);
+	int err = 0;
 
-	/* P3 (seq_cst: see the top of this file). */
-	atomic_store_explicit(word_at(r, r->rsv_pos), SHMCHAN__REC_WORD(len, r->rsv_len, flags),
-			      memory_order_seq_cst);
+	/* P3 (seq_cst: see the top of this file), a CAS from our CLAIMED
+	 * header: it fails once the consumer stepped over us (R5). */
+	if (!atomic_compare_exchange_strong_explicit(w, &seen,
+						     SHMCHAN__REC_WORD(len, r->rsv_len, flags),
+						     memory_order_seq_cst, memory_order_relaxed)) {
+		err = -EBADMSG;
+		if (seen == SHMCHAN__REC_WORD(0, r->rsv_len, SHMCHAN__REC_STEPPED)) {
+			/* R5: give the record back; the consumer frees it. */
+			err = -ECANCELED;
+			atomic_compare_exchange_strong_explicit(
+				w, &seen,
+				SHMCHAN__REC_WORD(0, r->rsv_len,
+						  SHMCHAN__REC_COMMITTED | SHMCHAN__REC_DISCARDED),
+				memory_order_seq_cst, memory_order_relaxed);
+		}
+	}
 	/* Release: a reader that sees the claim cleared sees the commit. */
 	if (cw)
 		atomic_store_explicit(cw, 0, memory_order_release);
 	r->busy &= ~SHMCHAN__RING_RESERVED;
+	return err;
 }
 
 int shmchan__rring_commit(struct shmchan_ring *r, size_t len)
@@ -237,15 +266,15 @@ int shmchan__rring_commit(struct shmchan_ring *r, size_t len)
 		return -EINVAL;
 	if (len > r->rsv_max)
 		return -EMSGSIZE; /* more than was reserved */
-	publish(r, (uint32_t)len, SHMCHAN__REC_COMMITTED);
-	return 0;
+	return publish(r, (uint32_t)len, SHMCHAN__REC_COMMITTED);
 }
 
 int shmchan__rring_cancel(struct shmchan_ring *r)
 {
 	if (!r || !(r->busy & SHMCHAN__RING_RESERVED))
 		return -EINVAL;
-	publish(r, 0, SHMCHAN__REC_COMMITTED | SHMCHAN__REC_DISCARDED);
+	/* Stepped over or not, the reservation is gone: nothing to report. */
+	(void)publish(r, 0, SHMCHAN__REC_COMMITTED | SHMCHAN__REC_DISCARDED);
 	return 0;
 }
 
@@ -314,8 +343,11 @@ static int inspect(struct shmchan_ring *r, uint64_t *w_out)
 		uint64_t w = atomic_load_explicit(word_at(r, r->head), memory_order_seq_cst);
 
 		if (!(w & SHMCHAN__REC_COMMITTED)) {
-			/* Free, claimed, or claimed and being written. */
-			if ((w & ~(SHMCHAN__REC_CLAIMED | (0x7FFFFFFull << 32))) != 0)
+			/* Free, claimed, or claimed and being written, or
+			 * stepped over and not given back yet (R5). */
+			uint64_t ok = (w & SHMCHAN__REC_CLAIMED) ? SHMCHAN__REC_STEPPED : 0;
+
+			if ((w & ~(ok | (0x7FFFFFFull << 32))) != 0)
 				return -EBADMSG;
 			return -EAGAIN;
 		}
@@ -467,6 +499,24 @@ int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride
 		return 0;
 	*stride = s;
 	return 1;
+}
+
+int shmchan__rring_step(struct shmchan_ring *r, uint32_t pos)
+{
+	_Atomic uint64_t *w = word_at(r, pos);
+	/* seq_cst like R3. */
+	uint64_t seen = atomic_load_explicit(w, memory_order_seq_cst);
+	uint32_t stride = SHMCHAN__REC_STRIDE(seen);
+
+	if (r->head != pos || seen != SHMCHAN__REC_WORD(0, stride, SHMCHAN__REC_CLAIMED) ||
+	    stride < SHMCHAN__REC_HDR || stride > r->slot_count - (pos & r->mask))
+		return -EAGAIN;
+	/* R5. */
+	return atomic_compare_exchange_strong_explicit(
+		       w, &seen, SHMCHAN__REC_WORD(0, stride, SHMCHAN__REC_STEPPED),
+		       memory_order_seq_cst, memory_order_relaxed)
+		       ? 0
+		       : -EAGAIN;
 }
 
 int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t extent)

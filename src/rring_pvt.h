@@ -39,6 +39,9 @@
 #define SHMCHAN__REC_FLAGS (0x1Full << 59)
 #define SHMCHAN__REC_KNOWN                                                                         \
 	(SHMCHAN__REC_CLAIMED | SHMCHAN__REC_COMMITTED | SHMCHAN__REC_PAD | SHMCHAN__REC_DISCARDED)
+/* A claimed record the consumer stepped over (rring.c R5): the producer's
+ * commit fails, and it gives the record back as DISCARDED. */
+#define SHMCHAN__REC_STEPPED (SHMCHAN__REC_CLAIMED | SHMCHAN__REC_DISCARDED)
 #define SHMCHAN__REC_WORD(len, stride, flags)                                                      \
 	((uint64_t)(len) | ((uint64_t)((stride) >> 3) << 32) | (flags))
 #define SHMCHAN__REC_LEN(w) ((uint32_t)(w))
@@ -97,6 +100,12 @@ uint32_t shmchan__rring_depth_bytes(const struct shmchan_ring *r);
 int shmchan__rring_head(const struct shmchan_ring *r, uint32_t *pos);
 /* Consumer: give back @extent bytes at head (a dead producer's claim). */
 int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t extent);
+/* Consumer: step over the claimed record at head @pos whose producer may
+ * live (R5): its header becomes STEPPED, its commit fails, and the consumer
+ * waits at it until the producer gives it back (or is known gone, then
+ * skip_abandoned). Returns 0, or -EAGAIN if the header is not CLAIMED (not
+ * written yet, already stepped over, or committed). */
+int shmchan__rring_step(struct shmchan_ring *r, uint32_t pos);
 /* Consumer: the stride the header at head records for a claim (a producer
  * that reserved and stopped). Returns 1 with *stride, or 0 if none. */
 int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride);

@@ -145,6 +145,68 @@ static void run(int commit)
 	close(g_go[1]);
 }
 
+/*
+ * Records: the reader cannot pass a record whose writer may still write it
+ * (a byte ring frees in order), so it marks it stepped over and waits: the
+ * late commit fails with -ECANCELED and gives the record back, which the
+ * reader then frees without delivering it; a killed claimant's record is
+ * freed once the kernel says it is gone.
+ */
+static void run_record(int commit)
+{
+	struct shmchan_config rgeo = { .kind = SHMCHAN_KIND_RECORD, .buffer_size = 1024 };
+	struct shmchan_channel w, r;
+	unsigned char m[LEN];
+	size_t len;
+	pid_t pid;
+	unsigned i;
+
+	g_name = t_name(commit ? "verdict.rec.commit" : "verdict.rec.kill");
+	ASSERT_OK(pipe(g_ready));
+	ASSERT_OK(pipe(g_go));
+	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &rgeo));
+	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
+	r.hooks |= SHMCHAN__HOOK_STEP_LIVE; /* the wrong verdict */
+	pid = t_fork(stall_then_commit, NULL);
+	ASSERT_EQ(pipe_wait(g_ready[0]), 0); /* the first record is claimed */
+	send_msg(&w, 1);
+	/* Stepped over, not passed: nothing read while the claimant lives. */
+	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, 50), -ETIMEDOUT);
+	ASSERT_EQ(atomic_load((_Atomic uint64_t *)(void *)((char *)w.hdr + SHMCHAN__HDR_SPACE +
+							   sizeof(struct shmchan__rring_hdr))) &
+			  SHMCHAN__REC_FLAGS,
+		  SHMCHAN__REC_STEPPED);
+	if (commit) {
+		pipe_say(g_go[1]);
+		ASSERT_EQ(t_wait_child(pid, BOUND_MS), 0);
+	} else {
+		t_kill_wait(pid);
+	}
+	recv_msg(&r, 1); /* never the claimant's bytes */
+	for (i = 2; i < 40; i++) {
+		send_msg(&w, i);
+		recv_msg(&r, i);
+	}
+	shmchan_channel_close(&w);
+	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, BOUND_MS), -EPIPE);
+	shmchan_channel_close(&r);
+	shmchan_channel_unlink(g_name);
+	close(g_ready[0]);
+	close(g_ready[1]);
+	close(g_go[0]);
+	close(g_go[1]);
+}
+
+static void test_record_late_commit(void)
+{
+	run_record(1);
+}
+
+static void test_record_claimant_killed(void)
+{
+	run_record(0);
+}
+
 static void test_late_commit(void)
 {
 	run(1);
@@ -160,6 +222,8 @@ int main(int argc, char **argv)
 	static const struct t_case cases[] = {
 		{ "late_commit", test_late_commit },
 		{ "claimant_killed", test_claimant_killed },
+		{ "record_late_commit", test_record_late_commit },
+		{ "record_claimant_killed", test_record_claimant_killed },
 	};
 
 	if (argc > 1 && strcmp(argv[1], "workqueue") == 0) {
