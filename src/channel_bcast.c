@@ -38,14 +38,13 @@
 #include <sched.h>
 
 #include "channel_pvt.h"
+#include "wake_pvt.h"
 
 /* A slot whose writer a lap earlier has not finished gets that writer's
  * liveness checked after this long, then this often (resolve_blocker); a
  * position no registry entry claims is discarded after ORPHAN_NS. */
 #define STEAL_CHECK_NS 1000000
 #define ORPHAN_NS 1000000000
-/* Dead subscribers are looked for at most this often by a blocked writer. */
-#define REAP_EVERY_NS 20000000
 
 static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
 {
@@ -263,7 +262,7 @@ static void regate(struct shmchan_channel *ch, int reap)
 		if (now < ch->next_deep_ns)
 			reap = 0;
 		else
-			ch->next_deep_ns = now + REAP_EVERY_NS;
+			ch->next_deep_ns = now + SHMCHAN__REAP_EVERY_NS;
 	}
 	if (reap)
 		shmchan__subs_held(h, shmchan__judge_of(ch), 1);

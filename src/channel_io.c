@@ -11,6 +11,7 @@
  */
 #include "channel_io_pvt.h"
 #include "channel_pvt.h"
+#include "wake_pvt.h"
 
 #define ROLE_WRITER SHMCHAN__ROLE_WRITER
 #define ROLE_READER SHMCHAN__ROLE_READER
@@ -25,7 +26,6 @@
 /* While the ring is empty, look whether writers are attached this often
  * (reading their owner words), and check their liveness this often. */
 #define SCAN_EVERY_NS 1000000
-#define DEEP_EVERY_NS 20000000
 /* The reader samples the depth once per this many reads. */
 #define DEPTH_SAMPLE 16
 
@@ -169,69 +169,6 @@ static int check_role(const struct shmchan_channel *ch, uint32_t role)
 	return ch->role == role ? 0 : -ENOTSUP;
 }
 
-static struct shmchan__waitq queue(const struct shmchan_channel *ch, int which)
-{
-	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
-	struct shmchan__waitq q;
-
-	if (which == 0) {
-		q.futex = &h->data_futex;
-		q.waiters = &h->data_waiters;
-	} else if (which == 1) {
-		q.futex = &h->space_futex;
-		q.waiters = &h->space_waiters;
-	} else {
-		q.futex = &h->peer_futex;
-		q.waiters = &h->peer_waiters;
-	}
-	return q;
-}
-
-/*
- * A waker found sleepers counted on @q (only then is this called, so the
- * message path pays nothing for it). If one of them died asleep, the count
- * stays high and every publish makes a useless wake call; so, at most every
- * DEEP_EVERY_NS while that goes on, look for dead peers (the reader entry for
- * the data queue, the writer entries for the others) and account for them.
- */
-static void repair_sleepers(struct shmchan_channel *ch, const struct shmchan__waitq *q)
-{
-	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
-	int64_t now = shmchan__now_ns();
-
-	if (now < ch->next_deep_ns)
-		return;
-	ch->next_deep_ns = now + DEEP_EVERY_NS;
-	if (q->waiters == &h->data_waiters && SHMCHAN__MULTI_READER(ch->kind))
-		shmchan__subs_held(h, shmchan__judge_of(ch), 1);
-	else if (q->waiters == &h->data_waiters)
-		shmchan__reap_reader(h, shmchan__judge_of(ch));
-	else
-		shmchan__writers_held(h, shmchan__judge_of(ch), 1);
-}
-
-void shmchan__wake_readers(struct shmchan_channel *ch)
-{
-	struct shmchan__waitq q = queue(ch, 0);
-
-	if (shmchan__wake(&q))
-		repair_sleepers(ch, &q);
-}
-
-void shmchan__wake_peers(const struct shmchan_channel *ch)
-{
-	struct shmchan__waitq q = queue(ch, 2);
-
-	shmchan__wake(&q);
-}
-
-void shmchan__wake_writers(const struct shmchan_channel *ch)
-{
-	struct shmchan__waitq q = queue(ch, 1);
-
-	shmchan__wake(&q);
-}
-
 /* Writer: a message (or a cancelled slot) was published: wake readers;
  * broadcast: also writers waiting for this slot a lap later. */
 static void wake_published(struct shmchan_channel *ch)
@@ -244,13 +181,8 @@ static void wake_published(struct shmchan_channel *ch)
 /* Reader: wake writers if the call freed slots (head moved past @before). */
 static void wake_writers(struct shmchan_channel *ch, uint32_t before)
 {
-	struct shmchan__waitq q;
-
-	if (ch->ring.head == before)
-		return;
-	q = queue(ch, 1);
-	if (shmchan__wake(&q))
-		repair_sleepers(ch, &q);
+	if (ch->ring.head != before)
+		shmchan__wake_writers(ch);
 }
 
 /* Counters: the handle counts, its registry line shows (relaxed: statistics
@@ -449,7 +381,7 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 		return ring_empty(ch) ? -ESTALE : 0;
 	/* Look at the writer entries again when one joined or went (the
 	 * generation moved), and anyway every SCAN_EVERY_NS, checking their
-	 * liveness every DEEP_EVERY_NS (work queues: and looking for messages
+	 * liveness every SHMCHAN__REAP_EVERY_NS (work queues: and looking for messages
 	 * held by dead readers, to deliver them again). */
 	gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
 	now = timed ? shmchan__now_ns() : 0;
@@ -458,7 +390,7 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 		ch->next_scan_ns = now + SCAN_EVERY_NS;
 		deep = timed && now >= ch->next_deep_ns;
 		if (deep)
-			ch->next_deep_ns = now + DEEP_EVERY_NS;
+			ch->next_deep_ns = now + SHMCHAN__REAP_EVERY_NS;
 		ch->writers_seen = shmchan__writers_held(h, shmchan__judge_of(ch), deep);
 		if (is_wq(ch) && deep && shmchan__wq_adopt(ch) == 1)
 			return 0;
@@ -590,7 +522,7 @@ static struct shmchan__waitcfg waitcfg(const struct shmchan_channel *ch)
 static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadline *dl)
 {
 	struct shmchan__waitcfg cfg = waitcfg(ch);
-	struct shmchan__waitq q = queue(ch, 0);
+	struct shmchan__waitq q = shmchan__queue_of(ch, SHMCHAN__QUEUE_DATA);
 
 	for (;;) {
 		uint32_t before = ch->ring.head;
@@ -612,7 +544,7 @@ static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadlin
 static int wait_writer(struct shmchan_channel *ch, size_t len, const struct shmchan__deadline *dl)
 {
 	struct shmchan__waitcfg cfg = waitcfg(ch);
-	struct shmchan__waitq q = queue(ch, 1);
+	struct shmchan__waitq q = shmchan__queue_of(ch, SHMCHAN__QUEUE_SPACE);
 	struct writer_wait ww = { ch, len };
 	int err = shmchan__wait(&cfg, &q, &self_of(ch)->owner, SHMCHAN__OWN_SLEEP_SPACE,
 				writable_cb, &ww, dl);
@@ -719,7 +651,7 @@ int shmchan__io_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 		return -EINVAL;
 	shmchan__deadline_init(&dl, timeout_ms);
 	cfg = waitcfg(ch);
-	q = queue(ch, 2);
+	q = shmchan__queue_of(ch, SHMCHAN__QUEUE_PEER);
 	for (;;) {
 		struct shmchan__peer *r = &shmchan__hdr(ch)->reader;
 

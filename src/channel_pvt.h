@@ -34,6 +34,11 @@
 #define SHMCHAN__STATE_OPEN 1u
 #define SHMCHAN__STATE_REPLACED 2u
 
+/* Dead peers are looked for at most this often by a handle that keeps
+ * meeting them (a waker finding sleepers, a writer held back by a
+ * subscriber, a reader of an empty ring). */
+#define SHMCHAN__REAP_EVERY_NS 20000000
+
 /* Handle roles. A reader of a broadcast channel (a subscriber) or of a work
  * queue holds an entry of subscribers[]; of the other kinds, the reader entry. */
 #define SHMCHAN__ROLE_WRITER 1u
@@ -220,11 +225,6 @@ void shmchan__mark_replaced(struct shmchan__chan_hdr *h);
 /* Whether the channel in @seg has no live peer (1), has one (0), or is not a
  * valid channel (negative error). */
 int shmchan__seg_stale(const struct shmchan_segment *seg, struct shmchan__judge j);
-/* channel_io.c: wake the reader (data queue) or those in wait_for_reader. */
-void shmchan__wake_readers(struct shmchan_channel *ch);
-void shmchan__wake_peers(const struct shmchan_channel *ch);
-/* channel_io.c: wake writers waiting for space. */
-void shmchan__wake_writers(const struct shmchan_channel *ch);
 
 /* channel_bcast.c: broadcast channels (see there). */
 int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags);

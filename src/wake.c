@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* The channel layer's wake-ups (see wake_pvt.h); the sleep protocol itself
+ * is wait.c. */
+#include "channel_pvt.h"
+#include "wake_pvt.h"
+
+struct shmchan__waitq shmchan__queue_of(const struct shmchan_channel *ch, enum shmchan__queue which)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	struct shmchan__waitq q;
+
+	switch (which) {
+	case SHMCHAN__QUEUE_DATA:
+		q.futex = &h->data_futex;
+		q.waiters = &h->data_waiters;
+		break;
+	case SHMCHAN__QUEUE_SPACE:
+		q.futex = &h->space_futex;
+		q.waiters = &h->space_waiters;
+		break;
+	default:
+		q.futex = &h->peer_futex;
+		q.waiters = &h->peer_waiters;
+		break;
+	}
+	return q;
+}
+
+/*
+ * A waker found sleepers counted on queue @which (only then is this called,
+ * so the message path pays nothing for it). If one of them died asleep, the
+ * count stays high; so, at most every SHMCHAN__REAP_EVERY_NS while that goes
+ * on, look for dead peers (the readers' entries for the data queue, the
+ * writers' for the space queue) and account for them.
+ */
+static void repair_sleepers(struct shmchan_channel *ch, enum shmchan__queue which)
+{
+	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+	int64_t now = shmchan__now_ns();
+
+	if (now < ch->next_deep_ns)
+		return;
+	ch->next_deep_ns = now + SHMCHAN__REAP_EVERY_NS;
+	if (which == SHMCHAN__QUEUE_DATA && SHMCHAN__MULTI_READER(ch->kind))
+		shmchan__subs_held(h, shmchan__judge_of(ch), 1);
+	else if (which == SHMCHAN__QUEUE_DATA)
+		shmchan__reap_reader(h, shmchan__judge_of(ch));
+	else
+		shmchan__writers_held(h, shmchan__judge_of(ch), 1);
+}
+
+static void wake_repairing(struct shmchan_channel *ch, enum shmchan__queue which)
+{
+	struct shmchan__waitq q = shmchan__queue_of(ch, which);
+
+	if (shmchan__wake(&q))
+		repair_sleepers(ch, which);
+}
+
+void shmchan__wake_readers(struct shmchan_channel *ch)
+{
+	wake_repairing(ch, SHMCHAN__QUEUE_DATA);
+}
+
+void shmchan__wake_writers(struct shmchan_channel *ch)
+{
+	wake_repairing(ch, SHMCHAN__QUEUE_SPACE);
+}
+
+void shmchan__wake_peers(const struct shmchan_channel *ch)
+{
+	struct shmchan__waitq q = shmchan__queue_of(ch, SHMCHAN__QUEUE_PEER);
+
+	shmchan__wake(&q);
+}
