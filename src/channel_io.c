@@ -24,7 +24,8 @@
  * a producer that bypassed the registry) is skipped after this long. */
 #define ORPHAN_AFTER_NS 1000000000
 /* While the ring is empty, look whether writers are attached this often
- * (reading their owner words), and check their liveness this often. */
+ * (reading their owner words); their liveness is checked every
+ * SHMCHAN__REAP_EVERY_NS. */
 #define SCAN_EVERY_NS 1000000
 /* The reader samples the depth once per this many reads. */
 #define DEPTH_SAMPLE 16
