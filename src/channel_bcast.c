@@ -38,13 +38,8 @@
 #include <sched.h>
 
 #include "channel_pvt.h"
+#include "stall_pvt.h"
 #include "wake_pvt.h"
-
-/* A slot whose writer a lap earlier has not finished gets that writer's
- * liveness checked after this long, then this often (resolve_blocker); a
- * position no registry entry claims is discarded after ORPHAN_NS. */
-#define STEAL_CHECK_NS 1000000
-#define ORPHAN_NS 1000000000
 
 static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
 {
@@ -272,36 +267,26 @@ static void regate(struct shmchan_channel *ch, int reap)
 
 /*
  * The slot of tail still holds the position a lap earlier, unfinished (its
- * writer holds a reservation, is copying, or died): after it has been so for
- * STEAL_CHECK_NS, look (every STEAL_CHECK_NS) whether that writer is dead,
- * and if so, end its position as discarded. Returns 1 if it did (or the slot
- * moved on), 2 if that writer was found alive (its commit will wake us), 0
- * if it is too early to tell.
+ * writer holds a reservation, is copying, or died): the stall detector
+ * (stall.c) tells when that writer is found dead (or no writer claims the
+ * position any more), and then its position is ended as discarded. Returns
+ * 1 if it was (or the slot moved on), 2 if that writer was found alive (its
+ * commit will wake us), 0 if it is too early to tell.
  */
 static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t seen)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	uint64_t pred = pos - ch->ring.slot_count;
-	int64_t now = shmchan__now_ns();
-	int who;
+	enum shmchan__stall st;
 
 	if (pos < ch->ring.slot_count)
 		return 0; /* first lap: a slot not FREE is corrupt, not blocked */
-	if (ch->stuck_ns == 0 || ch->stuck_pos != (uint32_t)pred) {
-		ch->stuck_pos = (uint32_t)pred;
-		ch->stuck_ns = now;
-		ch->next_check_ns = now + STEAL_CHECK_NS;
-		return 0;
-	}
-	if (now < ch->next_check_ns)
-		return 0;
-	ch->next_check_ns = now + STEAL_CHECK_NS;
-	who = shmchan__claimant(h, (uint32_t)pred, shmchan__judge_of(ch), NULL);
-	if (who == SHMCHAN__CLAIM_LIVE)
+	st = shmchan__stall_check(ch, (uint32_t)pred, NULL);
+	if (st == SHMCHAN__STALL_LIVE)
 		return 2;
-	if (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_NS)
+	if (st == SHMCHAN__STALL_WAIT)
 		return 0;
-	ch->stuck_ns = 0;
+	shmchan__stall_clear(ch);
 	if (shmchan__bring_abandon(&ch->ring, pred, seen) != 0)
 		return 1; /* it moved meanwhile: look again */
 	shmchan__clear_claims(h, (uint32_t)pred, shmchan__judge_of(ch));
@@ -311,11 +296,6 @@ static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t se
 	return 1;
 }
 
-/* Claim a position and take its slot for writing. Returns 0 with *pos, 1
- * if the position was taken from us before we could write it (a subscriber
- * judged us dead; nothing to write: claim again), or -EAGAIN (BLOCK: the
- * slowest subscriber is a lap behind; or the writer a lap earlier has not
- * finished), -EBADMSG (corrupt positions). */
 /* Whether a live writer other than us still claims position @pos (bring.c
  * B7): its slot, discarded, is not to be reused yet. */
 static int live_claim(struct shmchan_channel *ch, uint64_t pos)
@@ -371,7 +351,7 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 		err = -EAGAIN;
 	if (err)
 		return err;
-	ch->stuck_ns = 0;
+	shmchan__stall_clear(ch);
 	/* The claim saw the slot's predecessor finished, which stays so:
 	 * taking the slot fails only if a subscriber ended our position. */
 	for (tries = 0; (err = shmchan__bring_acquire(&ch->ring, *pos, &other)) < 0; tries++) {

@@ -11,18 +11,12 @@
  */
 #include "channel_io_pvt.h"
 #include "channel_pvt.h"
+#include "stall_pvt.h"
 #include "wake_pvt.h"
 
 #define ROLE_WRITER SHMCHAN__ROLE_WRITER
 #define ROLE_READER SHMCHAN__ROLE_READER
 
-/* A head slot claimed and uncommitted this long gets its claimant checked,
- * and re-checked this often while it stays so. */
-#define ABANDON_AFTER_NS 1000000
-#define CHECK_EVERY_NS 1000000
-/* A claimed slot that no writer's registry entry claims (damaged segment, or
- * a producer that bypassed the registry) is skipped after this long. */
-#define ORPHAN_AFTER_NS 1000000000
 /* While the ring is empty, look whether writers are attached this often
  * (reading their owner words); their liveness is checked every
  * SHMCHAN__REAP_EVERY_NS. */
@@ -295,44 +289,33 @@ int shmchan__io_cancel(struct shmchan_channel *ch)
 /*
  * Reader: the slot at head @pos is claimed and not committed (@stepped 0),
  * or holds a claim of position @pos, a lap back, that was stepped over and
- * not given back (@stepped 1). Once it has been so for ABANDON_AFTER_NS,
- * look (every CHECK_EVERY_NS) at who claims it. A live claimant is waited
- * for. A dead one's claim is stepped over (ring.c S1; the claimant's commit
- * would fail) and its slot given back (S2) and counted. So is a claim no
- * registry entry names, after ORPHAN_AFTER_NS. Returns 0 if something
- * changed (read again), else -EAGAIN.
+ * not given back (@stepped 1). The stall detector (stall.c) tells when to
+ * act. A live claimant is waited for. A dead one's claim is stepped over
+ * (ring.c S1; the claimant's commit would fail) and its slot given back (S2)
+ * and counted. So is a claim no registry entry names, after a while.
+ * Returns 0 if something changed (read again), else -EAGAIN.
  */
-static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int64_t now, int stepped)
+static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int stepped)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	uint32_t extent = 1;
-	int who;
+	enum shmchan__stall st = shmchan__stall_check(ch, pos, &extent);
+	int live = st == SHMCHAN__STALL_LIVE;
 
-	if (ch->stuck_ns == 0 || ch->stuck_pos != pos) {
-		ch->stuck_pos = pos;
-		ch->stuck_ns = now;
-		ch->next_check_ns = now + ABANDON_AFTER_NS;
-		return -EAGAIN;
-	}
-	if (now < ch->next_check_ns)
-		return -EAGAIN;
-	ch->next_check_ns = now + CHECK_EVERY_NS;
-	who = shmchan__claimant(h, pos, shmchan__judge_of(ch), &extent);
-	if (who == SHMCHAN__CLAIM_NONE && now - ch->stuck_ns < ORPHAN_AFTER_NS)
-		return -EAGAIN;
-	if (who == SHMCHAN__CLAIM_LIVE && (stepped || !(ch->hooks & SHMCHAN__HOOK_STEP_LIVE)))
+	if (st == SHMCHAN__STALL_WAIT ||
+	    (live && (stepped || !(ch->hooks & SHMCHAN__HOOK_STEP_LIVE))))
 		return -EAGAIN;
 	/* An orphan record claim (no registry entry covers it) is skipped by
 	 * the stride its header recorded; with none recorded, wait. */
-	if (who == SHMCHAN__CLAIM_NONE && is_rec(ch) &&
+	if (st == SHMCHAN__STALL_ORPHAN && is_rec(ch) &&
 	    !shmchan__rring_claimed_stride(&ch->ring, &extent))
 		return -EAGAIN;
-	ch->stuck_ns = 0;
+	shmchan__stall_clear(ch);
 	/* Committed after all: read it. (A record stepped over already, its
 	 * producer alive: wait for its give-back.) */
-	if (!stepped && k_skip(ch, pos, extent, who == SHMCHAN__CLAIM_LIVE) != 0)
-		return who == SHMCHAN__CLAIM_LIVE && is_rec(ch) ? -EAGAIN : 0;
-	if (who != SHMCHAN__CLAIM_LIVE) {
+	if (!stepped && k_skip(ch, pos, extent, live) != 0)
+		return live && is_rec(ch) ? -EAGAIN : 0;
+	if (!live) {
 		k_reclaim(ch, pos);
 		shmchan__clear_claims(h, pos, shmchan__judge_of(ch));
 		/* Account for the dead producer now. */
@@ -372,12 +355,11 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 	if (st == SHMCHAN__HEAD_READY)
 		return 0;
 	if (st == SHMCHAN__HEAD_PENDING)
-		return timed ? check_abandoned(ch, pos, shmchan__now_ns(), 0) : -EAGAIN;
-	if (st == SHMCHAN__HEAD_STEPPED && timed &&
-	    check_abandoned(ch, pos, shmchan__now_ns(), 1) == 0)
+		return timed ? check_abandoned(ch, pos, 0) : -EAGAIN;
+	if (st == SHMCHAN__HEAD_STEPPED && timed && check_abandoned(ch, pos, 1) == 0)
 		return 0;
 	if (st != SHMCHAN__HEAD_STEPPED)
-		ch->stuck_ns = 0;
+		shmchan__stall_clear(ch);
 	if (atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED)
 		return ring_empty(ch) ? -ESTALE : 0;
 	/* Look at the writer entries again when one joined or went (the
@@ -492,7 +474,7 @@ static int readable_cb(void *ctx, int slow)
 		return 0;
 	err = reader_idle(ch, 1);
 	if (err == -EAGAIN)
-		return ch->stuck_ns ? SHMCHAN__READY_SOON : 0;
+		return shmchan__stall_watching(ch) ? SHMCHAN__READY_SOON : 0;
 	return 1; /* something changed, or end of stream, or replaced */
 }
 
