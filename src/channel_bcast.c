@@ -38,6 +38,7 @@
 #include <sched.h>
 
 #include "channel_pvt.h"
+#include "kind_pvt.h"
 #include "stall_pvt.h"
 #include "wake_pvt.h"
 
@@ -116,8 +117,8 @@ static int overrun(struct shmchan_channel *ch)
 	return SHMCHAN_ELOST;
 }
 
-int shmchan__bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
-		     size_t *len)
+static int bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+		   size_t *len)
 {
 	uint32_t tries;
 
@@ -173,7 +174,7 @@ int shmchan__bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const vo
 	return -EAGAIN;
 }
 
-int shmchan__bc_release(struct shmchan_channel *ch)
+static int bc_release(struct shmchan_channel *ch)
 {
 	uint64_t c = ch->pos;
 	int ok;
@@ -213,7 +214,7 @@ static int look_at_cursor(struct shmchan_channel *ch)
 	return SHMCHAN__BL_EMPTY;
 }
 
-int shmchan__bc_readable(struct shmchan_channel *ch)
+static int bc_readable(struct shmchan_channel *ch)
 {
 	int st;
 
@@ -223,7 +224,7 @@ int shmchan__bc_readable(struct shmchan_channel *ch)
 	return st == SHMCHAN__BL_READY || st == SHMCHAN__BL_OVERRUN || st == SHMCHAN__BL_CORRUPT;
 }
 
-int shmchan__bc_head(struct shmchan_channel *ch, uint32_t *pos)
+static int bc_head(struct shmchan_channel *ch, uint32_t *pos)
 {
 	int st = look_at_cursor(ch);
 
@@ -233,7 +234,7 @@ int shmchan__bc_head(struct shmchan_channel *ch, uint32_t *pos)
 	return st == SHMCHAN__BL_PENDING ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_READY;
 }
 
-int shmchan__bc_skip(struct shmchan_channel *ch, uint32_t pos)
+static int bc_skip(struct shmchan_channel *ch, uint32_t pos)
 {
 	uint64_t c = ch->pos;
 
@@ -382,7 +383,7 @@ static int claim_slot(struct shmchan_channel *ch, uint64_t *pos)
 	return err == 1 ? -EAGAIN : err;
 }
 
-int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
+static int bc_writable(struct shmchan_channel *ch, int slow)
 {
 	uint64_t pos, v;
 
@@ -424,7 +425,7 @@ int shmchan__bc_writable(struct shmchan_channel *ch, int slow)
 	return 0;
 }
 
-int shmchan__bc_reserve(struct shmchan_channel *ch, size_t len, void **data)
+static int bc_reserve(struct shmchan_channel *ch, size_t len, void **data)
 {
 	uint64_t pos;
 	int err;
@@ -444,7 +445,7 @@ int shmchan__bc_reserve(struct shmchan_channel *ch, size_t len, void **data)
 	return 0;
 }
 
-int shmchan__bc_commit(struct shmchan_channel *ch, size_t len, int discard)
+static int bc_commit(struct shmchan_channel *ch, size_t len, int discard)
 {
 	int err;
 
@@ -459,19 +460,19 @@ int shmchan__bc_commit(struct shmchan_channel *ch, size_t len, int discard)
 	return discard && err == -ECANCELED ? 0 : err;
 }
 
-int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len)
+static int bc_push(struct shmchan_channel *ch, const void *data, size_t len)
 {
 	void *dst;
 	int err;
 
 	if (!data && len > 0)
 		return -EINVAL;
-	err = shmchan__bc_reserve(ch, len, &dst);
+	err = bc_reserve(ch, len, &dst);
 	if (err)
 		return err;
 	/* Not a plain memcpy to dst: under TSan the copy is atomic (bring.c). */
 	shmchan__bring_fill(&ch->ring, ch->pos, data, len);
-	return shmchan__bc_commit(ch, len, 0);
+	return bc_commit(ch, len, 0);
 }
 
 int shmchan__bc_depth(const struct shmchan_channel *ch)
@@ -486,3 +487,46 @@ int shmchan__bc_depth(const struct shmchan_channel *ch)
 		return 0;
 	return t - c > ch->ring.slot_count ? (int)ch->ring.slot_count : (int)(t - c);
 }
+
+/* ---- the kind table's lines (kind_pvt.h) ---- */
+
+static int bc_commit_op(struct shmchan_channel *ch, size_t len)
+{
+	return bc_commit(ch, len, 0);
+}
+
+static int bc_cancel_op(struct shmchan_channel *ch)
+{
+	return bc_commit(ch, 0, 1);
+}
+
+static int bc_writable_op(struct shmchan_channel *ch, size_t len, int slow)
+{
+	(void)len; /* fixed slots */
+	return bc_writable(ch, slow);
+}
+
+static int bc_pop_op(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+{
+	return bc_take(ch, buf, cap, NULL, len);
+}
+
+static int bc_peek_op(struct shmchan_channel *ch, const void **data, size_t *len)
+{
+	return data ? bc_take(ch, NULL, 0, data, len) : -EINVAL;
+}
+
+static int bc_skip_op(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, int live)
+{
+	(void)extent;
+	(void)live; /* a live writer's commit fails (bring.c B4, B7) */
+	return bc_skip(ch, pos);
+}
+
+const struct shmchan__writer_ops shmchan__bcast_writer = {
+	bc_push, bc_reserve, bc_commit_op, bc_cancel_op, bc_writable_op, 1,
+};
+
+const struct shmchan__reader_ops shmchan__bcast_reader = {
+	bc_pop_op, bc_peek_op, bc_release, bc_readable, bc_head, bc_skip_op, shmchan__no_reclaim,
+};

@@ -11,6 +11,7 @@
  */
 #include "channel_io_pvt.h"
 #include "channel_pvt.h"
+#include "kind_pvt.h"
 #include "stall_pvt.h"
 #include "wake_pvt.h"
 
@@ -49,111 +50,20 @@ static int is_wq(const struct shmchan_channel *ch)
 	return ch->kind == SHMCHAN_KIND_WORKQUEUE;
 }
 
-static int k_push(struct shmchan_channel *ch, const void *data, size_t len)
+/* The operations of the handle's kind (kind_pvt.h). */
+static const struct shmchan__writer_ops *wops(const struct shmchan_channel *ch)
 {
-	if (is_bc(ch))
-		return shmchan__bc_push(ch, data, len);
-	return is_rec(ch) ? shmchan__rring_push(&ch->ring, data, len)
-			  : shmchan_ring_push(&ch->ring, data, len);
+	return shmchan__kind_of(ch->kind)->writer;
 }
 
-static int k_reserve(struct shmchan_channel *ch, size_t len, void **data)
+static const struct shmchan__reader_ops *rops(const struct shmchan_channel *ch)
 {
-	if (is_bc(ch))
-		return shmchan__bc_reserve(ch, len, data);
-	return is_rec(ch) ? shmchan__rring_reserve(&ch->ring, len, data)
-			  : shmchan_ring_reserve(&ch->ring, len, data);
-}
-
-static int k_commit(struct shmchan_channel *ch, size_t len)
-{
-	if (is_bc(ch))
-		return shmchan__bc_commit(ch, len, 0);
-	return is_rec(ch) ? shmchan__rring_commit(&ch->ring, len)
-			  : shmchan_ring_commit(&ch->ring, len);
-}
-
-static int k_cancel(struct shmchan_channel *ch)
-{
-	if (is_bc(ch))
-		return shmchan__bc_commit(ch, 0, 1);
-	return is_rec(ch) ? shmchan__rring_cancel(&ch->ring) : shmchan_ring_cancel(&ch->ring);
+	return shmchan__kind_of(ch->kind)->reader;
 }
 
 static int k_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view, size_t *len)
 {
-	if (is_bc(ch))
-		return shmchan__bc_take(ch, buf, cap, view, len);
-	if (is_wq(ch))
-		return shmchan__wq_take_ch(ch, buf, cap, view, len);
-	if (is_rec(ch))
-		return view ? shmchan__rring_peek(&ch->ring, view, len)
-			    : shmchan__rring_pop(&ch->ring, buf, cap, len);
-	return view ? shmchan_ring_peek(&ch->ring, view, len)
-		    : shmchan_ring_pop(&ch->ring, buf, cap, len);
-}
-
-static int k_release(struct shmchan_channel *ch)
-{
-	if (is_bc(ch))
-		return shmchan__bc_release(ch);
-	if (is_wq(ch))
-		return shmchan__wq_release_ch(ch);
-	return is_rec(ch) ? shmchan__rring_release(&ch->ring) : shmchan_ring_release(&ch->ring);
-}
-
-static int k_readable(struct shmchan_channel *ch)
-{
-	if (is_bc(ch))
-		return shmchan__bc_readable(ch);
-	if (is_wq(ch))
-		return shmchan__wq_readable_ch(ch);
-	return is_rec(ch) ? shmchan__rring_readable(&ch->ring) : shmchan_ring_readable(&ch->ring);
-}
-
-/* Writer: room for a message of @len bytes (records; a slot otherwise). */
-static int k_writable(struct shmchan_channel *ch, size_t len, int slow)
-{
-	if (is_bc(ch))
-		return shmchan__bc_writable(ch, slow);
-	if (is_wq(ch))
-		return shmchan__wq_writable(&ch->ring);
-	return is_rec(ch) ? shmchan__rring_writable(&ch->ring, len)
-			  : shmchan_ring_writable(&ch->ring);
-}
-
-static int k_head(struct shmchan_channel *ch, uint32_t *pos)
-{
-	if (is_bc(ch))
-		return shmchan__bc_head(ch, pos);
-	if (is_wq(ch))
-		return shmchan__wq_head_ch(ch, pos);
-	return is_rec(ch) ? shmchan__rring_head(&ch->ring, pos)
-			  : shmchan__ring_head(&ch->ring, pos);
-}
-
-/* Slot kinds: give back the stepped-over slot of @pos (ring.c S2). Record
- * and broadcast rings free what they skip at once: nothing to do. */
-static void k_reclaim(struct shmchan_channel *ch, uint32_t pos)
-{
-	if (!is_rec(ch) && !is_bc(ch))
-		(void)shmchan__ring_reclaim(&ch->ring, pos);
-}
-
-/* Step over the claim at head @pos: of a producer judged dead (@live 0),
- * or, test hook, of one alive. Returns 0, or -EAGAIN if it changed. */
-static int k_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, int live)
-{
-	/* Records: the consumer cannot pass a record whose producer may still
-	 * write it; it marks it and waits for its give-back (rring.c R5). */
-	if (live && is_rec(ch))
-		return shmchan__rring_step(&ch->ring, pos);
-	if (is_bc(ch))
-		return shmchan__bc_skip(ch, pos);
-	if (is_wq(ch))
-		return shmchan__wq_skip_abandoned(&ch->ring, pos);
-	return is_rec(ch) ? shmchan__rring_skip_abandoned(&ch->ring, pos, extent)
-			  : shmchan__ring_skip_abandoned(&ch->ring, pos);
+	return view ? rops(ch)->peek(ch, view, len) : rops(ch)->pop(ch, buf, cap, len);
 }
 
 /* Returns 0 if @ch is open in @role, else -EINVAL (closed) or -ENOTSUP. */
@@ -169,7 +79,7 @@ static int check_role(const struct shmchan_channel *ch, uint32_t role)
 static void wake_published(struct shmchan_channel *ch)
 {
 	shmchan__wake_readers(ch);
-	if (is_bc(ch))
+	if (wops(ch)->publish_wakes_writers)
 		shmchan__wake_writers(ch);
 }
 
@@ -235,7 +145,7 @@ int shmchan__io_write(struct shmchan_channel *ch, const void *data, size_t len)
 	if (!err)
 		err = writer_state(ch);
 	if (!err)
-		err = k_push(ch, data, len);
+		err = wops(ch)->push(ch, data, len);
 	if (!err) {
 		note_written(ch);
 		wake_published(ch);
@@ -254,7 +164,7 @@ int shmchan__io_reserve(struct shmchan_channel *ch, size_t len, void **data)
 	if (!err)
 		err = writer_state(ch);
 	if (!err)
-		err = k_reserve(ch, len, data);
+		err = wops(ch)->reserve(ch, len, data);
 	if (err == -EAGAIN)
 		note_full(ch);
 	return err;
@@ -265,7 +175,7 @@ int shmchan__io_commit(struct shmchan_channel *ch, size_t len)
 	int err = check_role(ch, ROLE_WRITER);
 
 	if (!err)
-		err = k_commit(ch, len);
+		err = wops(ch)->commit(ch, len);
 	if (!err) {
 		note_written(ch);
 		wake_published(ch);
@@ -280,7 +190,7 @@ int shmchan__io_cancel(struct shmchan_channel *ch)
 	int err = check_role(ch, ROLE_WRITER);
 
 	if (!err)
-		err = k_cancel(ch);
+		err = wops(ch)->cancel(ch);
 	if (!err)
 		wake_published(ch); /* the reader may wait on this very slot */
 	return err;
@@ -313,10 +223,10 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int stepped
 	shmchan__stall_clear(ch);
 	/* Committed after all: read it. (A record stepped over already, its
 	 * producer alive: wait for its give-back.) */
-	if (!stepped && k_skip(ch, pos, extent, live) != 0)
+	if (!stepped && rops(ch)->skip(ch, pos, extent, live) != 0)
 		return live && is_rec(ch) ? -EAGAIN : 0;
 	if (!live) {
-		k_reclaim(ch, pos);
+		rops(ch)->reclaim(ch, pos);
 		shmchan__clear_claims(h, pos, shmchan__judge_of(ch));
 		/* Account for the dead producer now. */
 		shmchan__writers_held(h, shmchan__judge_of(ch), 1);
@@ -331,7 +241,7 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int stepped
 static int ring_empty(struct shmchan_channel *ch)
 {
 	uint32_t pos;
-	int st = k_head(ch, &pos);
+	int st = rops(ch)->head(ch, &pos);
 
 	return st == SHMCHAN__HEAD_EMPTY || st == SHMCHAN__HEAD_STEPPED;
 }
@@ -350,7 +260,7 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
 	uint32_t pos;
 	int64_t now;
 	uint32_t gen;
-	int deep, st = k_head(ch, &pos);
+	int deep, st = rops(ch)->head(ch, &pos);
 
 	if (st == SHMCHAN__HEAD_READY)
 		return 0;
@@ -448,7 +358,7 @@ int shmchan__io_release(struct shmchan_channel *ch)
 	if (err)
 		return err;
 	before = ch->ring.head;
-	err = k_release(ch);
+	err = rops(ch)->release(ch);
 	wake_writers(ch, before);
 	if (!err)
 		note_read(ch);
@@ -459,7 +369,7 @@ static int readable_cb(void *ctx, int slow)
 {
 	struct shmchan_channel *ch = ctx;
 	uint32_t before = ch->ring.head;
-	int err, r = k_readable(ch);
+	int err, r = rops(ch)->readable(ch);
 
 	/* Stepping over discarded or padding records frees space: writers
 	 * asleep for it must hear of it now, not when this wait ends. */
@@ -487,7 +397,7 @@ struct writer_wait {
 static int writable_cb(void *ctx, int slow)
 {
 	struct writer_wait *ww = ctx;
-	int w = k_writable(ww->ch, ww->len, slow);
+	int w = wops(ww->ch)->writable(ww->ch, ww->len, slow);
 
 	if (w == 1 || writer_state(ww->ch) != 0)
 		return 1;
@@ -515,7 +425,7 @@ static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadlin
 		wake_writers(ch, before); /* readable() may step over slots */
 		if (err)
 			return err;
-		if (k_readable(ch) == 1)
+		if (rops(ch)->readable(ch) == 1)
 			return 0;
 		err = reader_idle(ch, 1);
 		if (err == -EPIPE || err == -ESTALE)

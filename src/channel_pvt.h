@@ -228,26 +228,9 @@ int shmchan__seg_stale(const struct shmchan_segment *seg, struct shmchan__judge 
 
 /* channel_bcast.c: broadcast channels (see there). */
 int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags);
-int shmchan__bc_push(struct shmchan_channel *ch, const void *data, size_t len);
-int shmchan__bc_reserve(struct shmchan_channel *ch, size_t len, void **data);
-int shmchan__bc_commit(struct shmchan_channel *ch, size_t len, int discard);
-/* 1 writable, 0 not (a subscriber a lap behind), SHMCHAN__READY_SOON (the
- * writer a lap earlier has not finished: ask again soon). */
-int shmchan__bc_writable(struct shmchan_channel *ch, int slow);
-int shmchan__bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
-		     size_t *len);
-int shmchan__bc_release(struct shmchan_channel *ch);
-int shmchan__bc_readable(struct shmchan_channel *ch);
-int shmchan__bc_head(struct shmchan_channel *ch, uint32_t *pos);
-int shmchan__bc_skip(struct shmchan_channel *ch, uint32_t pos);
 int shmchan__bc_depth(const struct shmchan_channel *ch);
 
 /* channel_wq.c: work-queue readers (see there). */
-int shmchan__wq_take_ch(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
-			size_t *len);
-int shmchan__wq_release_ch(struct shmchan_channel *ch);
-int shmchan__wq_readable_ch(struct shmchan_channel *ch);
-int shmchan__wq_head_ch(struct shmchan_channel *ch, uint32_t *pos);
 /* Take over a message held by a dead reader: 1 if one is now ours, 2 if
  * one is held but another reader was taking it (look again), else 0. */
 int shmchan__wq_adopt(struct shmchan_channel *ch);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "channel_pvt.h"
+#include "kind_pvt.h"
 
 static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
 {
@@ -34,8 +35,8 @@ static void finish(struct shmchan_channel *ch)
 	ch->ring.head++; /* progress, for channel_io.c's wake_writers */
 }
 
-int shmchan__wq_take_ch(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
-			size_t *len)
+static int wq_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+		   size_t *len)
 {
 	const void *data;
 	uint32_t pos, n;
@@ -73,7 +74,7 @@ int shmchan__wq_take_ch(struct shmchan_channel *ch, void *buf, size_t cap, const
 	return 0;
 }
 
-int shmchan__wq_release_ch(struct shmchan_channel *ch)
+static int wq_release(struct shmchan_channel *ch)
 {
 	if (!(ch->ring.busy & SHMCHAN__RING_PEEKED))
 		return -EINVAL;
@@ -82,12 +83,12 @@ int shmchan__wq_release_ch(struct shmchan_channel *ch)
 	return 0;
 }
 
-int shmchan__wq_readable_ch(struct shmchan_channel *ch)
+static int wq_readable(struct shmchan_channel *ch)
 {
 	return ch->holding || shmchan__wq_readable(&ch->ring);
 }
 
-int shmchan__wq_head_ch(struct shmchan_channel *ch, uint32_t *pos)
+static int wq_head(struct shmchan_channel *ch, uint32_t *pos)
 {
 	if (ch->holding) {
 		*pos = (uint32_t)ch->pos;
@@ -197,3 +198,31 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 	}
 	return pending ? 2 : 0;
 }
+
+/* ---- the kind table's line for readers (kind_pvt.h) ---- */
+
+static int wq_pop_op(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+{
+	return wq_take(ch, buf, cap, NULL, len);
+}
+
+static int wq_peek_op(struct shmchan_channel *ch, const void **data, size_t *len)
+{
+	return data ? wq_take(ch, NULL, 0, data, len) : -EINVAL;
+}
+
+static int wq_skip_op(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, int live)
+{
+	(void)extent;
+	(void)live; /* a live claimant's commit fails (ring.c S1, P3) */
+	return shmchan__wq_skip_abandoned(&ch->ring, pos);
+}
+
+static void wq_reclaim_op(struct shmchan_channel *ch, uint32_t pos)
+{
+	(void)shmchan__ring_reclaim(&ch->ring, pos);
+}
+
+const struct shmchan__reader_ops shmchan__wq_reader = {
+	wq_pop_op, wq_peek_op, wq_release, wq_readable, wq_head, wq_skip_op, wq_reclaim_op,
+};

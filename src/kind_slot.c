@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* Slot channels' operations (the slot ring, ring.c), and work-queue writers,
+ * which are slot writers that step over held slots (wqueue.c). */
+#include "kind_pvt.h"
+#include "ring_pvt.h"
+
+static int slot_push(struct shmchan_channel *ch, const void *data, size_t len)
+{
+	return shmchan_ring_push(&ch->ring, data, len);
+}
+
+static int slot_reserve(struct shmchan_channel *ch, size_t len, void **data)
+{
+	return shmchan_ring_reserve(&ch->ring, len, data);
+}
+
+static int slot_commit(struct shmchan_channel *ch, size_t len)
+{
+	return shmchan_ring_commit(&ch->ring, len);
+}
+
+static int slot_cancel(struct shmchan_channel *ch)
+{
+	return shmchan_ring_cancel(&ch->ring);
+}
+
+static int slot_writable(struct shmchan_channel *ch, size_t len, int slow)
+{
+	(void)len;
+	(void)slow;
+	return shmchan_ring_writable(&ch->ring);
+}
+
+static int wq_writable(struct shmchan_channel *ch, size_t len, int slow)
+{
+	(void)len;
+	(void)slow;
+	return shmchan__wq_writable(&ch->ring);
+}
+
+static int slot_pop(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+{
+	return shmchan_ring_pop(&ch->ring, buf, cap, len);
+}
+
+static int slot_peek(struct shmchan_channel *ch, const void **data, size_t *len)
+{
+	return shmchan_ring_peek(&ch->ring, data, len);
+}
+
+static int slot_release(struct shmchan_channel *ch)
+{
+	return shmchan_ring_release(&ch->ring);
+}
+
+static int slot_readable(struct shmchan_channel *ch)
+{
+	return shmchan_ring_readable(&ch->ring);
+}
+
+static int slot_head(struct shmchan_channel *ch, uint32_t *pos)
+{
+	return shmchan__ring_head(&ch->ring, pos);
+}
+
+static int slot_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, int live)
+{
+	(void)extent;
+	(void)live; /* a live claimant's commit fails (ring.c S1, P3) */
+	return shmchan__ring_skip_abandoned(&ch->ring, pos);
+}
+
+static void slot_reclaim(struct shmchan_channel *ch, uint32_t pos)
+{
+	(void)shmchan__ring_reclaim(&ch->ring, pos);
+}
+
+const struct shmchan__writer_ops shmchan__slot_writer = {
+	slot_push, slot_reserve, slot_commit, slot_cancel, slot_writable, 0,
+};
+
+const struct shmchan__writer_ops shmchan__wq_writer = {
+	slot_push, slot_reserve, slot_commit, slot_cancel, wq_writable, 0,
+};
+
+const struct shmchan__reader_ops shmchan__slot_reader = {
+	slot_pop, slot_peek, slot_release, slot_readable, slot_head, slot_skip, slot_reclaim,
+};
