@@ -220,6 +220,12 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 								  memory_order_release,
 								  memory_order_relaxed))
 				break;
+			/* Lost the race: withdraw the claim at once, so that a
+			 * live producer's word never names the winner's slot (a
+			 * reader would wait for us instead of judging a dead
+			 * winner). Relaxed: a stale ACTIVE only delays a verdict. */
+			if (cw)
+				atomic_store_explicit(cw, 0, memory_order_relaxed);
 		} else if (diff < 0) {
 			/* The slot still holds an unconsumed message of the previous
 			 * lap. Full, unless our pos is stale: another producer moved
