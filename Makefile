@@ -10,6 +10,8 @@
 #                 gcc-arm-linux-gnueabihf, qemu-user and qemu-user-binfmt;
 #                 .ci/run installs them and registers binfmt_misc)
 #   make bench    build and run the benchmarks (pinned to CPUs 0 and 1)
+#   make spin     model-check the stepping-over and sleep/wake protocols
+#                 (tests/spin, needs spin)
 #   make install  install into PREFIX (default /usr/local)
 JOBS ?= 2
 PREFIX ?= /usr/local
@@ -25,7 +27,7 @@ endef
 
 
 .PHONY: all demo bench check test test-gcc test-clang test-asan test-tsan test-cross \
-	test-aarch64 test-armhf format format-check install clean
+	test-aarch64 test-armhf spin format format-check install clean
 
 all:
 	$(call build,build,)
@@ -71,6 +73,9 @@ test-armhf:
 
 test-cross: test-aarch64 test-armhf
 	@echo "make test-cross: every test passed under qemu-aarch64 and qemu-arm"
+
+spin:
+	sh tests/spin/run.sh
 
 test: format-check test-gcc test-clang test-asan test-tsan
 	@echo "make test: every build passed (gcc, clang, asan+ubsan, tsan)"
