@@ -196,12 +196,21 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 		int32_t diff = (int32_t)(seq - pos);
 
 		/* Work queues: a slot held by a consumer is stepped over, at
-		 * most a lap of them per claim (every slot may be held); one
-		 * that cannot be yet is a full slot. */
+		 * most a lap of them per claim (every slot may be held: then,
+		 * or on a hostile segment that makes every slot look held, the
+		 * ring is full); one that cannot be stepped over yet is a full
+		 * slot. */
 		if (diff != 0 && (r->busy & SHMCHAN__RING_WQ)) {
-			int st = shmchan__wq_step_tail(r, pos, seq);
+			int st;
 
-			if (st > 0 && steps++ < r->slot_count) {
+			if (steps >= r->slot_count) {
+				if (cw)
+					atomic_store_explicit(cw, 0, memory_order_relaxed);
+				return -EAGAIN;
+			}
+			st = shmchan__wq_step_tail(r, pos, seq);
+			if (st > 0) {
+				steps++;
 				/* Relaxed: revalidated by the seq check. */
 				pos = atomic_load_explicit(&h->tail, memory_order_relaxed);
 				continue;
