@@ -578,6 +578,38 @@ static void test_broadcast_far_ahead(void)
 	printf("broadcast far ahead: errors in %.3f s\n", t_secs_since(t0));
 }
 
+/*
+ * A work queue whose every slot looks held and stepped over, with head far
+ * ahead: a write steps over at most a lap of slots, then reports full (it
+ * once looped about 2^31 times, rebuilding the state it stepped over).
+ */
+static void test_workqueue_all_held(void)
+{
+	const struct shmchan_config cfg = { .kind = SHMCHAN_KIND_WORKQUEUE,
+					    .slot_size = 16,
+					    .slot_count = 8 };
+	struct shmchan_segment s;
+	const char *name = make_channel_cfg(0, &cfg);
+	struct shmchan__chan_hdr *h = raw(name, &s);
+	struct shmchan__ring_hdr *rh = raw_ring(h);
+	struct shmchan_channel w;
+	int64_t t0 = t_now_ns();
+	uint32_t i;
+	int k, err;
+
+	for (i = 0; i < cfg.slot_count; i++)
+		atomic_store(&slot_n(rh, i)->seq, i - cfg.slot_count + 0x80000000u);
+	atomic_store(&rh->head, 0x80000000u - cfg.slot_count - 1);
+	ASSERT_OK(shmchan_channel_open_writer(&w, name, NULL));
+	for (k = 0; k < 4; k++) {
+		err = shmchan_channel_write(&w, "x", 1);
+		ASSERT_TRUE(err == -EAGAIN || err == -EBADMSG || err == 0);
+	}
+	shmchan_channel_close(&w);
+	finish(name, &s);
+	printf("work queue, every slot held: bounded writes (%.3f s)\n", t_secs_since(t0));
+}
+
 static void test_fuzz(void)
 {
 	const struct shmchan_config bc_block = { .kind = SHMCHAN_KIND_BROADCAST,
@@ -613,6 +645,7 @@ int main(void)
 	test_concurrent_header_rewrite();
 	test_broadcast_positions();
 	test_broadcast_far_ahead();
+	test_workqueue_all_held();
 	test_fuzz();
 	printf("test_hostile: ok\n");
 	return 0;
