@@ -53,7 +53,9 @@ struct shmchan__slot {
 	_Atomic uint32_t seq;
 	_Atomic uint32_t len;
 	_Atomic uint32_t flags;
-	uint32_t reserved;
+	/* Work queues: the position a consumer last took from this slot
+	 * (wqueue.c W1 bounds how far producers step over it); else unused. */
+	_Atomic uint32_t held;
 	unsigned char data[];
 };
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The work queue: the slot ring (ring.c) with several consumers. Producers
- * are unchanged. A consumer claims the position at head with a CAS of head,
+ * claim as on the slot ring, but step over slots held by consumers (W1, W2
+ * below). A consumer claims the position at head with a CAS of head,
  * reads the slot, then gives it back; the claim word in its registry entry
  * names the position it holds meanwhile, so that a consumer that dies
  * holding a message can be recognised and the message delivered again.
@@ -26,13 +27,16 @@
  * never holds back the others.
  *   u + 2^31    (HELD_SKIP(u)) the slot still holds a taken message; the
  *               position u it would serve next was stepped over by the
- *               producers. Far from every other state (positions in play
- *               lie within 2^25 of each other).
+ *               producers. Far from every other state: W1 never steps
+ *               more than 2^30 positions past the held one (the slot's
+ *               held word names it), and other positions in play lie
+ *               within 2^25 of each other.
  *  W1  a producer at tail t that finds the slot holding the message of
- *      t - N, or HELD_SKIP(t - N) (held a lap more), while head > t - N
- *      (the message was taken, or that position stepped over: tail never
- *      gets more than a lap ahead of head), CASes the slot's seq to
- *      HELD_SKIP(t) (seq_cst);
+ *      t - N, or HELD_SKIP(t - N) (held a lap more) with t at most 2^30
+ *      past the held position (else: full), while head > t - N (the
+ *      message was taken, or that position stepped over: tail never gets
+ *      more than a lap ahead of head), CASes the slot's seq to HELD_SKIP(t)
+ *      (seq_cst);
  *  W2  then it (or anyone who finds HELD_SKIP(t), or t + N, at tail t) CASes
  *      tail from t to t + 1 (seq_cst). A consumer finding HELD_SKIP(h) or
  *      h + N at head h does W2 for h too before moving head (so head never
@@ -94,6 +98,11 @@ int shmchan__wq_step_tail(struct shmchan_ring *r, uint32_t t, uint32_t seq)
 	}
 	if (seq != t - n + 1 && seq != HELD_SKIP(t - n))
 		return 0;
+	/* Relaxed: a bound only (a stale, older value is more cautious); past
+	 * it, HELD_SKIP would no longer tell the held message apart. */
+	if (seq != t - n + 1 &&
+	    t - atomic_load_explicit(&slot_at(r, t)->held, memory_order_relaxed) > (1u << 30))
+		return -EAGAIN;
 	/* The message of t - N was taken (or its position stepped over: head
 	 * passed t - N), or it is still queued, and then the ring is full:
 	 * tail never runs more than a lap ahead of head. Acquire: pairs with
@@ -199,6 +208,8 @@ int shmchan__wq_take(struct shmchan_ring *r, _Atomic uint64_t *cw, uint32_t *pos
 					atomic_store_explicit(cw, 0, memory_order_relaxed);
 				continue;
 			}
+			/* Relaxed: read by W1 as a bound only. */
+			atomic_store_explicit(&s->held, h, memory_order_relaxed);
 			err = at(r, h, data, len, &fl);
 			if (err || (fl & SHMCHAN__SLOT_DISCARDED)) {
 				shmchan__wq_done(r, cw, h);
@@ -264,15 +275,17 @@ int shmchan__wq_writable(const struct shmchan_ring *r)
 {
 	const struct shmchan__ring_hdr *hh = hdr_of(r);
 	/* seq_cst: the re-check half of the sleep protocol (ring.c); the
-	 * consumers' give-back (Q3), followed by a wake of the writers, is the
-	 * publish half. (A take alone never makes room: past the slot it
-	 * frees to step over, the next one holds a queued message, or one
-	 * taken, and so on up to a slot given back.) */
+	 * consumers' take (Q2) and give-back (Q3), each followed by a wake of
+	 * the writers (channel_io.c), are the publish halves: a take lets a
+	 * writer step over the slot it took, towards one given back. */
 	uint32_t t = atomic_load_explicit(&hh->tail, memory_order_seq_cst), n = r->slot_count;
 	uint32_t seq = atomic_load_explicit(&slot_at(r, t)->seq, memory_order_seq_cst);
 
 	if (seq == t || seq == t + n || seq == HELD_SKIP(t))
 		return 1;
+	if (seq == HELD_SKIP(t - n) &&
+	    t - atomic_load_explicit(&slot_at(r, t)->held, memory_order_relaxed) > (1u << 30))
+		return 0; /* as W1: too far past the held message */
 	if (seq == t - n + 1 || seq == HELD_SKIP(t - n))
 		return (int32_t)(atomic_load_explicit(&hh->head, memory_order_seq_cst) - (t - n)) >
 		       0;
