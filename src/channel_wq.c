@@ -59,6 +59,9 @@ static int wq_take(struct shmchan_channel *ch, void *buf, size_t cap, const void
 			return err;
 		ch->holding = 1;
 		ch->pos = pos;
+		/* Progress, for channel_io.c's wake_writers: a writer asleep at
+		 * a full ring may now step over this slot (wqueue.c W1). */
+		ch->ring.head++;
 	}
 	*len = n;
 	if (view) {
@@ -192,6 +195,9 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 		shmchan__subs_held(h, shmchan__judge_of(ch), 1); /* account for the dead reader */
 		ch->holding = 1;
 		ch->pos = pos;
+		/* Progress, for channel_io.c's wake_writers: a writer asleep at
+		 * a full ring may now step over this slot (wqueue.c W1). */
+		ch->ring.head++;
 		/* Relaxed: a statistic (messages delivered again). */
 		atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
 		return 1;
