@@ -74,6 +74,14 @@ static int check_role(const struct shmchan_channel *ch, uint32_t role)
 	return ch->role == role ? 0 : -ENOTSUP;
 }
 
+/* Writer: its claim was stepped over and given back (-ECANCELED): writers
+ * may use the slot, and a record reader waits at the record given back. */
+static void wake_given_back(struct shmchan_channel *ch)
+{
+	shmchan__wake_writers(ch);
+	shmchan__wake_readers(ch);
+}
+
 /* Writer: a message (or a cancelled slot) was published: wake readers;
  * broadcast: also writers waiting for this slot a lap later. */
 static void wake_published(struct shmchan_channel *ch)
@@ -150,7 +158,7 @@ int shmchan__io_write(struct shmchan_channel *ch, const void *data, size_t len)
 		note_written(ch);
 		wake_published(ch);
 	} else if (err == -ECANCELED) {
-		shmchan__wake_writers(ch); /* the slot was given back */
+		wake_given_back(ch);
 	} else if (err == -EAGAIN) {
 		note_full(ch);
 	}
@@ -180,7 +188,7 @@ int shmchan__io_commit(struct shmchan_channel *ch, size_t len)
 		note_written(ch);
 		wake_published(ch);
 	} else if (err == -ECANCELED) {
-		shmchan__wake_writers(ch); /* the slot was given back */
+		wake_given_back(ch);
 	}
 	return err;
 }
@@ -191,8 +199,10 @@ int shmchan__io_cancel(struct shmchan_channel *ch)
 
 	if (!err)
 		err = wops(ch)->cancel(ch);
+	/* The reader may wait on this very slot; and if it was stepped over,
+	 * cancelling gave it back to the writers. */
 	if (!err)
-		wake_published(ch); /* the reader may wait on this very slot */
+		wake_given_back(ch);
 	return err;
 }
 
