@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,10 +126,15 @@ int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, 
 		return -EINVAL;
 	seg_reset(seg);
 	err = shmchan_name_check(name);
-	/* "~<pid>.<attempt>": unique per process, and never a user name. */
+	/* "~<pid>.<random>": never a user name, and not one another user
+	 * can guess and take first. */
 	for (attempt = 0; !err && attempt < 16; attempt++) {
-		snprintf(seg->path, sizeof(seg->path), "/%s~%ld.%u", SHMCHAN_PREFIX, (long)getpid(),
-			 attempt);
+		uint64_t rnd = 0;
+
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+			rnd = ((uint64_t)(uintptr_t)seg << 16) ^ attempt;
+		snprintf(seg->path, sizeof(seg->path), "/%s~%ld.%016llx", SHMCHAN_PREFIX,
+			 (long)getpid(), (unsigned long long)rnd);
 		err = create_at(seg, seg->path, size, mode);
 		if (err != -EEXIST)
 			break;

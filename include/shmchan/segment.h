@@ -64,8 +64,8 @@ SHMCHAN_API int shmchan_segment_create(struct shmchan_segment *seg, const char *
  * rename it over @name, replacing any object of that name in one step: the
  * old object stays until the new one exists, and a failure (-ENOSPC, say)
  * leaves it untouched. Processes that still map the old object keep it until
- * they close it. Same errors as shmchan_segment_create (but -EEXIST), and
- * those of rename(2).
+ * they close it. Same errors as shmchan_segment_create, and those of
+ * rename(2); -EEXIST only if 16 random temporary names were all taken.
  */
 SHMCHAN_API int shmchan_segment_create_or_replace(struct shmchan_segment *seg, const char *name,
 						  size_t size, unsigned mode);
