@@ -559,7 +559,7 @@ static void test_strerror(void)
 	ASSERT_TRUE(strcmp(shmchan_strerror(-EMSGSIZE), shmchan_strerror(EMSGSIZE)) == 0);
 	ASSERT_TRUE(strstr(shmchan_strerror(SHMCHAN_EBADMAGIC), "magic") != NULL);
 	ASSERT_TRUE(strcmp(shmchan_strerror(-12345), "unknown error") == 0);
-	ASSERT_TRUE(strcmp(shmchan_version(), "0.1.0") == 0);
+	ASSERT_TRUE(strcmp(shmchan_version(), "0.2.0") == 0);
 }
 
 int main(void)
