@@ -17,7 +17,7 @@
  *            which the check above guarantees to succeed unless a subscriber
  *            ended p (judging its writer dead) or the segment is corrupt;
  *   fill     copy the payload (B3);
- *   publish  store len, then s.seq = DONE(p) (B4).
+ *   publish  store len, then CAS s.seq from WRITING(p) to DONE(p) (B4).
  * A subscriber at cursor c reads s.seq (B5): DONE(c) is a message, a later
  * position means c was overwritten (overrun), anything older means not
  * written yet. It copies len and payload, then re-reads s.seq (B6): if it
@@ -33,8 +33,9 @@
  *      TSan, release stores of the payload) keeps the payload stores of B3
  *      from becoming visible before WRITING: a subscriber that sees any of
  *      them sees the slot's seq moved at B6.
- *  B4  seq_cst store (release part: publishes len and payload to B5; seq_cst:
- *      the "publish" half of the sleep protocol in wait.c).
+ *  B4  seq_cst CAS from WRITING(p) (release part: publishes len and payload
+ *      to B5; seq_cst: the "publish" half of the sleep protocol in wait.c;
+ *      a CAS: see B7).
  *  B5  seq_cst load (acquire part: pairs with B4; seq_cst: the re-check half
  *      of the sleep protocol).
  *  B6  acquire fence, then a relaxed load of seq (under TSan: acquire loads

@@ -175,7 +175,8 @@ static inline struct shmchan__judge shmchan__judge_of(const struct shmchan_chann
 	return j;
 }
 
-/* proc.c: liveness of peers. */
+/* proc.c: a process's start time and pid namespace, recorded in its
+ * registry entry for the tool to show (liveness is live.c's). */
 int shmchan__proc_start_time(pid_t pid, uint64_t *start_time);
 int shmchan__proc_alive(pid_t pid, uint64_t start_time);
 

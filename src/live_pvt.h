@@ -6,9 +6,10 @@
  * channel's file at the entry's own offset. A handle that takes an entry
  * first takes an open-file-description lock (F_OFD_SETLK) on that byte
  * through its own descriptor, and keeps it until it has left the entry. The
- * kernel drops the lock when the last descriptor of that open file
- * description is closed, which it does for a process that exits or is
- * killed, whatever its pid, its pid namespace, its /proc or an emulator say.
+ * kernel drops the lock when the last reference to that open file
+ * description goes (its descriptors, and its mappings, which hold one too),
+ * which it does for a process that exits or is killed, whatever its pid, its
+ * pid namespace, its /proc or an emulator say.
  * Another handle asks with F_OFD_GETLK through its own descriptor: a held
  * entry whose byte nobody locks has no holder left.
  *
