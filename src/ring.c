@@ -30,8 +30,9 @@
  * that judgement being right, so the step is a state change the claimant is
  * bound to see, and the slot is not reused until the claimant can no longer
  * write to it (S2 below: its own give-back, or the kernel's word that it is
- * gone, which the reader asks again right before S2; only that last verdict
- * must be exact, and it is the kernel's):
+ * gone; a claimant found gone stays gone, so the verdict taken before S1
+ * serves S2 too; only a "gone" verdict must be exact, and it is the
+ * kernel's):
  *   s.seq == p - 2    stepped over: the consumer moved head past p without
  *                     reading it; the slot is nobody's to claim. No other
  *                     state takes this value (p + 1, p + N, p + N + 1,
