@@ -10,6 +10,8 @@
 #                 gcc-arm-linux-gnueabihf, qemu-user and qemu-user-binfmt;
 #                 .ci/run installs them and registers binfmt_misc)
 #   make bench    build and run the benchmarks (pinned to CPUs 0 and 1)
+#   make fuzz     build the libFuzzer harnesses (clang) and run each for
+#                 FUZZ_SECONDS (default 600: a long campaign; CI runs 60)
 #   make spin     model-check the stepping-over and sleep/wake protocols
 #                 (tests/spin, needs spin)
 #   make install  install into PREFIX (default /usr/local)
@@ -27,7 +29,7 @@ endef
 
 
 .PHONY: all demo bench check test test-gcc test-clang test-asan test-tsan test-cross \
-	test-aarch64 test-armhf spin format format-check install clean
+	test-aarch64 test-armhf spin fuzz format format-check install clean
 
 all:
 	$(call build,build,)
@@ -77,6 +79,13 @@ test-cross: test-aarch64 test-armhf
 spin:
 	sh tests/spin/run.sh
 
+FUZZ_SECONDS ?= 600
+fuzz:
+	$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DSHMCHAN_BUILD_FUZZ=ON \
+		-DSHMCHAN_BUILD_TESTS=OFF -DSHMCHAN_BUILD_BENCH=OFF -DSHMCHAN_BUILD_EXAMPLES=OFF >/dev/null
+	$(CMAKE) --build build-fuzz -j$(JOBS)
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 test: format-check test-gcc test-clang test-asan test-tsan
 	@echo "make test: every build passed (gcc, clang, asan+ubsan, tsan)"
 
@@ -93,4 +102,4 @@ install: all
 
 clean:
 	rm -rf build build-clang build-asan build-tsan build-aarch64-linux-gnu \
-		build-arm-linux-gnueabihf
+		build-arm-linux-gnueabihf build-fuzz
