@@ -224,11 +224,6 @@ static int wq_skip_op(struct shmchan_channel *ch, uint32_t pos, uint32_t extent,
 	return shmchan__wq_skip_abandoned(&ch->ring, pos);
 }
 
-static void wq_reclaim_op(struct shmchan_channel *ch, uint32_t pos)
-{
-	(void)shmchan__ring_reclaim(&ch->ring, pos);
-}
-
 const struct shmchan__reader_ops shmchan__wq_reader = {
-	wq_pop_op, wq_peek_op, wq_release, wq_readable, wq_head, wq_skip_op, wq_reclaim_op,
+	wq_pop_op, wq_peek_op, wq_release, wq_readable, wq_head, wq_skip_op, shmchan__slot_reclaim,
 };

@@ -66,6 +66,8 @@ extern const struct shmchan__reader_ops shmchan__record_reader;
 extern const struct shmchan__writer_ops shmchan__bcast_writer;
 extern const struct shmchan__reader_ops shmchan__bcast_reader;
 
+/* Slot rings (work queues too): give back a stepped-over slot (ring.c S2). */
+void shmchan__slot_reclaim(struct shmchan_channel *ch, uint32_t pos);
 /* For rings that free what they skip: nothing to give back. */
 void shmchan__no_reclaim(struct shmchan_channel *ch, uint32_t pos);
 

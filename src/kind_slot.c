@@ -70,7 +70,7 @@ static int slot_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, 
 	return shmchan__ring_skip_abandoned(&ch->ring, pos);
 }
 
-static void slot_reclaim(struct shmchan_channel *ch, uint32_t pos)
+void shmchan__slot_reclaim(struct shmchan_channel *ch, uint32_t pos)
 {
 	(void)shmchan__ring_reclaim(&ch->ring, pos);
 }
@@ -84,5 +84,6 @@ const struct shmchan__writer_ops shmchan__wq_writer = {
 };
 
 const struct shmchan__reader_ops shmchan__slot_reader = {
-	slot_pop, slot_peek, slot_release, slot_readable, slot_head, slot_skip, slot_reclaim,
+	slot_pop,  slot_peek, slot_release,	     slot_readable,
+	slot_head, slot_skip, shmchan__slot_reclaim,
 };
