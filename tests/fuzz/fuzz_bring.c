@@ -17,21 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fz_util.h"
 #include "bring_pvt.h"
-
-#define SCRIPT_PAIRS 16
-#define SCRIPT_LEN (2 * SCRIPT_PAIRS)
-#define IMAGE_MAX (1u << 20)
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: contract broken: %s\n", __FILE__, __LINE__, #c);   \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct fz {
 	unsigned char *mem;
@@ -46,36 +33,6 @@ struct fz {
 	int held;
 	volatile unsigned sink;
 };
-
-/* A length from a script argument: small values as they are, the others
- * around @max, the boundary that matters. */
-static size_t len_of(uint8_t arg, size_t max)
-{
-	int64_t v;
-
-	if (arg < 128)
-		return arg;
-	v = (int64_t)max + (int64_t)arg - 192;
-	return v < 0 ? 0 : (size_t)v;
-}
-
-static int inside(const struct fz *f, const void *p, size_t n)
-{
-	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)f->mem;
-
-	return a >= lo && a - lo <= f->size && n <= f->size - (a - lo);
-}
-
-static void touch(struct fz *f, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned s = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		s += b[i];
-	f->sink += s;
-}
 
 static uint64_t oldest(const struct fz *f)
 {
@@ -139,7 +96,7 @@ static void op_acquire(struct fz *f, int steal)
 
 static void op_publish(struct fz *f, uint8_t arg, int discard)
 {
-	size_t len = len_of(arg, f->r.slot_size);
+	size_t len = fz_len_of(arg, f->r.slot_size);
 	unsigned char *msg;
 	void *slot;
 	int err;
@@ -149,7 +106,7 @@ static void op_publish(struct fz *f, uint8_t arg, int discard)
 	if (len > f->r.slot_size)
 		len = f->r.slot_size; /* the channel layer refuses it before claiming */
 	slot = shmchan__bring_data(&f->r, f->pos);
-	CHECK(inside(f, slot, f->r.slot_size));
+	CHECK(fz_inside(f->mem, f->size, slot, f->r.slot_size));
 	msg = malloc(len ? len : 1);
 	if (!msg)
 		return;
@@ -217,7 +174,7 @@ static int look(struct fz *f, uint32_t *len, const void **view, uint64_t *seq)
 	CHECK(st >= SHMCHAN__BL_READY && st <= SHMCHAN__BL_CORRUPT);
 	if (st == SHMCHAN__BL_READY) {
 		CHECK(*len <= f->r.slot_size);
-		CHECK(inside(f, *view, *len));
+		CHECK(fz_inside(f->mem, f->size, *view, *len));
 	}
 	return st;
 }
@@ -228,7 +185,7 @@ static void op_take(struct fz *f, uint8_t arg)
 	uint32_t len = 0;
 	uint64_t seq = 0;
 	unsigned char *buf;
-	size_t cap = len_of(arg, f->r.slot_size);
+	size_t cap = fz_len_of(arg, f->r.slot_size);
 	int st;
 
 	if (f->held)
@@ -263,7 +220,7 @@ static void op_peek(struct fz *f, int release)
 	uint64_t seq = 0;
 
 	if (!f->held && look(f, &len, &view, &seq) == SHMCHAN__BL_READY) {
-		touch(f, view, len);
+		f->sink += fz_sum(view, len);
 		f->held = 1;
 		f->held_seq = seq;
 	}
@@ -349,23 +306,18 @@ static void step(struct fz *f, uint8_t op, uint8_t arg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f;
-	void *mem = NULL;
 	size_t i;
 
-	if (size < SCRIPT_LEN || size - SCRIPT_LEN > IMAGE_MAX)
-		return 0;
 	memset(&f, 0, sizeof(f));
-	f.size = size - SCRIPT_LEN;
-	if (posix_memalign(&mem, SHMCHAN__CACHELINE, f.size ? f.size : 1) != 0)
+	f.mem = fz_image(data, size, &f.size);
+	if (!f.mem)
 		return 0;
-	f.mem = mem;
-	memcpy(f.mem, data + SCRIPT_LEN, f.size);
 	if (shmchan__bring_attach(&f.r, f.mem, f.size) == 0) {
 		CHECK(shmchan_ring_memsize(f.r.slot_size, f.r.slot_count) <= f.size);
 		f.cursor = shmchan__bring_tail(&f.r);
 		for (i = 0; i < SCRIPT_PAIRS; i++)
 			step(&f, data[2 * i], data[2 * i + 1]);
 	}
-	free(mem);
+	free(f.mem);
 	return 0;
 }

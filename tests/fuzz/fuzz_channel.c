@@ -31,25 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fz_util.h"
 #include "channel_pvt.h"
 #include "shmchan.h"
 
-#define SCRIPT_PAIRS 16
-#define SCRIPT_LEN (2 * SCRIPT_PAIRS)
-#define IMAGE_MAX (1u << 20)
 /* Largest object made from an input that asks for it (see plan()). */
 #define EXTEND_MAX (4u << 20)
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: contract broken: %s\n", __FILE__, __LINE__, #c);   \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The object's name: SHMCHAN_FUZZ_TAG (run.sh sets it) and the pid. */
 static char name[96];
@@ -66,15 +55,6 @@ struct fz {
 	volatile unsigned sink;
 };
 
-static int lowest_free_fd(void)
-{
-	int fd = dup(2);
-
-	if (fd >= 0)
-		close(fd);
-	return fd;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tag = getenv("SHMCHAN_FUZZ_TAG");
@@ -85,7 +65,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		tag = "local";
 	snprintf(name, sizeof(name), "fuzz.%s.%ld.channel", tag, (long)getpid());
 	shmchan_segment_unlink(name);
-	fd_base = lowest_free_fd();
+	fd_base = fz_lowest_free_fd();
 	return 0;
 }
 
@@ -144,18 +124,6 @@ static int load(const uint8_t *img, size_t n, int extend)
 	return 0;
 }
 
-/* A length from a script argument: small values as they are, the others
- * around @max, the boundary that matters. */
-static size_t len_of(uint8_t arg, size_t max)
-{
-	int64_t v;
-
-	if (arg < 128)
-		return arg;
-	v = (int64_t)max + (int64_t)arg - 192;
-	return v < 0 ? 0 : (size_t)v;
-}
-
 static size_t slot_size(const struct shmchan_channel *ch)
 {
 	struct shmchan_config cfg;
@@ -173,21 +141,7 @@ static uint32_t kind_of(const struct shmchan_channel *ch)
 /* [p, p + n) lies inside @ch's mapping. */
 static int inside(const struct shmchan_channel *ch, const void *p, size_t n)
 {
-	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)shmchan_segment_data(&ch->seg);
-	size_t size = shmchan_segment_size(&ch->seg);
-
-	return a >= lo && a - lo <= size && n <= size - (a - lo);
-}
-
-static void touch(struct fz *f, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned s = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		s += b[i];
-	f->sink += s;
+	return fz_inside(shmchan_segment_data(&ch->seg), shmchan_segment_size(&ch->seg), p, n);
 }
 
 /* ---- opening ---- */
@@ -245,7 +199,7 @@ static void check_read(struct shmchan_channel *ch, int err, size_t len, size_t c
 
 static void op_read(struct fz *f, struct shmchan_channel *ch, uint8_t arg, int recv)
 {
-	size_t cap = len_of(arg, slot_size(ch)), len = 0;
+	size_t cap = fz_len_of(arg, slot_size(ch)), len = 0;
 	unsigned char *buf = malloc(cap ? cap : 1);
 	int err;
 
@@ -255,7 +209,7 @@ static void op_read(struct fz *f, struct shmchan_channel *ch, uint8_t arg, int r
 		   : shmchan_channel_read(ch, buf, cap, &len);
 	check_read(ch, err, len, cap);
 	if (err == 0)
-		touch(f, buf, len);
+		f->sink += fz_sum(buf, len);
 	free(buf);
 }
 
@@ -268,7 +222,7 @@ static void op_peek(struct fz *f, struct shmchan_channel *ch, int release)
 	check_read(ch, err, len, SIZE_MAX);
 	if (err == 0) {
 		CHECK(inside(ch, view, len));
-		touch(f, view, len);
+		f->sink += fz_sum(view, len);
 	}
 	if (release)
 		CHECK(shmchan_channel_release(ch) <= 0);
@@ -278,7 +232,7 @@ static void op_peek(struct fz *f, struct shmchan_channel *ch, int release)
 
 static void op_write(struct fz *f, uint8_t arg, int send)
 {
-	size_t len = len_of(arg, slot_size(&f->wr));
+	size_t len = fz_len_of(arg, slot_size(&f->wr));
 	unsigned char *msg = malloc(len ? len : 1);
 
 	if (!msg)
@@ -291,7 +245,7 @@ static void op_write(struct fz *f, uint8_t arg, int send)
 
 static void op_reserve(struct fz *f, uint8_t arg)
 {
-	size_t len = len_of(arg, slot_size(&f->wr)), room;
+	size_t len = fz_len_of(arg, slot_size(&f->wr)), room;
 	void *p = NULL;
 	int err = shmchan_channel_reserve(&f->wr, len, &p);
 
@@ -383,7 +337,7 @@ static void step(struct fz *f, uint8_t op, uint8_t arg)
 		op_reserve(f, arg);
 		break;
 	case 7:
-		CHECK(shmchan_channel_commit(&f->wr, len_of(arg, slot_size(&f->wr))) <= 0);
+		CHECK(shmchan_channel_commit(&f->wr, fz_len_of(arg, slot_size(&f->wr))) <= 0);
 		break;
 	case 8:
 		CHECK(shmchan_channel_cancel(&f->wr) <= 0);
@@ -393,7 +347,7 @@ static void step(struct fz *f, uint8_t op, uint8_t arg)
 		break;
 	case 10:
 		CHECK(shmchan_channel_wait_writable(&f->wr, 0) <= 0);
-		CHECK(shmchan_channel_wait_writable_len(&f->wr, len_of(arg, slot_size(&f->wr)),
+		CHECK(shmchan_channel_wait_writable_len(&f->wr, fz_len_of(arg, slot_size(&f->wr)),
 							0) <= 0);
 		break;
 	case 11:
@@ -433,6 +387,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shmchan_channel_close(&f.rd[1]);
 	shmchan_channel_close(&f.wr);
 	shmchan_channel_unlink(name);
-	CHECK(lowest_free_fd() < fd_base + 8); /* no descriptor leaked */
+	CHECK(fz_lowest_free_fd() < fd_base + 8); /* no descriptor leaked */
 	return 0;
 }

@@ -18,20 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fz_util.h"
 #include "shmchan.h"
 
-#define IMAGE_MAX (1u << 20)
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: contract broken: %s\n", __FILE__, __LINE__, #c);   \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The object's name: SHMCHAN_FUZZ_TAG (run.sh sets it) and the pid. */
 static char name[96];
@@ -40,15 +30,6 @@ static char name[96];
 static int fd_base;
 /* Large: two tables of 64 peers each. */
 static struct shmchan_info info;
-
-static int lowest_free_fd(void)
-{
-	int fd = dup(2);
-
-	if (fd >= 0)
-		close(fd);
-	return fd;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -60,7 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		tag = "local";
 	snprintf(name, sizeof(name), "fuzz.%s.%ld.inspect", tag, (long)getpid());
 	shmchan_segment_unlink(name);
-	fd_base = lowest_free_fd();
+	fd_base = fz_lowest_free_fd();
 	return 0;
 }
 
@@ -139,6 +120,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		shmchan_channel_close(&w);
 	}
 	shmchan_channel_unlink(name);
-	CHECK(lowest_free_fd() < fd_base + 8); /* no descriptor leaked */
+	CHECK(fz_lowest_free_fd() < fd_base + 8); /* no descriptor leaked */
 	return 0;
 }

@@ -17,21 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fz_util.h"
 #include "ring_pvt.h"
-
-#define SCRIPT_PAIRS 16
-#define SCRIPT_LEN (2 * SCRIPT_PAIRS)
-#define IMAGE_MAX (1u << 20)
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: contract broken: %s\n", __FILE__, __LINE__, #c);   \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct fz {
 	unsigned char *mem;
@@ -41,41 +28,9 @@ struct fz {
 	volatile unsigned sink;
 };
 
-/* A length from a script argument: small values as they are, the others
- * around @max, the boundary that matters. */
-static size_t len_of(uint8_t arg, size_t max)
-{
-	int64_t v;
-
-	if (arg < 128)
-		return arg;
-	v = (int64_t)max + (int64_t)arg - 192;
-	return v < 0 ? 0 : (size_t)v;
-}
-
-/* [p, p + n) lies inside the ring's memory. */
-static int inside(const struct fz *f, const void *p, size_t n)
-{
-	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)f->mem;
-
-	return a >= lo && a - lo <= f->size && n <= f->size - (a - lo);
-}
-
-/* Read every byte of a view (ASan sees each access). */
-static void touch(struct fz *f, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned s = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		s += b[i];
-	f->sink += s;
-}
-
 static void op_pop(struct fz *f, uint8_t arg)
 {
-	size_t cap = len_of(arg, f->cons.slot_size), len = 0;
+	size_t cap = fz_len_of(arg, f->cons.slot_size), len = 0;
 	unsigned char *buf = malloc(cap ? cap : 1);
 	int err;
 
@@ -87,7 +42,7 @@ static void op_pop(struct fz *f, uint8_t arg)
 		CHECK(len <= f->cons.slot_size);
 	if (err == 0) {
 		CHECK(len <= cap);
-		touch(f, buf, len);
+		f->sink += fz_sum(buf, len);
 	}
 	free(buf);
 }
@@ -101,8 +56,8 @@ static void op_peek(struct fz *f, int release)
 	CHECK(err <= 0);
 	if (err == 0) {
 		CHECK(len <= f->cons.slot_size);
-		CHECK(inside(f, view, len));
-		touch(f, view, len);
+		CHECK(fz_inside(f->mem, f->size, view, len));
+		f->sink += fz_sum(view, len);
 	}
 	if (release)
 		CHECK(shmchan_ring_release(&f->cons) <= 0);
@@ -111,19 +66,19 @@ static void op_peek(struct fz *f, int release)
 static void op_reserve(struct fz *f, uint8_t arg)
 {
 	void *slot = NULL;
-	int err = shmchan_ring_reserve(&f->prod, len_of(arg, f->prod.slot_size), &slot);
+	int err = shmchan_ring_reserve(&f->prod, fz_len_of(arg, f->prod.slot_size), &slot);
 
 	CHECK(err <= 0);
 	if (err == 0) {
 		/* ring.h: the slot has slot_size writable bytes. */
-		CHECK(inside(f, slot, f->prod.slot_size));
+		CHECK(fz_inside(f->mem, f->size, slot, f->prod.slot_size));
 		memset(slot, arg, f->prod.slot_size);
 	}
 }
 
 static void op_push(struct fz *f, uint8_t arg, unsigned times)
 {
-	size_t len = len_of(arg, f->prod.slot_size);
+	size_t len = fz_len_of(arg, f->prod.slot_size);
 	unsigned char *msg = malloc(len ? len : 1);
 	unsigned i;
 
@@ -199,7 +154,7 @@ static void step(struct fz *f, uint8_t op, uint8_t arg)
 		op_reserve(f, arg);
 		break;
 	case 6:
-		CHECK(shmchan_ring_commit(&f->prod, len_of(arg, f->prod.slot_size)) <= 0);
+		CHECK(shmchan_ring_commit(&f->prod, fz_len_of(arg, f->prod.slot_size)) <= 0);
 		break;
 	case 7:
 		CHECK(shmchan_ring_cancel(&f->prod) <= 0);
@@ -238,17 +193,12 @@ static void step(struct fz *f, uint8_t op, uint8_t arg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f;
-	void *mem = NULL;
 	size_t i;
 
-	if (size < SCRIPT_LEN || size - SCRIPT_LEN > IMAGE_MAX)
-		return 0;
 	memset(&f, 0, sizeof(f));
-	f.size = size - SCRIPT_LEN;
-	if (posix_memalign(&mem, SHMCHAN__CACHELINE, f.size ? f.size : 1) != 0)
+	f.mem = fz_image(data, size, &f.size);
+	if (!f.mem)
 		return 0;
-	f.mem = mem;
-	memcpy(f.mem, data + SCRIPT_LEN, f.size);
 	if (shmchan_ring_attach(&f.cons, f.mem, f.size) == 0) {
 		CHECK(shmchan_ring_memsize(f.cons.slot_size, f.cons.slot_count) <= f.size);
 		CHECK(shmchan_ring_attach(&f.prod, f.mem, f.size) == 0);
@@ -256,6 +206,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < SCRIPT_PAIRS; i++)
 			step(&f, data[2 * i], data[2 * i + 1]);
 	}
-	free(mem);
+	free(f.mem);
 	return 0;
 }

@@ -19,21 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fz_util.h"
 #include "ring_pvt.h"
-
-#define SCRIPT_PAIRS 16
-#define SCRIPT_LEN (2 * SCRIPT_PAIRS)
-#define IMAGE_MAX (1u << 20)
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: contract broken: %s\n", __FILE__, __LINE__, #c);   \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct consumer {
 	_Atomic uint64_t cw; /* claim word: CLAIM_ACTIVE | pos while holding */
@@ -50,41 +37,11 @@ struct fz {
 	volatile unsigned sink;
 };
 
-/* A length from a script argument: small values as they are, the others
- * around @max, the boundary that matters. */
-static size_t len_of(uint8_t arg, size_t max)
-{
-	int64_t v;
-
-	if (arg < 128)
-		return arg;
-	v = (int64_t)max + (int64_t)arg - 192;
-	return v < 0 ? 0 : (size_t)v;
-}
-
-static int inside(const struct fz *f, const void *p, size_t n)
-{
-	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)f->mem;
-
-	return a >= lo && a - lo <= f->size && n <= f->size - (a - lo);
-}
-
-static void touch(struct fz *f, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	unsigned s = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		s += b[i];
-	f->sink += s;
-}
-
 static void check_msg(struct fz *f, const void *view, uint32_t len)
 {
 	CHECK(len <= f->r.slot_size);
-	CHECK(inside(f, view, len));
-	touch(f, view, len);
+	CHECK(fz_inside(f->mem, f->size, view, len));
+	f->sink += fz_sum(view, len);
 }
 
 static void finish(struct fz *f, struct consumer *c)
@@ -170,18 +127,18 @@ static void op_at(struct fz *f, uint8_t arg)
 static void op_reserve(struct fz *f, uint8_t arg)
 {
 	void *slot = NULL;
-	int err = shmchan_ring_reserve(&f->prod, len_of(arg, f->prod.slot_size), &slot);
+	int err = shmchan_ring_reserve(&f->prod, fz_len_of(arg, f->prod.slot_size), &slot);
 
 	CHECK(err <= 0);
 	if (err == 0) {
-		CHECK(inside(f, slot, f->prod.slot_size));
+		CHECK(fz_inside(f->mem, f->size, slot, f->prod.slot_size));
 		memset(slot, arg, f->prod.slot_size);
 	}
 }
 
 static void op_push(struct fz *f, uint8_t arg, unsigned times)
 {
-	size_t len = len_of(arg, f->prod.slot_size);
+	size_t len = fz_len_of(arg, f->prod.slot_size);
 	unsigned char *msg = malloc(len ? len : 1);
 	unsigned i;
 
@@ -230,7 +187,7 @@ static void step(struct fz *f, uint8_t op, uint8_t arg)
 			finish(f, c);
 		break;
 	case 2:
-		op_take(f, c, len_of(arg, f->r.slot_size), 1);
+		op_take(f, c, fz_len_of(arg, f->r.slot_size), 1);
 		break;
 	case 3:
 		op_recover(f);
@@ -245,7 +202,7 @@ static void step(struct fz *f, uint8_t op, uint8_t arg)
 		op_reserve(f, arg);
 		break;
 	case 7:
-		CHECK(shmchan_ring_commit(&f->prod, len_of(arg, f->prod.slot_size)) <= 0);
+		CHECK(shmchan_ring_commit(&f->prod, fz_len_of(arg, f->prod.slot_size)) <= 0);
 		break;
 	case 8:
 		CHECK(shmchan_ring_cancel(&f->prod) <= 0);
@@ -280,23 +237,18 @@ static void step(struct fz *f, uint8_t op, uint8_t arg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f;
-	void *mem = NULL;
 	size_t i;
 
-	if (size < SCRIPT_LEN || size - SCRIPT_LEN > IMAGE_MAX)
-		return 0;
 	memset(&f, 0, sizeof(f));
-	f.size = size - SCRIPT_LEN;
-	if (posix_memalign(&mem, SHMCHAN__CACHELINE, f.size ? f.size : 1) != 0)
+	f.mem = fz_image(data, size, &f.size);
+	if (!f.mem)
 		return 0;
-	f.mem = mem;
-	memcpy(f.mem, data + SCRIPT_LEN, f.size);
 	if (shmchan_ring_attach(&f.r, f.mem, f.size) == 0) {
 		f.r.busy |= SHMCHAN__RING_WQ;
 		attach_producer(&f);
 		for (i = 0; i < SCRIPT_PAIRS; i++)
 			step(&f, data[2 * i], data[2 * i + 1]);
 	}
-	free(mem);
+	free(f.mem);
 	return 0;
 }
