@@ -523,10 +523,23 @@ static int bc_skip_op(struct shmchan_channel *ch, uint32_t pos, uint32_t extent,
 	return bc_skip(ch, pos);
 }
 
+static int bc_claim_pending_op(const struct shmchan_channel *ch, uint32_t pos, uint32_t ext)
+{
+	/* Positions are 64-bit here; the claim has the low 32 bits, enough
+	 * to find the slot and tell whether it moved on. */
+	uint64_t v = shmchan__bring_seq(&ch->ring, pos);
+	uint32_t vp = (uint32_t)SHMCHAN__BSEQ_POS(v), st = SHMCHAN__BSEQ_ST(v);
+
+	(void)ext;
+	return !((int32_t)(vp - pos) > 0 ||
+		 (vp == pos && (st == SHMCHAN__BS_DONE || st == SHMCHAN__BS_DISC)));
+}
+
 const struct shmchan__writer_ops shmchan__bcast_writer = {
-	bc_push, bc_reserve, bc_commit_op, bc_cancel_op, bc_writable_op, 1,
+	bc_push, bc_reserve, bc_commit_op, bc_cancel_op, bc_writable_op, bc_claim_pending_op, 1,
 };
 
 const struct shmchan__reader_ops shmchan__bcast_reader = {
-	bc_pop_op, bc_peek_op, bc_release, bc_readable, bc_head, bc_skip_op, shmchan__no_reclaim,
+	bc_pop_op, bc_peek_op, bc_release,	    bc_readable,
+	bc_head,   bc_skip_op, shmchan__no_reclaim, shmchan__no_hold,
 };

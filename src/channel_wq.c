@@ -224,6 +224,20 @@ static int wq_skip_op(struct shmchan_channel *ch, uint32_t pos, uint32_t extent,
 	return shmchan__wq_skip_abandoned(&ch->ring, pos);
 }
 
+/* A dead or closed reader's claim word names a message still in its slot:
+ * another reader delivers it (adopt above), so its entry is kept. */
+static int wq_hold_pending_op(const struct shmchan_channel *ch, uint64_t claim)
+{
+	return (claim & SHMCHAN__CLAIM_ACTIVE) && shmchan__wq_held(&ch->ring, (uint32_t)claim);
+}
+
 const struct shmchan__reader_ops shmchan__wq_reader = {
-	wq_pop_op, wq_peek_op, wq_release, wq_readable, wq_head, wq_skip_op, shmchan__slot_reclaim,
+	wq_pop_op,
+	wq_peek_op,
+	wq_release,
+	wq_readable,
+	wq_head,
+	wq_skip_op,
+	shmchan__slot_reclaim,
+	wq_hold_pending_op,
 };

@@ -24,3 +24,10 @@ void shmchan__no_reclaim(struct shmchan_channel *ch, uint32_t pos)
 	(void)ch;
 	(void)pos;
 }
+
+int shmchan__no_hold(const struct shmchan_channel *ch, uint64_t claim)
+{
+	(void)ch;
+	(void)claim;
+	return 0;
+}

@@ -27,6 +27,11 @@ struct shmchan__writer_ops {
 	/* 1 if a message of @len bytes would find room, 0 if not, or
 	 * SHMCHAN__READY_SOON (ask again soon); @slow: may make system calls. */
 	int (*writable)(struct shmchan_channel *ch, size_t len, int slow);
+	/* Whether the claim of a writer gone (closed or dead) of position
+	 * @pos (low 32 bits; @ext: the span, records) still matters: its slot
+	 * not yet committed, discarded, or given back. Its registry entry, whose
+	 * claim word lets a reader resolve that slot, is kept until then. */
+	int (*claim_pending)(const struct shmchan_channel *ch, uint32_t pos, uint32_t ext);
 	/* Whether a publish also wakes writers (broadcast: the writer a lap
 	 * later waits for this very slot). */
 	int publish_wakes_writers;
@@ -47,6 +52,9 @@ struct shmchan__reader_ops {
 	/* Give back the slot of stepped-over position @pos, whose claimant is
 	 * gone (slot rings; a no-op for rings that free what they skip). */
 	void (*reclaim)(struct shmchan_channel *ch, uint32_t pos);
+	/* Whether a reader gone with claim word @claim still holds a message
+	 * to be delivered again (work queues); its entry is kept until then. */
+	int (*hold_pending)(const struct shmchan_channel *ch, uint64_t claim);
 };
 
 struct shmchan__kind {
@@ -70,5 +78,7 @@ extern const struct shmchan__reader_ops shmchan__bcast_reader;
 void shmchan__slot_reclaim(struct shmchan_channel *ch, uint32_t pos);
 /* For rings that free what they skip: nothing to give back. */
 void shmchan__no_reclaim(struct shmchan_channel *ch, uint32_t pos);
+/* For readers that never hold a message for others to deliver. */
+int shmchan__no_hold(const struct shmchan_channel *ch, uint64_t claim);
 
 #endif /* SHMCHAN_KIND_PVT_H */

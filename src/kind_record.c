@@ -29,6 +29,15 @@ static int rec_writable(struct shmchan_channel *ch, size_t len, int slow)
 	return shmchan__rring_writable(&ch->ring, len);
 }
 
+static int rec_claim_pending(const struct shmchan_channel *ch, uint32_t pos, uint32_t ext)
+{
+	/* Acquire, as the reader's load of it. */
+	uint32_t head = atomic_load_explicit(
+		&((const struct shmchan__rring_hdr *)ch->ring.hdr)->head, memory_order_acquire);
+
+	return (int32_t)(pos + ext - head) > 0; /* head has not passed it */
+}
+
 static int rec_pop(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
 {
 	return shmchan__rring_pop(&ch->ring, buf, cap, len);
@@ -63,9 +72,10 @@ static int rec_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, i
 }
 
 const struct shmchan__writer_ops shmchan__record_writer = {
-	rec_push, rec_reserve, rec_commit, rec_cancel, rec_writable, 0,
+	rec_push, rec_reserve, rec_commit, rec_cancel, rec_writable, rec_claim_pending, 0,
 };
 
 const struct shmchan__reader_ops shmchan__record_reader = {
-	rec_pop, rec_peek, rec_release, rec_readable, rec_head, rec_skip, shmchan__no_reclaim,
+	rec_pop,  rec_peek, rec_release,	 rec_readable,
+	rec_head, rec_skip, shmchan__no_reclaim, shmchan__no_hold,
 };

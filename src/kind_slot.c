@@ -38,6 +38,22 @@ static int wq_writable(struct shmchan_channel *ch, size_t len, int slow)
 	return shmchan__wq_writable(&ch->ring);
 }
 
+static int slot_claim_pending(const struct shmchan_channel *ch, uint32_t pos, uint32_t ext)
+{
+	const struct shmchan__ring_hdr *rh = ch->ring.hdr;
+	/* Acquire, as the reader's loads of them. */
+	uint32_t head = atomic_load_explicit(&rh->head, memory_order_acquire);
+	uint32_t tail = atomic_load_explicit(&rh->tail, memory_order_acquire), seq;
+
+	(void)ext;
+	if ((int32_t)(tail - pos) <= 0)
+		return 0;
+	/* Claimed in [head, tail), or stepped over and not given back: the
+	 * claim word is what lets a reader give that slot back (ring.c S2). */
+	seq = shmchan__ring_slot_seq(&ch->ring, pos);
+	return seq == SHMCHAN__SEQ_STEPPED(pos) || ((int32_t)(pos - head) >= 0 && seq == pos);
+}
+
 static int slot_pop(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
 {
 	return shmchan_ring_pop(&ch->ring, buf, cap, len);
@@ -76,14 +92,14 @@ void shmchan__slot_reclaim(struct shmchan_channel *ch, uint32_t pos)
 }
 
 const struct shmchan__writer_ops shmchan__slot_writer = {
-	slot_push, slot_reserve, slot_commit, slot_cancel, slot_writable, 0,
+	slot_push, slot_reserve, slot_commit, slot_cancel, slot_writable, slot_claim_pending, 0,
 };
 
 const struct shmchan__writer_ops shmchan__wq_writer = {
-	slot_push, slot_reserve, slot_commit, slot_cancel, wq_writable, 0,
+	slot_push, slot_reserve, slot_commit, slot_cancel, wq_writable, slot_claim_pending, 0,
 };
 
 const struct shmchan__reader_ops shmchan__slot_reader = {
 	slot_pop,  slot_peek, slot_release,	     slot_readable,
-	slot_head, slot_skip, shmchan__slot_reclaim,
+	slot_head, slot_skip, shmchan__slot_reclaim, shmchan__no_hold,
 };

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "kind_pvt.h"
 #include "live_pvt.h"
 
 void shmchan__max_store(_Atomic uint64_t *m, uint64_t v)
@@ -344,47 +345,24 @@ static int take(struct shmchan__peer *p, uint64_t from, pid_t pid, uint64_t star
 	return fill(p, to, start, ns, claim0, as);
 }
 
-/* Whether a gone writer's claim still matters: its slot claimed and not yet
- * committed, inside [head, tail). */
+/* Whether a gone writer's claim still matters (the kind says: kind_pvt.h). */
 static int claim_pending(const struct shmchan_channel *ch, const struct shmchan__peer *p)
 {
-	const struct shmchan__ring_hdr *rh = ch->ring.hdr;
+	/* Acquire: pairs with the release that cleared it after a commit. */
 	uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+	/* Relaxed: stored before the claim word, published with it. */
 	uint32_t ext = (uint32_t)atomic_load_explicit(&p->aux, memory_order_relaxed);
-	uint32_t pos = (uint32_t)c, head, tail, seq;
 
-	if (!(c & SHMCHAN__CLAIM_ACTIVE))
-		return 0;
-	if (ch->kind == SHMCHAN_KIND_BROADCAST) {
-		/* Positions are 64-bit there; the claim has the low 32 bits,
-		 * enough to find the slot and tell whether it moved on. */
-		uint64_t v = shmchan__bring_seq(&ch->ring, pos);
-		uint32_t vp = (uint32_t)SHMCHAN__BSEQ_POS(v), st = SHMCHAN__BSEQ_ST(v);
-
-		return !((int32_t)(vp - pos) > 0 ||
-			 (vp == pos && (st == SHMCHAN__BS_DONE || st == SHMCHAN__BS_DISC)));
-	}
-	/* Head and tail sit at the same offsets in both ring kinds. */
-	head = atomic_load_explicit(&rh->head, memory_order_acquire);
-	tail = atomic_load_explicit(&rh->tail, memory_order_acquire);
-	if (ch->kind == SHMCHAN_KIND_RECORD)
-		return (int32_t)(pos + ext - head) > 0; /* head has not passed it */
-	if ((int32_t)(tail - pos) <= 0)
-		return 0;
-	/* Claimed in [head, tail), or stepped over and not given back: the
-	 * claim word is what lets a reader give that slot back (ring.c S2). */
-	seq = shmchan__ring_slot_seq(&ch->ring, pos);
-	return seq == SHMCHAN__SEQ_STEPPED(pos) || ((int32_t)(pos - head) >= 0 && seq == pos);
+	return (c & SHMCHAN__CLAIM_ACTIVE) &&
+	       shmchan__kind_of(ch->kind)->writer->claim_pending(ch, (uint32_t)c, ext);
 }
 
-/* Whether a gone work-queue reader still holds a message (to be delivered
- * again, by channel_wq.c, from its claim word). */
+/* Whether a gone reader still holds a message to be delivered again. */
 static int hold_pending(const struct shmchan_channel *ch, const struct shmchan__peer *p)
 {
-	uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
-
-	return ch->kind == SHMCHAN_KIND_WORKQUEUE && (c & SHMCHAN__CLAIM_ACTIVE) &&
-	       shmchan__wq_held(&ch->ring, (uint32_t)c);
+	/* Acquire: pairs with the release that cleared it after a give-back. */
+	return shmchan__kind_of(ch->kind)->reader->hold_pending(
+		ch, atomic_load_explicit(&p->claim, memory_order_acquire));
 }
 
 /* Take @p (its lock byte held by us) if it is free, or if its holder is
