@@ -89,6 +89,55 @@ static void send_msg(struct shmchan_channel *w, unsigned i)
 	ASSERT_OK(shmchan_channel_send(w, m, LEN, BOUND_MS));
 }
 
+/*
+ * A channel @name of geometry @cfg, writer @w and reader @r (which steps
+ * over live claims: the wrong verdict), and a child that has claimed the
+ * first position and waits for the go (stall_then_commit). Returns its pid.
+ */
+static pid_t start_stalled(const char *name, const struct shmchan_config *cfg,
+			   struct shmchan_channel *w, struct shmchan_channel *r)
+{
+	pid_t pid;
+
+	g_name = name;
+	ASSERT_OK(pipe(g_ready));
+	ASSERT_OK(pipe(g_go));
+	ASSERT_OK(shmchan_channel_create_writer(w, g_name, cfg));
+	ASSERT_OK(shmchan_channel_open_reader(r, g_name, NULL));
+	r->hooks |= SHMCHAN__HOOK_STEP_LIVE;
+	pid = t_fork(stall_then_commit, NULL);
+	ASSERT_EQ(pipe_wait(g_ready[0]), 0); /* the first position is claimed */
+	return pid;
+}
+
+/* Let the claimant commit (it must get -ECANCELED), or kill it. */
+static void end_stalled(pid_t pid, int commit)
+{
+	if (commit) {
+		pipe_say(g_go[1]);
+		ASSERT_EQ(t_wait_child(pid, BOUND_MS), 0);
+	} else {
+		t_kill_wait(pid);
+	}
+}
+
+/* Close both handles (the reader must see end of stream), unlink, and
+ * close the pipes. */
+static void finish(struct shmchan_channel *w, struct shmchan_channel *r)
+{
+	unsigned char m[LEN];
+	size_t len;
+
+	shmchan_channel_close(w);
+	ASSERT_ERR(shmchan_channel_recv(r, m, sizeof(m), &len, BOUND_MS), -EPIPE);
+	shmchan_channel_close(r);
+	shmchan_channel_unlink(g_name);
+	close(g_ready[0]);
+	close(g_ready[1]);
+	close(g_go[0]);
+	close(g_go[1]);
+}
+
 /* @commit: the stalled claimant commits late (1) or is killed (0). */
 static void run(int commit)
 {
@@ -99,14 +148,7 @@ static void run(int commit)
 	pid_t pid;
 	unsigned i;
 
-	g_name = t_name(commit ? "verdict.commit" : "verdict.kill");
-	ASSERT_OK(pipe(g_ready));
-	ASSERT_OK(pipe(g_go));
-	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &geo));
-	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
-	r.hooks |= SHMCHAN__HOOK_STEP_LIVE; /* the wrong verdict */
-	pid = t_fork(stall_then_commit, NULL);
-	ASSERT_EQ(pipe_wait(g_ready[0]), 0); /* position 0 is claimed */
+	pid = start_stalled(t_name(commit ? "verdict.commit" : "verdict.kill"), &geo, &w, &r);
 	/* The reader steps over position 0 (its claimant alive) and reads on. */
 	for (i = 1; i < SLOTS; i++)
 		send_msg(&w, i);
@@ -120,29 +162,18 @@ static void run(int commit)
 	ASSERT_ERR(shmchan_channel_write(&w, m, LEN), -EAGAIN);
 	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, 50), -ETIMEDOUT);
 	ASSERT_ERR(shmchan_channel_write(&w, m, LEN), -EAGAIN);
-	if (commit) {
-		pipe_say(g_go[1]);
-		ASSERT_EQ(t_wait_child(pid, BOUND_MS), 0);
-	} else {
-		t_kill_wait(pid);
-		/* The reader, idle, finds the claimant gone and gives the
-		 * slot back. */
+	end_stalled(pid, commit);
+	/* Killed: the reader, idle, finds the claimant gone and gives the
+	 * slot back. */
+	if (!commit)
 		ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, 50), -ETIMEDOUT);
-	}
 	send_msg(&w, SLOTS);
 	recv_msg(&r, SLOTS);
 	for (i = SLOTS + 1; i < 4 * SLOTS; i++) {
 		send_msg(&w, i);
 		recv_msg(&r, i);
 	}
-	shmchan_channel_close(&w);
-	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, BOUND_MS), -EPIPE);
-	shmchan_channel_close(&r);
-	shmchan_channel_unlink(g_name);
-	close(g_ready[0]);
-	close(g_ready[1]);
-	close(g_go[0]);
-	close(g_go[1]);
+	finish(&w, &r);
 }
 
 /*
@@ -161,14 +192,8 @@ static void run_record(int commit)
 	pid_t pid;
 	unsigned i;
 
-	g_name = t_name(commit ? "verdict.rec.commit" : "verdict.rec.kill");
-	ASSERT_OK(pipe(g_ready));
-	ASSERT_OK(pipe(g_go));
-	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &rgeo));
-	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
-	r.hooks |= SHMCHAN__HOOK_STEP_LIVE; /* the wrong verdict */
-	pid = t_fork(stall_then_commit, NULL);
-	ASSERT_EQ(pipe_wait(g_ready[0]), 0); /* the first record is claimed */
+	pid = start_stalled(t_name(commit ? "verdict.rec.commit" : "verdict.rec.kill"), &rgeo, &w,
+			    &r);
 	send_msg(&w, 1);
 	/* Stepped over, not passed: nothing read while the claimant lives. */
 	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, 50), -ETIMEDOUT);
@@ -176,25 +201,13 @@ static void run_record(int commit)
 							   sizeof(struct shmchan__rring_hdr))) &
 			  SHMCHAN__REC_FLAGS,
 		  SHMCHAN__REC_STEPPED);
-	if (commit) {
-		pipe_say(g_go[1]);
-		ASSERT_EQ(t_wait_child(pid, BOUND_MS), 0);
-	} else {
-		t_kill_wait(pid);
-	}
+	end_stalled(pid, commit);
 	recv_msg(&r, 1); /* never the claimant's bytes */
 	for (i = 2; i < 40; i++) {
 		send_msg(&w, i);
 		recv_msg(&r, i);
 	}
-	shmchan_channel_close(&w);
-	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, BOUND_MS), -EPIPE);
-	shmchan_channel_close(&r);
-	shmchan_channel_unlink(g_name);
-	close(g_ready[0]);
-	close(g_ready[1]);
-	close(g_go[0]);
-	close(g_go[1]);
+	finish(&w, &r);
 }
 
 static void test_record_late_commit(void)
