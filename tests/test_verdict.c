@@ -192,6 +192,10 @@ static void run_record(int commit)
 	pid_t pid;
 	unsigned i;
 
+	/* Record channels have their own geometry: run with the slot variant
+	 * only, not again in the work-queue and broadcast ones. */
+	if (geo.kind)
+		return;
 	pid = start_stalled(t_name(commit ? "verdict.rec.commit" : "verdict.rec.kill"), &rgeo, &w,
 			    &r);
 	send_msg(&w, 1);
