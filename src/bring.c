@@ -27,7 +27,7 @@
  * Ordering:
  *  B1  tail CAS, seq_cst: publishes the claim word stored before it (release
  *      part), and is the "tail" half of the subscriber join protocol in
- *      channel_bcast.c (a subscriber announces itself, then reads tail).
+ *      kind_bcast.c (a subscriber announces itself, then reads tail).
  *  B2  acq_rel CAS. Acquire pairs with B4 of the slot's previous writer: its
  *      payload writes happen before ours. Then a release fence (or, under
  *      TSan, release stores of the payload) keeps the payload stores of B3
@@ -52,7 +52,7 @@
  * Under the BLOCK policy a slot is never reused while a live subscriber has
  * not read it, so B6 only fails under OVERWRITE (or for a subscriber the
  * join protocol did not yet cover); the ordering between a subscriber's
- * reads and the next writer is the cursor store/load pair in channel_bcast.c.
+ * reads and the next writer is the cursor store/load pair in kind_bcast.c.
  *
  * The payload copies race with writers by design (a seqlock): a plain memcpy
  * outside TSan, whose result is used only if B6 proves no writer touched the
@@ -183,7 +183,7 @@ int shmchan__bring_claim(struct shmchan_ring *r, _Atomic uint64_t *cw, uint64_t 
 
 	for (;;) {
 		/* seq_cst, and before the generation below (S4 in
-		 * channel_bcast.c): a subscriber that joined after this load of
+		 * kind_bcast.c): a subscriber that joined after this load of
 		 * the generation read a tail at least this position. */
 		uint64_t pos = atomic_load_explicit(&h->tail, memory_order_seq_cst);
 		/* seq_cst: the re-check half of the sleep protocol for writers

@@ -33,7 +33,7 @@ static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
 /*
  * The ring operations of the channel's kind. Writers of work queues are
  * those of slot channels; broadcast channels have their own of everything
- * (channel_bcast.c), work-queue readers theirs (channel_wq.c).
+ * (kind_bcast.c), work-queue readers theirs (kind_wq.c).
  */
 static int is_rec(const struct shmchan_channel *ch)
 {
@@ -571,7 +571,7 @@ int shmchan__io_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 			if (shmchan__subs_live(shmchan__hdr(ch), shmchan__judge_of(ch), 1) == 0)
 				continue;
 			/* Broadcast: the subscriber seen may not have bumped the
-			 * generation yet (channel_bcast.c S1); bump it, so that
+			 * generation yet (kind_bcast.c S1); bump it, so that
 			 * every claim from now on sees its cursor (S4). */
 			if (ch->kind == SHMCHAN_KIND_BROADCAST)
 				atomic_fetch_add_explicit(&shmchan__hdr(ch)->registry_gen, 1,
@@ -631,6 +631,6 @@ int shmchan_channel_lost(const struct shmchan_channel *ch, uint64_t *lost)
 	if (!err && !is_bc(ch))
 		err = -ENOTSUP;
 	if (!err)
-		*lost = ch->lost; /* the handle's own count (channel_bcast.c) */
+		*lost = ch->lost; /* the handle's own count (kind_bcast.c) */
 	return err;
 }

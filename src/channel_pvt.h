@@ -227,11 +227,11 @@ void shmchan__mark_replaced(struct shmchan__chan_hdr *h);
  * valid channel (negative error). */
 int shmchan__seg_stale(const struct shmchan_segment *seg, struct shmchan__judge j);
 
-/* channel_bcast.c: broadcast channels (see there). */
+/* kind_bcast.c: broadcast channels (see there). */
 int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags);
 int shmchan__bc_depth(const struct shmchan_channel *ch);
 
-/* channel_wq.c: work-queue readers (see there). */
+/* kind_wq.c: work-queue readers (see there). */
 /* Take over a message held by a dead reader: 1 if one is now ours, 2 if
  * one is held but another reader was taking it (look again), else 0. */
 int shmchan__wq_adopt(struct shmchan_channel *ch);

@@ -7,7 +7,7 @@
  * writers and readers are separate operation sets, so a kind is the pair of
  * what its writers and its readers do. Each kind's operations live with the
  * rest of that kind: kind_slot.c (slot rings; work-queue writers too),
- * kind_record.c, channel_bcast.c, channel_wq.c. The tables are const: no
+ * kind_record.c, kind_bcast.c, kind_wq.c. The tables are const: no
  * pointer the library calls through sits in writable memory.
  */
 #ifndef SHMCHAN_KIND_PVT_H

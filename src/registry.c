@@ -199,7 +199,7 @@ uint64_t shmchan__subs_min_cursor(struct shmchan__chan_hdr *h)
 
 		if (SHMCHAN__OWN_PID(o) == 0 || (o & (SHMCHAN__OWN_DEAD | SHMCHAN__OWN_FILLING)))
 			continue;
-		/* seq_cst: pairs with the subscriber's cursor store (channel_bcast.c
+		/* seq_cst: pairs with the subscriber's cursor store (kind_bcast.c
 		 * S3): its reads of the slots below happen before our reuse. */
 		c = atomic_load_explicit(&p->claim, memory_order_seq_cst);
 		if (c < min)
@@ -326,7 +326,7 @@ static int fill(struct shmchan__peer *p, uint64_t o, uint64_t start, uint64_t ns
 		atomic_store_explicit(&p->aux, 0, memory_order_relaxed); /* lost count */
 	/* Release: a judge that sees FILLING clear (acquire) sees the fields.
 	 * seq_cst: a broadcast writer's gate scan, which skips FILLING
-	 * entries, is ordered with it (channel_bcast.c S1). */
+	 * entries, is ordered with it (kind_bcast.c S1). */
 	return atomic_compare_exchange_strong_explicit(&p->owner, &o, o & ~SHMCHAN__OWN_FILLING,
 						       memory_order_seq_cst, memory_order_relaxed);
 }
@@ -479,7 +479,7 @@ void shmchan__leave(struct shmchan_channel *ch)
 	 * erase the new holder's claim. A subscriber's cursor is left as it
 	 * is (fill() sets the next holder's); a work-queue reader holding a
 	 * message leaves it with its claim, for another reader to deliver
-	 * (channel_wq.c); only then can the entry be taken again. */
+	 * (kind_wq.c); only then can the entry be taken again. */
 	if (ch->role == SHMCHAN__ROLE_WRITER)
 		atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
 	mark_gone(shmchan__hdr(ch), p, o,

@@ -23,7 +23,7 @@
 
 /* Producer claim word: SHMCHAN__CLAIM_ACTIVE | position while a slot is claimed. */
 #define SHMCHAN__CLAIM_ACTIVE (1ull << 32)
-/* Work queues: a dead reader's claim being taken over (channel_wq.c). */
+/* Work queues: a dead reader's claim being taken over (kind_wq.c). */
 #define SHMCHAN__CLAIM_ADOPTING (1ull << 33)
 
 /*

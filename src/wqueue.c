@@ -47,7 +47,7 @@
  *      fails its CAS and looks again.
  * The skipping producer never writes the slot: the held message stays
  * intact, and a dead holder's message is delivered again from it (Q4,
- * channel_wq.c) as before.
+ * kind_wq.c) as before.
  *
  * Ordering:
  *  Q1  load of the slot's seq, seq_cst (ring.c C1: acquire pairs with the

@@ -6,7 +6,7 @@
  * Input: a 32-byte script (16 pairs of an operation and its argument), then
  * the broadcast ring's memory image (header and slots), copied into a
  * 64-byte aligned buffer of exactly that size. shmchan__bring_attach()
- * validates the image; then the script drives, as channel_bcast.c does, a
+ * validates the image; then the script drives, as kind_bcast.c does, a
  * writer (shmchan__bring_claim with the check of a discarded slot, B7;
  * acquire, steal, data, fill, publish, writable) and a subscriber with its
  * cursor (look, copy, still, abandon, tail, seq; an overrun jumps to the
@@ -133,7 +133,7 @@ static void op_write(struct fz *f, uint8_t arg)
 }
 
 /* A writer held back by the one a lap earlier judges it dead and ends its
- * position (channel_bcast.c resolve_blocker). */
+ * position (kind_bcast.c resolve_blocker). */
 static void op_resolve(struct fz *f)
 {
 	uint64_t pos = shmchan__bring_tail(&f->r), v = shmchan__bring_seq(&f->r, pos);
@@ -194,7 +194,7 @@ static void op_take(struct fz *f, uint8_t arg)
 	if (st == SHMCHAN__BL_DISC) {
 		advance(f, f->cursor + 1);
 	} else if (st == SHMCHAN__BL_CORRUPT) {
-		/* Dropped, but the cursor never passes tail (channel_bcast.c). */
+		/* Dropped, but the cursor never passes tail (kind_bcast.c). */
 		if (f->cursor < shmchan__bring_tail(&f->r))
 			advance(f, f->cursor + 1);
 	} else if (st == SHMCHAN__BL_OVERRUN) {

@@ -6,7 +6,7 @@
  * Input: a 32-byte script (16 pairs of an operation and its argument), then
  * the ring's memory image (header and slots), copied into a 64-byte aligned
  * buffer of exactly that size. shmchan_ring_attach() validates the image;
- * then the script drives, as channel_wq.c does, two consumers with a claim
+ * then the script drives, as kind_wq.c does, two consumers with a claim
  * word each (shmchan__wq_take, _at, _done, _head, _readable,
  * _skip_abandoned, _held; a message of a dead consumer adopted by the
  * other), and a producer attached as a work queue's (SHMCHAN__RING_WQ: it
