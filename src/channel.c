@@ -22,7 +22,7 @@
 /* open_role: called by shmchan_channel_subscribe (above any public flag). */
 #define SHMCHAN__SUB_ANY 0x80000000u
 
-static struct shmchan__chan_hdr *hdr_of(const struct shmchan_channel *ch)
+static struct shmchan__chan_hdr *hdr_of(const struct shmchan__handle *ch)
 {
 	return shmchan__hdr(ch);
 }
@@ -50,7 +50,7 @@ static uint64_t make_nonce(void)
 }
 
 /* The handle's wait strategy from @cfg (NULL: defaults). Returns 0 or -EINVAL. */
-static int set_wait(struct shmchan_channel *ch, const struct shmchan_config *cfg)
+static int set_wait(struct shmchan__handle *ch, const struct shmchan_config *cfg)
 {
 	uint32_t wait = cfg ? cfg->wait : SHMCHAN_WAIT_FUTEX;
 	int32_t us = cfg ? cfg->spin_us : 0;
@@ -111,7 +111,7 @@ static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind, ui
 }
 
 /* Lay out header and ring in a fresh, zero-filled segment; publish last. */
-static int layout(struct shmchan_channel *ch, uint32_t kind, uint32_t size, uint32_t count,
+static int layout(struct shmchan__handle *ch, uint32_t kind, uint32_t size, uint32_t count,
 		  uint32_t flags)
 {
 	struct shmchan__chan_hdr *h = ch->seg.addr;
@@ -142,7 +142,7 @@ static int layout(struct shmchan_channel *ch, uint32_t kind, uint32_t size, uint
 	return 0;
 }
 
-static void publish_magic(struct shmchan_channel *ch)
+static void publish_magic(struct shmchan__handle *ch)
 {
 	/* Release: pairs with the load-acquire of magic in validate(); every
 	 * header and ring field written by layout() is visible to an opener
@@ -155,7 +155,7 @@ static void publish_magic(struct shmchan_channel *ch)
  * header) and is bounded by the file's size, never by a size read from the
  * segment, so a header changed after validation cannot move it.
  */
-static int attach(struct shmchan_channel *ch, uint32_t kind)
+static int attach(struct shmchan__handle *ch, uint32_t kind)
 {
 	void *ring = (char *)ch->seg.addr + SHMCHAN__HDR_SPACE;
 	int err;
@@ -345,7 +345,7 @@ static int existing_error(const char *name)
 
 /* The new channel in @ch (under its temporary name) is complete: publish
  * it, rename it over @name, then mark the channel it replaced. */
-static int publish_replacing(struct shmchan_channel *ch, const char *name)
+static int publish_replacing(struct shmchan__handle *ch, const char *name)
 {
 	struct shmchan_segment old;
 	int err;
@@ -363,7 +363,7 @@ static int publish_replacing(struct shmchan_channel *ch, const char *name)
 	return 0;
 }
 
-static int create(struct shmchan_channel *ch, const char *name, const struct shmchan_config *cfg,
+static int create(struct shmchan__handle *ch, const char *name, const struct shmchan_config *cfg,
 		  int replace)
 {
 	uint32_t kind, size = 0, count = 0, flags = 0;
@@ -394,7 +394,7 @@ static int create(struct shmchan_channel *ch, const char *name, const struct shm
 	if (!err)
 		err = attach(ch, kind);
 	ch->kind = kind;
-	ch->policy = flags;
+	ch->flags = flags;
 	ch->nonce = hdr_of(ch)->nonce;
 	if (!err)
 		err = shmchan__join(ch, ROLE_WRITER, 0);
@@ -413,20 +413,22 @@ static int create(struct shmchan_channel *ch, const char *name, const struct shm
 	return err;
 }
 
-int shmchan_channel_create_writer(struct shmchan_channel *ch, const char *name,
+int shmchan_channel_create_writer(struct shmchan_channel *pub, const char *name,
 				  const struct shmchan_config *cfg)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	return create(ch, name, cfg, 0);
 }
 
-int shmchan_channel_create_or_replace_writer(struct shmchan_channel *ch, const char *name,
+int shmchan_channel_create_or_replace_writer(struct shmchan_channel *pub, const char *name,
 					     const struct shmchan_config *cfg)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	return create(ch, name, cfg, 1);
 }
 
 /* Attach the ring and check that its own header agrees with the channel's. */
-static int attach_checked(struct shmchan_channel *ch, const struct shmchan__id *id)
+static int attach_checked(struct shmchan__handle *ch, const struct shmchan__id *id)
 {
 	int err = attach(ch, id->kind);
 
@@ -438,7 +440,7 @@ static int attach_checked(struct shmchan_channel *ch, const struct shmchan__id *
 	if (ch->ring.slot_size != id->slot_size || ch->ring.slot_count != id->slot_count)
 		return -EBADMSG;
 	ch->kind = id->kind;
-	ch->policy = id->flags;
+	ch->flags = id->flags;
 	ch->nonce = id->nonce;
 	return 0;
 }
@@ -456,7 +458,7 @@ static int check_owner(const struct shmchan_segment *seg, const struct shmchan_c
 	return st.st_uid == geteuid() ? 0 : -EPERM;
 }
 
-static int open_role(struct shmchan_channel *ch, const char *name,
+static int open_role(struct shmchan__handle *ch, const char *name,
 		     const struct shmchan_config *expect, uint32_t role, unsigned sub_flags)
 {
 	struct shmchan__id id;
@@ -514,21 +516,24 @@ static int open_role(struct shmchan_channel *ch, const char *name,
 	return 0;
 }
 
-int shmchan_channel_open_writer(struct shmchan_channel *ch, const char *name,
+int shmchan_channel_open_writer(struct shmchan_channel *pub, const char *name,
 				const struct shmchan_config *expect)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	return open_role(ch, name, expect, ROLE_WRITER, 0);
 }
 
-int shmchan_channel_open_reader(struct shmchan_channel *ch, const char *name,
+int shmchan_channel_open_reader(struct shmchan_channel *pub, const char *name,
 				const struct shmchan_config *expect)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	return open_role(ch, name, expect, ROLE_READER, 0);
 }
 
-int shmchan_channel_subscribe(struct shmchan_channel *ch, const char *name,
+int shmchan_channel_subscribe(struct shmchan_channel *pub, const char *name,
 			      const struct shmchan_config *expect, unsigned flags)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	if (flags & ~SHMCHAN_SUB_OLDEST) {
 		if (ch)
 			memset(ch, 0, sizeof(*ch));
@@ -538,8 +543,9 @@ int shmchan_channel_subscribe(struct shmchan_channel *ch, const char *name,
 	return open_role(ch, name, expect, ROLE_READER, flags | SHMCHAN__SUB_ANY);
 }
 
-int shmchan_channel_config(const struct shmchan_channel *ch, struct shmchan_config *out)
+int shmchan_channel_config(const struct shmchan_channel *pub, struct shmchan_config *out)
 {
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 	if (!ch || !ch->hdr || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
@@ -550,12 +556,13 @@ int shmchan_channel_config(const struct shmchan_channel *ch, struct shmchan_conf
 		out->buffer_size = ch->ring.slot_count;
 	else
 		out->slot_count = ch->ring.slot_count;
-	out->policy = ch->policy;
+	out->policy = ch->flags;
 	return 0;
 }
 
-int shmchan_channel_close(struct shmchan_channel *ch)
+int shmchan_channel_close(struct shmchan_channel *pub)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	if (!ch)
 		return -EINVAL;
 	if (!ch->hdr)
@@ -566,7 +573,7 @@ int shmchan_channel_close(struct shmchan_channel *ch)
 	    SHMCHAN__OWN_PID(atomic_load_explicit(&((struct shmchan__peer *)ch->self)->owner,
 						  memory_order_relaxed)) == (uint32_t)getpid()) {
 		if (ch->role == ROLE_WRITER && (ch->ring.busy & SHMCHAN__RING_RESERVED))
-			shmchan_channel_cancel(ch);
+			shmchan_channel_cancel(pub);
 		shmchan__leave(ch);
 		/* The last writer gone means end of stream: wake the reader.
 		 * A subscriber gone may open the gate of writers waiting for

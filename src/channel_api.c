@@ -7,11 +7,9 @@
  * calls on the same handle at once would interleave their updates of its
  * private state (reservation, positions, counters) and of its registry line,
  * so the second one is refused with -EBUSY before it touches anything. The
- * guard is the handle's in_call word: an atomic exchange on entry, a store
- * on exit, both on the caller's own memory (a line no other process
- * touches). The word is a plain uint32_t in the public header (no atomics
- * there), accessed here through an _Atomic uint32_t pointer of the same
- * size and representation (ring_pvt.h asserts 32-bit atomics are lock-free).
+ * guard is the handle's in_call word (handle_pvt.h): an atomic exchange on
+ * entry, a store on exit, both on the caller's own memory (a line no other
+ * process touches).
  *
  * Ordering: the acquire of the exchange pairs with the release of the
  * previous call's exit, so a handle passed from thread to thread between
@@ -20,14 +18,14 @@
 #include "channel_io_pvt.h"
 #include "channel_pvt.h"
 
-static _Atomic uint32_t *in_call(struct shmchan_channel *ch)
+static _Atomic uint32_t *in_call(struct shmchan__handle *ch)
 {
-	return (_Atomic uint32_t *)(void *)&ch->in_call;
+	return &ch->in_call;
 }
 
 /* Enter a call on @ch: 0, -EINVAL (NULL), or -EBUSY (another thread is in
  * a call on it). */
-static int enter(struct shmchan_channel *ch)
+static int enter(struct shmchan__handle *ch)
 {
 	if (!ch)
 		return -EINVAL;
@@ -35,99 +33,112 @@ static int enter(struct shmchan_channel *ch)
 }
 
 /* Leave the call entered, passing on its result. */
-static int leave(struct shmchan_channel *ch, int ret)
+static int leave(struct shmchan__handle *ch, int ret)
 {
 	atomic_store_explicit(in_call(ch), 0, memory_order_release);
 	return ret;
 }
 
-int shmchan_channel_write(struct shmchan_channel *ch, const void *data, size_t len)
+int shmchan_channel_write(struct shmchan_channel *pub, const void *data, size_t len)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_write(ch, data, len));
 }
 
-int shmchan_channel_reserve(struct shmchan_channel *ch, size_t len, void **data)
+int shmchan_channel_reserve(struct shmchan_channel *pub, size_t len, void **data)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_reserve(ch, len, data));
 }
 
-int shmchan_channel_commit(struct shmchan_channel *ch, size_t len)
+int shmchan_channel_commit(struct shmchan_channel *pub, size_t len)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_commit(ch, len));
 }
 
-int shmchan_channel_cancel(struct shmchan_channel *ch)
+int shmchan_channel_cancel(struct shmchan_channel *pub)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_cancel(ch));
 }
 
-int shmchan_channel_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+int shmchan_channel_read(struct shmchan_channel *pub, void *buf, size_t cap, size_t *len)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_read(ch, buf, cap, len));
 }
 
-int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *len)
+int shmchan_channel_peek(struct shmchan_channel *pub, const void **data, size_t *len)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_peek(ch, data, len));
 }
 
-int shmchan_channel_release(struct shmchan_channel *ch)
+int shmchan_channel_release(struct shmchan_channel *pub)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_release(ch));
 }
 
-int shmchan_channel_wait_readable(struct shmchan_channel *ch, int timeout_ms)
+int shmchan_channel_wait_readable(struct shmchan_channel *pub, int timeout_ms)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_wait_readable(ch, timeout_ms));
 }
 
-int shmchan_channel_wait_writable(struct shmchan_channel *ch, int timeout_ms)
+int shmchan_channel_wait_writable(struct shmchan_channel *pub, int timeout_ms)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_wait_writable(ch, timeout_ms));
 }
 
-int shmchan_channel_wait_writable_len(struct shmchan_channel *ch, size_t len, int timeout_ms)
+int shmchan_channel_wait_writable_len(struct shmchan_channel *pub, size_t len, int timeout_ms)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_wait_writable_len(ch, len, timeout_ms));
 }
 
-int shmchan_channel_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms)
+int shmchan_channel_send(struct shmchan_channel *pub, const void *data, size_t len, int timeout_ms)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_send(ch, data, len, timeout_ms));
 }
 
-int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
+int shmchan_channel_recv(struct shmchan_channel *pub, void *buf, size_t cap, size_t *len,
 			 int timeout_ms)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_recv(ch, buf, cap, len, timeout_ms));
 }
 
-int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
+int shmchan_channel_wait_for_reader(struct shmchan_channel *pub, int timeout_ms)
 {
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_wait_for_reader(ch, timeout_ms));

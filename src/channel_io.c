@@ -25,7 +25,7 @@
 /* The reader samples the depth once per this many reads. */
 #define DEPTH_SAMPLE 16
 
-static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
+static struct shmchan__peer *self_of(const struct shmchan__handle *ch)
 {
 	return (struct shmchan__peer *)ch->self;
 }
@@ -35,39 +35,39 @@ static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
  * those of slot channels; broadcast channels have their own of everything
  * (kind_bcast.c), work-queue readers theirs (kind_wq.c).
  */
-static int is_rec(const struct shmchan_channel *ch)
+static int is_rec(const struct shmchan__handle *ch)
 {
 	return ch->kind == SHMCHAN_KIND_RECORD;
 }
 
-static int is_bc(const struct shmchan_channel *ch)
+static int is_bc(const struct shmchan__handle *ch)
 {
 	return ch->kind == SHMCHAN_KIND_BROADCAST;
 }
 
-static int is_wq(const struct shmchan_channel *ch)
+static int is_wq(const struct shmchan__handle *ch)
 {
 	return ch->kind == SHMCHAN_KIND_WORKQUEUE;
 }
 
 /* The operations of the handle's kind (kind_pvt.h). */
-static const struct shmchan__writer_ops *wops(const struct shmchan_channel *ch)
+static const struct shmchan__writer_ops *wops(const struct shmchan__handle *ch)
 {
 	return shmchan__kind_of(ch->kind)->writer;
 }
 
-static const struct shmchan__reader_ops *rops(const struct shmchan_channel *ch)
+static const struct shmchan__reader_ops *rops(const struct shmchan__handle *ch)
 {
 	return shmchan__kind_of(ch->kind)->reader;
 }
 
-static int k_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view, size_t *len)
+static int k_take(struct shmchan__handle *ch, void *buf, size_t cap, const void **view, size_t *len)
 {
 	return view ? rops(ch)->peek(ch, view, len) : rops(ch)->pop(ch, buf, cap, len);
 }
 
 /* Returns 0 if @ch is open in @role, else -EINVAL (closed) or -ENOTSUP. */
-static int check_role(const struct shmchan_channel *ch, uint32_t role)
+static int check_role(const struct shmchan__handle *ch, uint32_t role)
 {
 	if (!ch || !ch->hdr)
 		return -EINVAL;
@@ -76,7 +76,7 @@ static int check_role(const struct shmchan_channel *ch, uint32_t role)
 
 /* Writer: its claim was stepped over and given back (-ECANCELED): writers
  * may use the slot, and a record reader waits at the record given back. */
-static void wake_given_back(struct shmchan_channel *ch)
+static void wake_given_back(struct shmchan__handle *ch)
 {
 	shmchan__wake_writers(ch);
 	shmchan__wake_readers(ch);
@@ -84,7 +84,7 @@ static void wake_given_back(struct shmchan_channel *ch)
 
 /* Writer: a message (or a cancelled slot) was published: wake readers;
  * broadcast: also writers waiting for this slot a lap later. */
-static void wake_published(struct shmchan_channel *ch)
+static void wake_published(struct shmchan__handle *ch)
 {
 	shmchan__wake_readers(ch);
 	if (wops(ch)->publish_wakes_writers)
@@ -92,7 +92,7 @@ static void wake_published(struct shmchan_channel *ch)
 }
 
 /* Reader: wake writers if the call freed slots (head moved past @before). */
-static void wake_writers(struct shmchan_channel *ch, uint32_t before)
+static void wake_writers(struct shmchan__handle *ch, uint32_t before)
 {
 	if (ch->ring.head != before)
 		shmchan__wake_writers(ch);
@@ -100,17 +100,17 @@ static void wake_writers(struct shmchan_channel *ch, uint32_t before)
 
 /* Counters: the handle counts, its registry line shows (relaxed: statistics
  * read as a snapshot by the inspector; only this handle writes the line). */
-static void note_written(struct shmchan_channel *ch)
+static void note_written(struct shmchan__handle *ch)
 {
 	atomic_store_explicit(&self_of(ch)->messages, ++ch->count, memory_order_relaxed);
 }
 
-static void note_full(struct shmchan_channel *ch)
+static void note_full(struct shmchan__handle *ch)
 {
 	struct shmchan__peer *p = self_of(ch);
 
 	atomic_store_explicit(&p->events, ++ch->events, memory_order_relaxed);
-	int d = shmchan_channel_depth(ch);
+	int d = shmchan__depth(ch);
 
 	if (d > 0 && (uint64_t)d > ch->max_depth) {
 		ch->max_depth = (uint64_t)d;
@@ -118,7 +118,7 @@ static void note_full(struct shmchan_channel *ch)
 	}
 }
 
-static void note_read(struct shmchan_channel *ch)
+static void note_read(struct shmchan__handle *ch)
 {
 	struct shmchan__peer *p = self_of(ch);
 	int d;
@@ -130,7 +130,7 @@ static void note_read(struct shmchan_channel *ch)
 	if (ch->kind == SHMCHAN_KIND_RECORD || is_bc(ch) || ++ch->sample < DEPTH_SAMPLE)
 		return;
 	ch->sample = 0;
-	d = shmchan_channel_depth(ch) + 1; /* + the message just read */
+	d = shmchan__depth(ch) + 1; /* + the message just read */
 	if ((uint64_t)d > ch->max_depth) {
 		ch->max_depth = (uint64_t)d;
 		atomic_store_explicit(&p->max_depth, ch->max_depth, memory_order_relaxed);
@@ -139,14 +139,14 @@ static void note_read(struct shmchan_channel *ch)
 
 /* Writer: -ESTALE once the channel was replaced. Relaxed: a write that races
  * with the replacement lands in the old ring, which its reader may drain. */
-static int writer_state(const struct shmchan_channel *ch)
+static int writer_state(const struct shmchan__handle *ch)
 {
 	uint32_t st = atomic_load_explicit(&shmchan__hdr(ch)->state, memory_order_relaxed);
 
 	return st == SHMCHAN__STATE_REPLACED ? -ESTALE : 0;
 }
 
-int shmchan__io_write(struct shmchan_channel *ch, const void *data, size_t len)
+int shmchan__io_write(struct shmchan__handle *ch, const void *data, size_t len)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -165,7 +165,7 @@ int shmchan__io_write(struct shmchan_channel *ch, const void *data, size_t len)
 	return err;
 }
 
-int shmchan__io_reserve(struct shmchan_channel *ch, size_t len, void **data)
+int shmchan__io_reserve(struct shmchan__handle *ch, size_t len, void **data)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -178,7 +178,7 @@ int shmchan__io_reserve(struct shmchan_channel *ch, size_t len, void **data)
 	return err;
 }
 
-int shmchan__io_commit(struct shmchan_channel *ch, size_t len)
+int shmchan__io_commit(struct shmchan__handle *ch, size_t len)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -193,7 +193,7 @@ int shmchan__io_commit(struct shmchan_channel *ch, size_t len)
 	return err;
 }
 
-int shmchan__io_cancel(struct shmchan_channel *ch)
+int shmchan__io_cancel(struct shmchan__handle *ch)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -215,7 +215,7 @@ int shmchan__io_cancel(struct shmchan_channel *ch)
  * and counted. So is a claim no registry entry names, after a while.
  * Returns 0 if something changed (read again), else -EAGAIN.
  */
-static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int stepped)
+static int check_abandoned(struct shmchan__handle *ch, uint32_t pos, int stepped)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	uint32_t extent = 1;
@@ -248,7 +248,7 @@ static int check_abandoned(struct shmchan_channel *ch, uint32_t pos, int stepped
 }
 
 /* Nothing to read: empty, or a stepped-over slot not given back yet. */
-static int ring_empty(struct shmchan_channel *ch)
+static int ring_empty(struct shmchan__handle *ch)
 {
 	uint32_t pos;
 	int st = rops(ch)->head(ch, &pos);
@@ -264,7 +264,7 @@ static int ring_empty(struct shmchan_channel *ch)
  * ring was seen empty, and the ring is looked at again after them: a writer
  * commits before it leaves, so its last message is never mistaken for none.
  */
-static int reader_idle(struct shmchan_channel *ch, int timed)
+static int reader_idle(struct shmchan__handle *ch, int timed)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	uint32_t pos;
@@ -317,7 +317,7 @@ static int reader_idle(struct shmchan_channel *ch, int timed)
  * ring has nothing, until a message, an error, or nothing more to do
  * (-EAGAIN). Bounded: each retry follows a slot skipped or committed.
  */
-static int reader_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+static int reader_take(struct shmchan__handle *ch, void *buf, size_t cap, const void **view,
 		       size_t *len)
 {
 	uint32_t tries;
@@ -338,7 +338,7 @@ static int reader_take(struct shmchan_channel *ch, void *buf, size_t cap, const 
 	return err;
 }
 
-int shmchan__io_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+int shmchan__io_read(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
 {
 	int err = check_role(ch, ROLE_READER);
 
@@ -351,7 +351,7 @@ int shmchan__io_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *
 	return err;
 }
 
-int shmchan__io_peek(struct shmchan_channel *ch, const void **data, size_t *len)
+int shmchan__io_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 {
 	int err = check_role(ch, ROLE_READER);
 
@@ -360,7 +360,7 @@ int shmchan__io_peek(struct shmchan_channel *ch, const void **data, size_t *len)
 	return err ? err : reader_take(ch, NULL, 0, data, len);
 }
 
-int shmchan__io_release(struct shmchan_channel *ch)
+int shmchan__io_release(struct shmchan__handle *ch)
 {
 	int err = check_role(ch, ROLE_READER);
 	uint32_t before;
@@ -377,7 +377,7 @@ int shmchan__io_release(struct shmchan_channel *ch)
 
 static int readable_cb(void *ctx, int slow)
 {
-	struct shmchan_channel *ch = ctx;
+	struct shmchan__handle *ch = ctx;
 	uint32_t before = ch->ring.head;
 	int err, r = rops(ch)->readable(ch);
 
@@ -400,7 +400,7 @@ static int readable_cb(void *ctx, int slow)
 
 /* What a writer waits for: room for @len bytes. */
 struct writer_wait {
-	struct shmchan_channel *ch;
+	struct shmchan__handle *ch;
 	size_t len;
 };
 
@@ -414,7 +414,7 @@ static int writable_cb(void *ctx, int slow)
 	return w == SHMCHAN__READY_SOON ? SHMCHAN__READY_SOON : 0;
 }
 
-static struct shmchan__waitcfg waitcfg(const struct shmchan_channel *ch)
+static struct shmchan__waitcfg waitcfg(const struct shmchan__handle *ch)
 {
 	struct shmchan__waitcfg cfg = { ch->wait, ch->spin_ns };
 
@@ -422,7 +422,7 @@ static struct shmchan__waitcfg waitcfg(const struct shmchan_channel *ch)
 }
 
 /* Reader: wait until readable (0), end of stream, replaced, or timeout. */
-static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadline *dl)
+static int wait_reader(struct shmchan__handle *ch, const struct shmchan__deadline *dl)
 {
 	struct shmchan__waitcfg cfg = waitcfg(ch);
 	struct shmchan__waitq q = shmchan__queue_of(ch, SHMCHAN__QUEUE_DATA);
@@ -444,7 +444,7 @@ static int wait_reader(struct shmchan_channel *ch, const struct shmchan__deadlin
 }
 
 /* Writer: wait until a message of @len bytes finds room, or replaced. */
-static int wait_writer(struct shmchan_channel *ch, size_t len, const struct shmchan__deadline *dl)
+static int wait_writer(struct shmchan__handle *ch, size_t len, const struct shmchan__deadline *dl)
 {
 	struct shmchan__waitcfg cfg = waitcfg(ch);
 	struct shmchan__waitq q = shmchan__queue_of(ch, SHMCHAN__QUEUE_SPACE);
@@ -455,7 +455,7 @@ static int wait_writer(struct shmchan_channel *ch, size_t len, const struct shmc
 	return err ? err : writer_state(ch);
 }
 
-static int wait_role(struct shmchan_channel *ch, uint32_t role, size_t len, int timeout_ms)
+static int wait_role(struct shmchan__handle *ch, uint32_t role, size_t len, int timeout_ms)
 {
 	struct shmchan__deadline dl;
 	int err = check_role(ch, role);
@@ -470,22 +470,22 @@ static int wait_role(struct shmchan_channel *ch, uint32_t role, size_t len, int 
 	return role == ROLE_READER ? wait_reader(ch, &dl) : wait_writer(ch, len, &dl);
 }
 
-int shmchan__io_wait_readable(struct shmchan_channel *ch, int timeout_ms)
+int shmchan__io_wait_readable(struct shmchan__handle *ch, int timeout_ms)
 {
 	return wait_role(ch, ROLE_READER, 0, timeout_ms);
 }
 
-int shmchan__io_wait_writable(struct shmchan_channel *ch, int timeout_ms)
+int shmchan__io_wait_writable(struct shmchan__handle *ch, int timeout_ms)
 {
 	return wait_role(ch, ROLE_WRITER, 0, timeout_ms);
 }
 
-int shmchan__io_wait_writable_len(struct shmchan_channel *ch, size_t len, int timeout_ms)
+int shmchan__io_wait_writable_len(struct shmchan__handle *ch, size_t len, int timeout_ms)
 {
 	return wait_role(ch, ROLE_WRITER, len, timeout_ms);
 }
 
-int shmchan__io_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms)
+int shmchan__io_send(struct shmchan__handle *ch, const void *data, size_t len, int timeout_ms)
 {
 	struct shmchan__deadline dl;
 	int err;
@@ -501,7 +501,7 @@ int shmchan__io_send(struct shmchan_channel *ch, const void *data, size_t len, i
 	return err;
 }
 
-int shmchan__io_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len, int timeout_ms)
+int shmchan__io_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	struct shmchan__deadline dl;
 	int err;
@@ -518,7 +518,7 @@ int shmchan__io_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *
 }
 
 struct reader_wait {
-	struct shmchan_channel *ch;
+	struct shmchan__handle *ch;
 	uint64_t dead; /* owner value of a holder already found dead */
 };
 
@@ -540,7 +540,7 @@ static int reader_present_cb(void *ctx, int slow)
 	return SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) && o != rw->dead;
 }
 
-int shmchan__io_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
+int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms)
 {
 	struct reader_wait rw = { ch, 0 };
 	struct shmchan__deadline dl;
@@ -585,7 +585,7 @@ int shmchan__io_wait_for_reader(struct shmchan_channel *ch, int timeout_ms)
 	}
 }
 
-int shmchan_channel_depth(const struct shmchan_channel *ch)
+int shmchan__depth(const struct shmchan__handle *ch)
 {
 	uint64_t written, read, d;
 
@@ -603,27 +603,35 @@ int shmchan_channel_depth(const struct shmchan_channel *ch)
 	return d > (uint64_t)INT32_MAX ? INT32_MAX : (int)d;
 }
 
-int shmchan_channel_depth_bytes(const struct shmchan_channel *ch)
+int shmchan_channel_depth(const struct shmchan_channel *pub)
 {
+	return shmchan__depth(shmchan__chandle_of(pub));
+}
+
+int shmchan_channel_depth_bytes(const struct shmchan_channel *pub)
+{
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 	int d;
 
 	if (!ch || !ch->hdr)
 		return -EINVAL;
 	if (is_rec(ch))
 		return (int)shmchan__rring_depth_bytes(&ch->ring);
-	d = shmchan_channel_depth(ch);
+	d = shmchan__depth(ch);
 	return (int)((uint64_t)d * ch->ring.slot_size > INT32_MAX
 			     ? INT32_MAX
 			     : (uint64_t)d * ch->ring.slot_size);
 }
 
-int shmchan_channel_capacity(const struct shmchan_channel *ch)
+int shmchan_channel_capacity(const struct shmchan_channel *pub)
 {
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 	return (ch && ch->hdr) ? shmchan_ring_capacity(&ch->ring) : -EINVAL;
 }
 
-int shmchan_channel_lost(const struct shmchan_channel *ch, uint64_t *lost)
+int shmchan_channel_lost(const struct shmchan_channel *pub, uint64_t *lost)
 {
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 	int err = check_role(ch, ROLE_READER);
 
 	if (!err && !lost)
@@ -631,6 +639,6 @@ int shmchan_channel_lost(const struct shmchan_channel *ch, uint64_t *lost)
 	if (!err && !is_bc(ch))
 		err = -ENOTSUP;
 	if (!err)
-		*lost = ch->lost; /* the handle's own count (kind_bcast.c) */
+		*lost = ch->bc.sub.lost; /* the handle's own count (kind_bcast.c) */
 	return err;
 }

@@ -10,21 +10,23 @@
 
 #include <stddef.h>
 
-#include "shmchan/channel.h"
+#include "handle_pvt.h"
 
-int shmchan__io_write(struct shmchan_channel *ch, const void *data, size_t len);
-int shmchan__io_reserve(struct shmchan_channel *ch, size_t len, void **data);
-int shmchan__io_commit(struct shmchan_channel *ch, size_t len);
-int shmchan__io_cancel(struct shmchan_channel *ch);
-int shmchan__io_read(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len);
-int shmchan__io_peek(struct shmchan_channel *ch, const void **data, size_t *len);
-int shmchan__io_release(struct shmchan_channel *ch);
-int shmchan__io_wait_readable(struct shmchan_channel *ch, int timeout_ms);
-int shmchan__io_wait_writable(struct shmchan_channel *ch, int timeout_ms);
-int shmchan__io_wait_writable_len(struct shmchan_channel *ch, size_t len, int timeout_ms);
-int shmchan__io_send(struct shmchan_channel *ch, const void *data, size_t len, int timeout_ms);
-int shmchan__io_recv(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len,
+int shmchan__io_write(struct shmchan__handle *ch, const void *data, size_t len);
+int shmchan__io_reserve(struct shmchan__handle *ch, size_t len, void **data);
+int shmchan__io_commit(struct shmchan__handle *ch, size_t len);
+int shmchan__io_cancel(struct shmchan__handle *ch);
+int shmchan__io_read(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len);
+int shmchan__io_peek(struct shmchan__handle *ch, const void **data, size_t *len);
+int shmchan__io_release(struct shmchan__handle *ch);
+int shmchan__io_wait_readable(struct shmchan__handle *ch, int timeout_ms);
+int shmchan__io_wait_writable(struct shmchan__handle *ch, int timeout_ms);
+int shmchan__io_wait_writable_len(struct shmchan__handle *ch, size_t len, int timeout_ms);
+int shmchan__io_send(struct shmchan__handle *ch, const void *data, size_t len, int timeout_ms);
+int shmchan__io_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
 		     int timeout_ms);
-int shmchan__io_wait_for_reader(struct shmchan_channel *ch, int timeout_ms);
+int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms);
+/* The depth, as shmchan_channel_depth(). */
+int shmchan__depth(const struct shmchan__handle *ch);
 
 #endif /* SHMCHAN_CHANNEL_IO_PVT_H */

@@ -24,7 +24,7 @@
 #include "ring_pvt.h"
 #include "rring_pvt.h"
 #include "wait_pvt.h"
-#include "shmchan/channel.h"
+#include "handle_pvt.h"
 
 #define SHMCHAN__MAGIC 0x314e4148434d4853ull /* "SHMCHAN1" little-endian */
 #define SHMCHAN__LAYOUT_VERSION 2u	     /* 2: peers judged by lock bytes */
@@ -44,7 +44,7 @@
 #define SHMCHAN__ROLE_WRITER 1u
 #define SHMCHAN__ROLE_READER 2u
 
-/* Test hooks (struct shmchan_channel.hooks), set by tests only.
+/* Test hooks (struct shmchan__handle.hooks), set by tests only.
  * STEP_LIVE: this reader steps over a claim stuck at head even when its
  * claimant lives, as a wrong "dead" verdict would (slot kinds). */
 #define SHMCHAN__HOOK_STEP_LIVE 1u
@@ -154,7 +154,7 @@ _Static_assert(sizeof(struct shmchan__chan_hdr) == 8512, "header size is part of
 #define SHMCHAN__HDR_SPACE                                                                         \
 	((sizeof(struct shmchan__chan_hdr) + SHMCHAN__PAGE - 1) & ~(size_t)(SHMCHAN__PAGE - 1))
 
-static inline struct shmchan__chan_hdr *shmchan__hdr(const struct shmchan_channel *ch)
+static inline struct shmchan__chan_hdr *shmchan__hdr(const struct shmchan__handle *ch)
 {
 	return (struct shmchan__chan_hdr *)ch->hdr;
 }
@@ -168,7 +168,7 @@ struct shmchan__judge {
 	const void *self;
 };
 
-static inline struct shmchan__judge shmchan__judge_of(const struct shmchan_channel *ch)
+static inline struct shmchan__judge shmchan__judge_of(const struct shmchan__handle *ch)
 {
 	struct shmchan__judge j = { ch->seg.fd, ch->hdr, ch->self };
 
@@ -185,8 +185,8 @@ uint64_t shmchan__proc_pidns(void);
 
 /* registry.c: joining, leaving, and the dead. @claim0: the initial claim
  * word of the entry (a subscriber's first cursor; 0 otherwise). */
-int shmchan__join(struct shmchan_channel *ch, uint32_t role, uint64_t claim0);
-void shmchan__leave(struct shmchan_channel *ch);
+int shmchan__join(struct shmchan__handle *ch, uint32_t role, uint64_t claim0);
+void shmchan__leave(struct shmchan__handle *ch);
 /* Whether entry @p is held by a handle that no longer exists (live_pvt.h),
  * as judge @j sees it. */
 int shmchan__peer_dead(const struct shmchan__peer *p, struct shmchan__judge j);
@@ -228,13 +228,13 @@ void shmchan__mark_replaced(struct shmchan__chan_hdr *h);
 int shmchan__seg_stale(const struct shmchan_segment *seg, struct shmchan__judge j);
 
 /* kind_bcast.c: broadcast channels (see there). */
-int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags);
-int shmchan__bc_depth(const struct shmchan_channel *ch);
+int shmchan__bc_join(struct shmchan__handle *ch, unsigned flags);
+int shmchan__bc_depth(const struct shmchan__handle *ch);
 
 /* kind_wq.c: work-queue readers (see there). */
 /* Take over a message held by a dead reader: 1 if one is now ours, 2 if
  * one is held but another reader was taking it (look again), else 0. */
-int shmchan__wq_adopt(struct shmchan_channel *ch);
+int shmchan__wq_adopt(struct shmchan__handle *ch);
 
 /* The identity line of a header, read once: validation and everything after
  * it use this copy, so a process that rewrites the header meanwhile cannot

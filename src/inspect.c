@@ -161,8 +161,9 @@ int shmchan_inspect(const char *name, struct shmchan_info *info)
 	return err;
 }
 
-int shmchan_channel_info(const struct shmchan_channel *ch, struct shmchan_info *info)
+int shmchan_channel_info(const struct shmchan_channel *pub, struct shmchan_info *info)
 {
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 	struct shmchan__id id;
 
 	if (!ch || !ch->hdr || !info)
@@ -172,7 +173,7 @@ int shmchan_channel_info(const struct shmchan_channel *ch, struct shmchan_info *
 	id.kind = ch->kind;
 	id.slot_size = ch->ring.slot_size;
 	id.slot_count = ch->ring.slot_count;
-	id.flags = ch->policy;
+	id.flags = ch->flags;
 	describe(ch->hdr, &id, ch->seg.size, shmchan__judge_of(ch), info);
 	return 0;
 }

@@ -19,13 +19,13 @@ const struct shmchan__kind *shmchan__kind_of(uint32_t kind)
 			      : SHMCHAN_KIND_SLOT];
 }
 
-void shmchan__no_reclaim(struct shmchan_channel *ch, uint32_t pos)
+void shmchan__no_reclaim(struct shmchan__handle *ch, uint32_t pos)
 {
 	(void)ch;
 	(void)pos;
 }
 
-int shmchan__no_hold(const struct shmchan_channel *ch, uint64_t claim)
+int shmchan__no_hold(const struct shmchan__handle *ch, uint64_t claim)
 {
 	(void)ch;
 	(void)claim;

@@ -42,14 +42,14 @@
 #include "stall_pvt.h"
 #include "wake_pvt.h"
 
-static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
+static struct shmchan__peer *self_of(const struct shmchan__handle *ch)
 {
 	return (struct shmchan__peer *)ch->self;
 }
 
-static int blocking(const struct shmchan_channel *ch)
+static int blocking(const struct shmchan__handle *ch)
 {
-	return ch->policy != SHMCHAN_POLICY_OVERWRITE;
+	return ch->flags != SHMCHAN_POLICY_OVERWRITE;
 }
 
 static uint64_t oldest_of(uint64_t tail, uint32_t n)
@@ -60,16 +60,16 @@ static uint64_t oldest_of(uint64_t tail, uint32_t n)
 /* ---- subscribers ---- */
 
 /* Move the cursor to @pos (S3). */
-static void advance(struct shmchan_channel *ch, uint64_t pos)
+static void advance(struct shmchan__handle *ch, uint64_t pos)
 {
-	ch->pos = pos;
+	ch->bc.sub.pos = pos;
 	/* Progress for channel_io.c's wake_writers (which compares it). */
 	ch->ring.head = (uint32_t)pos;
 	atomic_store_explicit(&self_of(ch)->claim, pos,
 			      blocking(ch) ? memory_order_seq_cst : memory_order_relaxed);
 }
 
-int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags)
+int shmchan__bc_join(struct shmchan__handle *ch, unsigned flags)
 {
 	uint32_t n = ch->ring.slot_count;
 	int oldest = (flags & SHMCHAN_SUB_OLDEST) != 0;
@@ -92,16 +92,16 @@ int shmchan__bc_join(struct shmchan_channel *ch, unsigned flags)
 	advance(ch, start);
 	/* Messages lost count from the start (OVERWRITE), except for a start at
 	 * the oldest message, "the oldest still there when first read". */
-	ch->started = !oldest;
+	ch->bc.sub.started = !oldest;
 	return 0;
 }
 
 /* The cursor fell behind what the slot holds: jump to the oldest message
  * retained. Returns SHMCHAN_ELOST with the count added, 0 if the loss is
  * not counted (see bc_join), or -EBADMSG (corrupt tail). */
-static int overrun(struct shmchan_channel *ch)
+static int overrun(struct shmchan__handle *ch)
 {
-	uint64_t c = ch->pos, t = shmchan__bring_tail(&ch->ring);
+	uint64_t c = ch->bc.sub.pos, t = shmchan__bring_tail(&ch->ring);
 	uint64_t nc = oldest_of(t, ch->ring.slot_count);
 
 	if (t >= SHMCHAN__BPOS_MAX)
@@ -109,15 +109,15 @@ static int overrun(struct shmchan_channel *ch)
 	if (nc <= c)
 		nc = c + 1;
 	advance(ch, nc);
-	if (!ch->started)
+	if (!ch->bc.sub.started)
 		return 0;
-	ch->lost += nc - c;
+	ch->bc.sub.lost += nc - c;
 	/* Relaxed: a statistic read by the inspector. */
-	atomic_store_explicit(&self_of(ch)->aux, ch->lost, memory_order_relaxed);
+	atomic_store_explicit(&self_of(ch)->aux, ch->bc.sub.lost, memory_order_relaxed);
 	return SHMCHAN_ELOST;
 }
 
-static int bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+static int bc_take(struct shmchan__handle *ch, void *buf, size_t cap, const void **view,
 		   size_t *len)
 {
 	uint32_t tries;
@@ -129,7 +129,7 @@ static int bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void
 	/* Bounded: each retry follows a step over a discarded position or an
 	 * uncounted overrun. */
 	for (tries = 0; tries <= ch->ring.slot_count + 1; tries++) {
-		uint64_t c = ch->pos, seq = 0;
+		uint64_t c = ch->bc.sub.pos, seq = 0;
 		const void *data = NULL;
 		uint32_t n = 0;
 		int st = shmchan__bring_look(&ch->ring, c, &n, &data, &seq), err;
@@ -137,7 +137,7 @@ static int bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void
 		switch (st) {
 		case SHMCHAN__BL_READY:
 			if (view) {
-				ch->held_seq = seq;
+				ch->bc.sub.held_seq = seq;
 				ch->ring.busy |= SHMCHAN__RING_PEEKED;
 				*view = data;
 				*len = n;
@@ -150,7 +150,7 @@ static int bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void
 			*len = n;
 			if (n > cap)
 				return -EMSGSIZE;
-			ch->started = 1;
+			ch->bc.sub.started = 1;
 			advance(ch, c + 1);
 			return 0;
 		case SHMCHAN__BL_DISC:
@@ -174,30 +174,30 @@ static int bc_take(struct shmchan_channel *ch, void *buf, size_t cap, const void
 	return -EAGAIN;
 }
 
-static int bc_release(struct shmchan_channel *ch)
+static int bc_release(struct shmchan__handle *ch)
 {
-	uint64_t c = ch->pos;
+	uint64_t c = ch->bc.sub.pos;
 	int ok;
 
 	if (!(ch->ring.busy & SHMCHAN__RING_PEEKED))
 		return -EINVAL;
 	ch->ring.busy &= ~SHMCHAN__RING_PEEKED;
-	ok = shmchan__bring_still(&ch->ring, c, ch->held_seq);
+	ok = shmchan__bring_still(&ch->ring, c, ch->bc.sub.held_seq);
 	advance(ch, c + 1);
 	if (ok) {
-		ch->started = 1;
+		ch->bc.sub.started = 1;
 		return 0;
 	}
 	/* The view may be torn: always reported, and counted, even before the
 	 * first message of a subscriber from the oldest. */
-	ch->lost++;
+	ch->bc.sub.lost++;
 	/* Relaxed: a statistic. */
-	atomic_store_explicit(&self_of(ch)->aux, ch->lost, memory_order_relaxed);
+	atomic_store_explicit(&self_of(ch)->aux, ch->bc.sub.lost, memory_order_relaxed);
 	return SHMCHAN_ELOST;
 }
 
 /* What is at the cursor, discarded positions stepped over. */
-static int look_at_cursor(struct shmchan_channel *ch)
+static int look_at_cursor(struct shmchan__handle *ch)
 {
 	uint32_t tries;
 
@@ -205,16 +205,16 @@ static int look_at_cursor(struct shmchan_channel *ch)
 		const void *data;
 		uint64_t seq;
 		uint32_t n;
-		int st = shmchan__bring_look(&ch->ring, ch->pos, &n, &data, &seq);
+		int st = shmchan__bring_look(&ch->ring, ch->bc.sub.pos, &n, &data, &seq);
 
 		if (st != SHMCHAN__BL_DISC)
 			return st;
-		advance(ch, ch->pos + 1);
+		advance(ch, ch->bc.sub.pos + 1);
 	}
 	return SHMCHAN__BL_EMPTY;
 }
 
-static int bc_readable(struct shmchan_channel *ch)
+static int bc_readable(struct shmchan__handle *ch)
 {
 	int st;
 
@@ -224,19 +224,19 @@ static int bc_readable(struct shmchan_channel *ch)
 	return st == SHMCHAN__BL_READY || st == SHMCHAN__BL_OVERRUN || st == SHMCHAN__BL_CORRUPT;
 }
 
-static int bc_head(struct shmchan_channel *ch, uint32_t *pos)
+static int bc_head(struct shmchan__handle *ch, uint32_t *pos)
 {
 	int st = look_at_cursor(ch);
 
-	*pos = (uint32_t)ch->pos;
+	*pos = (uint32_t)ch->bc.sub.pos;
 	if (st == SHMCHAN__BL_EMPTY)
 		return SHMCHAN__HEAD_EMPTY;
 	return st == SHMCHAN__BL_PENDING ? SHMCHAN__HEAD_PENDING : SHMCHAN__HEAD_READY;
 }
 
-static int bc_skip(struct shmchan_channel *ch, uint32_t pos)
+static int bc_skip(struct shmchan__handle *ch, uint32_t pos)
 {
-	uint64_t c = ch->pos;
+	uint64_t c = ch->bc.sub.pos;
 
 	if ((uint32_t)c != pos)
 		return -EAGAIN;
@@ -247,7 +247,7 @@ static int bc_skip(struct shmchan_channel *ch, uint32_t pos)
 
 /* Recompute the gate from the subscribers' cursors; with @reap, account
  * for dead subscribers first (system calls: a slow path). */
-static void regate(struct shmchan_channel *ch, int reap)
+static void regate(struct shmchan__handle *ch, int reap)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	uint64_t min;
@@ -263,7 +263,7 @@ static void regate(struct shmchan_channel *ch, int reap)
 	if (reap)
 		shmchan__subs_held(h, shmchan__judge_of(ch), 1);
 	min = shmchan__subs_min_cursor(h);
-	ch->gate = min == UINT64_MAX ? UINT64_MAX : min + ch->ring.slot_count;
+	ch->bc.w.gate = min == UINT64_MAX ? UINT64_MAX : min + ch->ring.slot_count;
 }
 
 /*
@@ -274,7 +274,7 @@ static void regate(struct shmchan_channel *ch, int reap)
  * 1 if it was (or the slot moved on), 2 if that writer was found alive (its
  * commit will wake us), 0 if it is too early to tell.
  */
-static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t seen)
+static int resolve_blocker(struct shmchan__handle *ch, uint64_t pos, uint64_t seen)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	uint64_t pred = pos - ch->ring.slot_count;
@@ -299,13 +299,13 @@ static int resolve_blocker(struct shmchan_channel *ch, uint64_t pos, uint64_t se
 
 /* Whether a live writer other than us still claims position @pos (bring.c
  * B7): its slot, discarded, is not to be reused yet. */
-static int live_claim(struct shmchan_channel *ch, uint64_t pos)
+static int live_claim(struct shmchan__handle *ch, uint64_t pos)
 {
 	return shmchan__claimant(shmchan__hdr(ch), (uint32_t)pos, shmchan__judge_of(ch), NULL) ==
 	       SHMCHAN__CLAIM_LIVE;
 }
 
-static int claim(struct shmchan_channel *ch, uint64_t *pos)
+static int claim(struct shmchan__handle *ch, uint64_t *pos)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	_Atomic uint64_t *cw = &self_of(ch)->claim;
@@ -314,11 +314,11 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 
 	for (tries = 0;; tries++) {
 		if (blocking(ch))
-			gate = ch->gate;
+			gate = ch->bc.w.gate;
 		/* S4: bring_claim checks the generation before each CAS. */
 		err = shmchan__bring_claim(&ch->ring, cw, gate,
-					   blocking(ch) ? &h->registry_gen : NULL, ch->gate_gen,
-					   disc_ok, pos, &other);
+					   blocking(ch) ? &h->registry_gen : NULL,
+					   ch->bc.w.gate_gen, disc_ok, pos, &other);
 		if (err == 2) {
 			/* B7: a stepped-over writer may still write there. */
 			if (live_claim(ch, *pos - ch->ring.slot_count)) {
@@ -332,7 +332,8 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 		if (err == 1 && stale++ < 64) {
 			/* The gate is stale: recompute it from a generation
 			 * loaded before the cursors, then claim. */
-			ch->gate_gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
+			ch->bc.w.gate_gen =
+				atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
 			regate(ch, 0);
 			tries--;
 			continue;
@@ -341,7 +342,7 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 			err = -EAGAIN; /* subscribers churning without end: try later */
 		if (err == -EAGAIN && blocking(ch) && tries < 2) {
 			regate(ch, tries); /* the second time, dead subscribers too */
-			gate = ch->gate;
+			gate = ch->bc.w.gate;
 			continue;
 		}
 		if (err == -EBUSY && tries < 2 && resolve_blocker(ch, *pos, other) == 1)
@@ -373,7 +374,7 @@ static int claim(struct shmchan_channel *ch, uint64_t *pos)
 
 /* Claim, claiming again if a subscriber ended our position (judging us dead
  * while we were descheduled): at most a lap of tries. */
-static int claim_slot(struct shmchan_channel *ch, uint64_t *pos)
+static int claim_slot(struct shmchan__handle *ch, uint64_t *pos)
 {
 	uint32_t tries;
 	int err = 1;
@@ -383,7 +384,7 @@ static int claim_slot(struct shmchan_channel *ch, uint64_t *pos)
 	return err == 1 ? -EAGAIN : err;
 }
 
-static int bc_writable(struct shmchan_channel *ch, int slow)
+static int bc_writable(struct shmchan__handle *ch, int slow)
 {
 	uint64_t pos, v;
 
@@ -394,13 +395,13 @@ static int bc_writable(struct shmchan_channel *ch, int slow)
 		 * and then the scan sees the entry gone, or it precedes the
 		 * bump, and then the subscriber's load of the sleeper count sees
 		 * us (wait.c). */
-		ch->gate_gen =
+		ch->bc.w.gate_gen =
 			atomic_load_explicit(&shmchan__hdr(ch)->registry_gen, memory_order_seq_cst);
 		regate(ch, slow);
 	} else {
-		ch->gate = UINT64_MAX;
+		ch->bc.w.gate = UINT64_MAX;
 	}
-	if (shmchan__bring_writable(&ch->ring, ch->gate)) {
+	if (shmchan__bring_writable(&ch->ring, ch->bc.w.gate)) {
 		/* Not while a stepped-over writer may still write the slot
 		 * (B7): its commit, failing, wakes us. */
 		pos = shmchan__bring_tail(&ch->ring);
@@ -413,7 +414,7 @@ static int bc_writable(struct shmchan_channel *ch, int slow)
 	 * see whether it died, and ask to be asked again soon. */
 	pos = shmchan__bring_tail(&ch->ring);
 	v = shmchan__bring_seq(&ch->ring, pos);
-	if (pos < ch->gate && pos >= ch->ring.slot_count && SHMCHAN__BSEQ_POS(v) < pos) {
+	if (pos < ch->bc.w.gate && pos >= ch->ring.slot_count && SHMCHAN__BSEQ_POS(v) < pos) {
 		/* While spinning too (SPIN never asks slowly), every 64th poll;
 		 * resolve_blocker itself looks at most every millisecond. Once
 		 * that writer is known alive, sleep as usual: its commit wakes
@@ -425,7 +426,7 @@ static int bc_writable(struct shmchan_channel *ch, int slow)
 	return 0;
 }
 
-static int bc_reserve(struct shmchan_channel *ch, size_t len, void **data)
+static int bc_reserve(struct shmchan__handle *ch, size_t len, void **data)
 {
 	uint64_t pos;
 	int err;
@@ -439,13 +440,13 @@ static int bc_reserve(struct shmchan_channel *ch, size_t len, void **data)
 	err = claim_slot(ch, &pos);
 	if (err)
 		return err;
-	ch->pos = pos;
+	ch->bc.w.pos = pos;
 	ch->ring.busy |= SHMCHAN__RING_RESERVED;
 	*data = shmchan__bring_data(&ch->ring, pos);
 	return 0;
 }
 
-static int bc_commit(struct shmchan_channel *ch, size_t len, int discard)
+static int bc_commit(struct shmchan__handle *ch, size_t len, int discard)
 {
 	int err;
 
@@ -454,13 +455,13 @@ static int bc_commit(struct shmchan_channel *ch, size_t len, int discard)
 	if (len > ch->ring.slot_size)
 		return -EMSGSIZE;
 	ch->ring.busy &= ~SHMCHAN__RING_RESERVED;
-	err = shmchan__bring_publish(&ch->ring, &self_of(ch)->claim, ch->pos, (uint32_t)len,
+	err = shmchan__bring_publish(&ch->ring, &self_of(ch)->claim, ch->bc.w.pos, (uint32_t)len,
 				     discard);
 	/* Cancelled anyway: a reservation stepped over is gone all the same. */
 	return discard && err == -ECANCELED ? 0 : err;
 }
 
-static int bc_push(struct shmchan_channel *ch, const void *data, size_t len)
+static int bc_push(struct shmchan__handle *ch, const void *data, size_t len)
 {
 	void *dst;
 	int err;
@@ -471,16 +472,16 @@ static int bc_push(struct shmchan_channel *ch, const void *data, size_t len)
 	if (err)
 		return err;
 	/* Not a plain memcpy to dst: under TSan the copy is atomic (bring.c). */
-	shmchan__bring_fill(&ch->ring, ch->pos, data, len);
+	shmchan__bring_fill(&ch->ring, ch->bc.w.pos, data, len);
 	return bc_commit(ch, len, 0);
 }
 
-int shmchan__bc_depth(const struct shmchan_channel *ch)
+int shmchan__bc_depth(const struct shmchan__handle *ch)
 {
 	/* Relaxed: a snapshot. */
 	uint64_t t = atomic_load_explicit(&((struct shmchan__bring_hdr *)ch->ring.hdr)->tail,
 					  memory_order_relaxed);
-	uint64_t c = ch->role == SHMCHAN__ROLE_READER ? ch->pos
+	uint64_t c = ch->role == SHMCHAN__ROLE_READER ? ch->bc.sub.pos
 						      : shmchan__subs_min_cursor(shmchan__hdr(ch));
 
 	if (c == UINT64_MAX || t <= c)
@@ -490,40 +491,40 @@ int shmchan__bc_depth(const struct shmchan_channel *ch)
 
 /* ---- the kind table's lines (kind_pvt.h) ---- */
 
-static int bc_commit_op(struct shmchan_channel *ch, size_t len)
+static int bc_commit_op(struct shmchan__handle *ch, size_t len)
 {
 	return bc_commit(ch, len, 0);
 }
 
-static int bc_cancel_op(struct shmchan_channel *ch)
+static int bc_cancel_op(struct shmchan__handle *ch)
 {
 	return bc_commit(ch, 0, 1);
 }
 
-static int bc_writable_op(struct shmchan_channel *ch, size_t len, int slow)
+static int bc_writable_op(struct shmchan__handle *ch, size_t len, int slow)
 {
 	(void)len; /* fixed slots */
 	return bc_writable(ch, slow);
 }
 
-static int bc_pop_op(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+static int bc_pop_op(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
 {
 	return bc_take(ch, buf, cap, NULL, len);
 }
 
-static int bc_peek_op(struct shmchan_channel *ch, const void **data, size_t *len)
+static int bc_peek_op(struct shmchan__handle *ch, const void **data, size_t *len)
 {
 	return data ? bc_take(ch, NULL, 0, data, len) : -EINVAL;
 }
 
-static int bc_skip_op(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, int live)
+static int bc_skip_op(struct shmchan__handle *ch, uint32_t pos, uint32_t extent, int live)
 {
 	(void)extent;
 	(void)live; /* a live writer's commit fails (bring.c B4, B7) */
 	return bc_skip(ch, pos);
 }
 
-static int bc_claim_pending_op(const struct shmchan_channel *ch, uint32_t pos, uint32_t ext)
+static int bc_claim_pending_op(const struct shmchan__handle *ch, uint32_t pos, uint32_t ext)
 {
 	/* Positions are 64-bit here; the claim has the low 32 bits, enough
 	 * to find the slot and tell whether it moved on. */

@@ -4,41 +4,41 @@
 #include "kind_pvt.h"
 #include "ring_pvt.h"
 
-static int slot_push(struct shmchan_channel *ch, const void *data, size_t len)
+static int slot_push(struct shmchan__handle *ch, const void *data, size_t len)
 {
 	return shmchan_ring_push(&ch->ring, data, len);
 }
 
-static int slot_reserve(struct shmchan_channel *ch, size_t len, void **data)
+static int slot_reserve(struct shmchan__handle *ch, size_t len, void **data)
 {
 	return shmchan_ring_reserve(&ch->ring, len, data);
 }
 
-static int slot_commit(struct shmchan_channel *ch, size_t len)
+static int slot_commit(struct shmchan__handle *ch, size_t len)
 {
 	return shmchan_ring_commit(&ch->ring, len);
 }
 
-static int slot_cancel(struct shmchan_channel *ch)
+static int slot_cancel(struct shmchan__handle *ch)
 {
 	return shmchan_ring_cancel(&ch->ring);
 }
 
-static int slot_writable(struct shmchan_channel *ch, size_t len, int slow)
+static int slot_writable(struct shmchan__handle *ch, size_t len, int slow)
 {
 	(void)len;
 	(void)slow;
 	return shmchan_ring_writable(&ch->ring);
 }
 
-static int wq_writable(struct shmchan_channel *ch, size_t len, int slow)
+static int wq_writable(struct shmchan__handle *ch, size_t len, int slow)
 {
 	(void)len;
 	(void)slow;
 	return shmchan__wq_writable(&ch->ring);
 }
 
-static int slot_claim_pending(const struct shmchan_channel *ch, uint32_t pos, uint32_t ext)
+static int slot_claim_pending(const struct shmchan__handle *ch, uint32_t pos, uint32_t ext)
 {
 	const struct shmchan__ring_hdr *rh = ch->ring.hdr;
 	/* Acquire, as the reader's loads of them. */
@@ -54,39 +54,39 @@ static int slot_claim_pending(const struct shmchan_channel *ch, uint32_t pos, ui
 	return seq == SHMCHAN__SEQ_STEPPED(pos) || ((int32_t)(pos - head) >= 0 && seq == pos);
 }
 
-static int slot_pop(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+static int slot_pop(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
 {
 	return shmchan_ring_pop(&ch->ring, buf, cap, len);
 }
 
-static int slot_peek(struct shmchan_channel *ch, const void **data, size_t *len)
+static int slot_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 {
 	return shmchan_ring_peek(&ch->ring, data, len);
 }
 
-static int slot_release(struct shmchan_channel *ch)
+static int slot_release(struct shmchan__handle *ch)
 {
 	return shmchan_ring_release(&ch->ring);
 }
 
-static int slot_readable(struct shmchan_channel *ch)
+static int slot_readable(struct shmchan__handle *ch)
 {
 	return shmchan_ring_readable(&ch->ring);
 }
 
-static int slot_head(struct shmchan_channel *ch, uint32_t *pos)
+static int slot_head(struct shmchan__handle *ch, uint32_t *pos)
 {
 	return shmchan__ring_head(&ch->ring, pos);
 }
 
-static int slot_skip(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, int live)
+static int slot_skip(struct shmchan__handle *ch, uint32_t pos, uint32_t extent, int live)
 {
 	(void)extent;
 	(void)live; /* a live claimant's commit fails (ring.c S1, P3) */
 	return shmchan__ring_skip_abandoned(&ch->ring, pos);
 }
 
-void shmchan__slot_reclaim(struct shmchan_channel *ch, uint32_t pos)
+void shmchan__slot_reclaim(struct shmchan__handle *ch, uint32_t pos)
 {
 	(void)shmchan__ring_reclaim(&ch->ring, pos);
 }

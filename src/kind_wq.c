@@ -17,25 +17,25 @@
 #include "channel_pvt.h"
 #include "kind_pvt.h"
 
-static struct shmchan__peer *self_of(const struct shmchan_channel *ch)
+static struct shmchan__peer *self_of(const struct shmchan__handle *ch)
 {
 	return (struct shmchan__peer *)ch->self;
 }
 
-static _Atomic uint64_t *cw_of(const struct shmchan_channel *ch)
+static _Atomic uint64_t *cw_of(const struct shmchan__handle *ch)
 {
 	return &self_of(ch)->claim;
 }
 
 /* Give the held slot back. */
-static void finish(struct shmchan_channel *ch)
+static void finish(struct shmchan__handle *ch)
 {
-	shmchan__wq_done(&ch->ring, cw_of(ch), (uint32_t)ch->pos);
-	ch->holding = 0;
+	shmchan__wq_done(&ch->ring, cw_of(ch), (uint32_t)ch->wq.pos);
+	ch->wq.holding = 0;
 	ch->ring.head++; /* progress, for channel_io.c's wake_writers */
 }
 
-static int wq_take(struct shmchan_channel *ch, void *buf, size_t cap, const void **view,
+static int wq_take(struct shmchan__handle *ch, void *buf, size_t cap, const void **view,
 		   size_t *len)
 {
 	const void *data;
@@ -46,9 +46,9 @@ static int wq_take(struct shmchan_channel *ch, void *buf, size_t cap, const void
 		return -EALREADY;
 	if (!len || (!view && !buf && cap > 0))
 		return -EINVAL;
-	if (ch->holding) {
+	if (ch->wq.holding) {
 		/* Adopted, or refused for its size: the slot is still ours. */
-		err = shmchan__wq_at(&ch->ring, (uint32_t)ch->pos, &data, &n);
+		err = shmchan__wq_at(&ch->ring, (uint32_t)ch->wq.pos, &data, &n);
 		if (err) {
 			finish(ch);
 			return err;
@@ -57,8 +57,8 @@ static int wq_take(struct shmchan_channel *ch, void *buf, size_t cap, const void
 		err = shmchan__wq_take(&ch->ring, cw_of(ch), &pos, &data, &n);
 		if (err)
 			return err;
-		ch->holding = 1;
-		ch->pos = pos;
+		ch->wq.holding = 1;
+		ch->wq.pos = pos;
 		/* Progress, for channel_io.c's wake_writers: a writer asleep at
 		 * a full ring may now step over this slot (wqueue.c W1). */
 		ch->ring.head++;
@@ -77,7 +77,7 @@ static int wq_take(struct shmchan_channel *ch, void *buf, size_t cap, const void
 	return 0;
 }
 
-static int wq_release(struct shmchan_channel *ch)
+static int wq_release(struct shmchan__handle *ch)
 {
 	if (!(ch->ring.busy & SHMCHAN__RING_PEEKED))
 		return -EINVAL;
@@ -86,22 +86,22 @@ static int wq_release(struct shmchan_channel *ch)
 	return 0;
 }
 
-static int wq_readable(struct shmchan_channel *ch)
+static int wq_readable(struct shmchan__handle *ch)
 {
-	return ch->holding || shmchan__wq_readable(&ch->ring);
+	return ch->wq.holding || shmchan__wq_readable(&ch->ring);
 }
 
-static int wq_head(struct shmchan_channel *ch, uint32_t *pos)
+static int wq_head(struct shmchan__handle *ch, uint32_t *pos)
 {
-	if (ch->holding) {
-		*pos = (uint32_t)ch->pos;
+	if (ch->wq.holding) {
+		*pos = (uint32_t)ch->wq.pos;
 		return SHMCHAN__HEAD_READY;
 	}
 	return shmchan__wq_head(&ch->ring, pos);
 }
 
 /* Whether a live reader other than @self claims @pos. */
-static int live_claim(struct shmchan_channel *ch, uint32_t pos)
+static int live_claim(struct shmchan__handle *ch, uint32_t pos)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	int i;
@@ -119,7 +119,7 @@ static int live_claim(struct shmchan_channel *ch, uint32_t pos)
 }
 
 /* Clear the claims of dead readers that name @pos (it is taken care of). */
-static void clear_dead_claims(struct shmchan_channel *ch, uint32_t pos)
+static void clear_dead_claims(struct shmchan__handle *ch, uint32_t pos)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	int i;
@@ -135,12 +135,12 @@ static void clear_dead_claims(struct shmchan_channel *ch, uint32_t pos)
 	}
 }
 
-int shmchan__wq_adopt(struct shmchan_channel *ch)
+int shmchan__wq_adopt(struct shmchan__handle *ch)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	int i, pending = 0;
 
-	if (ch->holding)
+	if (ch->wq.holding)
 		return 0;
 	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
 		struct shmchan__peer *p = &h->subscribers[i];
@@ -193,8 +193,8 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 		}
 		clear_dead_claims(ch, pos);
 		shmchan__subs_held(h, shmchan__judge_of(ch), 1); /* account for the dead reader */
-		ch->holding = 1;
-		ch->pos = pos;
+		ch->wq.holding = 1;
+		ch->wq.pos = pos;
 		/* Progress, for channel_io.c's wake_writers: a writer asleep at
 		 * a full ring may now step over this slot (wqueue.c W1). */
 		ch->ring.head++;
@@ -207,17 +207,17 @@ int shmchan__wq_adopt(struct shmchan_channel *ch)
 
 /* ---- the kind table's line for readers (kind_pvt.h) ---- */
 
-static int wq_pop_op(struct shmchan_channel *ch, void *buf, size_t cap, size_t *len)
+static int wq_pop_op(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
 {
 	return wq_take(ch, buf, cap, NULL, len);
 }
 
-static int wq_peek_op(struct shmchan_channel *ch, const void **data, size_t *len)
+static int wq_peek_op(struct shmchan__handle *ch, const void **data, size_t *len)
 {
 	return data ? wq_take(ch, NULL, 0, data, len) : -EINVAL;
 }
 
-static int wq_skip_op(struct shmchan_channel *ch, uint32_t pos, uint32_t extent, int live)
+static int wq_skip_op(struct shmchan__handle *ch, uint32_t pos, uint32_t extent, int live)
 {
 	(void)extent;
 	(void)live; /* a live claimant's commit fails (ring.c S1, P3) */
@@ -226,7 +226,7 @@ static int wq_skip_op(struct shmchan_channel *ch, uint32_t pos, uint32_t extent,
 
 /* A dead or closed reader's claim word names a message still in its slot:
  * another reader delivers it (adopt above), so its entry is kept. */
-static int wq_hold_pending_op(const struct shmchan_channel *ch, uint64_t claim)
+static int wq_hold_pending_op(const struct shmchan__handle *ch, uint64_t claim)
 {
 	return (claim & SHMCHAN__CLAIM_ACTIVE) && shmchan__wq_held(&ch->ring, (uint32_t)claim);
 }

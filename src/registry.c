@@ -346,7 +346,7 @@ static int take(struct shmchan__peer *p, uint64_t from, pid_t pid, uint64_t star
 }
 
 /* Whether a gone writer's claim still matters (the kind says: kind_pvt.h). */
-static int claim_pending(const struct shmchan_channel *ch, const struct shmchan__peer *p)
+static int claim_pending(const struct shmchan__handle *ch, const struct shmchan__peer *p)
 {
 	/* Acquire: pairs with the release that cleared it after a commit. */
 	uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
@@ -358,7 +358,7 @@ static int claim_pending(const struct shmchan_channel *ch, const struct shmchan_
 }
 
 /* Whether a gone reader still holds a message to be delivered again. */
-static int hold_pending(const struct shmchan_channel *ch, const struct shmchan__peer *p)
+static int hold_pending(const struct shmchan__handle *ch, const struct shmchan__peer *p)
 {
 	/* Acquire: pairs with the release that cleared it after a give-back. */
 	return shmchan__kind_of(ch->kind)->reader->hold_pending(
@@ -367,7 +367,7 @@ static int hold_pending(const struct shmchan_channel *ch, const struct shmchan__
 
 /* Take @p (its lock byte held by us) if it is free, or if its holder is
  * gone and leaves nothing the others still need. @writer: AS_*. */
-static int take_locked(struct shmchan_channel *ch, struct shmchan__peer *p, int writer, pid_t pid,
+static int take_locked(struct shmchan__handle *ch, struct shmchan__peer *p, int writer, pid_t pid,
 		       uint64_t start, uint64_t claim0)
 {
 	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
@@ -389,7 +389,7 @@ static int take_locked(struct shmchan_channel *ch, struct shmchan__peer *p, int 
  * Returns 1 on success, 0 if the entry is not ours to take, or a negative
  * errno from the lock.
  */
-static int take_any(struct shmchan_channel *ch, struct shmchan__peer *p, int writer, pid_t pid,
+static int take_any(struct shmchan__handle *ch, struct shmchan__peer *p, int writer, pid_t pid,
 		    uint64_t start, uint64_t claim0)
 {
 	struct shmchan__judge j = shmchan__judge_of(ch);
@@ -406,7 +406,7 @@ static int take_any(struct shmchan_channel *ch, struct shmchan__peer *p, int wri
 
 /* An entry of @table (@n entries): free ones first, then those of the dead.
  * Returns 0 and *@out, -EUSERS if none can be taken, or a lock error. */
-static int take_table(struct shmchan_channel *ch, struct shmchan__peer *table, int n, int as,
+static int take_table(struct shmchan__handle *ch, struct shmchan__peer *table, int n, int as,
 		      pid_t pid, uint64_t start, uint64_t claim0, struct shmchan__peer **out)
 {
 	int i, pass, r;
@@ -428,7 +428,7 @@ static int take_table(struct shmchan_channel *ch, struct shmchan__peer *table, i
 	return -EUSERS;
 }
 
-int shmchan__join(struct shmchan_channel *ch, uint32_t role, uint64_t claim0)
+int shmchan__join(struct shmchan__handle *ch, uint32_t role, uint64_t claim0)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	struct shmchan__peer *p = NULL;
@@ -467,7 +467,7 @@ int shmchan__join(struct shmchan_channel *ch, uint32_t role, uint64_t claim0)
 	return 0;
 }
 
-void shmchan__leave(struct shmchan_channel *ch)
+void shmchan__leave(struct shmchan__handle *ch)
 {
 	struct shmchan__peer *p = ch->self;
 	uint64_t o = atomic_load_explicit(&p->owner, memory_order_acquire);
@@ -486,7 +486,7 @@ void shmchan__leave(struct shmchan_channel *ch)
 		  ch->role == SHMCHAN__ROLE_WRITER  ? AS_WRITER
 		  : SHMCHAN__MULTI_READER(ch->kind) ? AS_SUB
 						    : AS_READER);
-	if (!(ch->kind == SHMCHAN_KIND_WORKQUEUE && ch->holding)) {
+	if (!(ch->kind == SHMCHAN_KIND_WORKQUEUE && ch->wq.holding)) {
 		o = atomic_load_explicit(&p->owner, memory_order_acquire);
 		/* Release: pairs with the acquire of a taker; the entry is
 		 * free. The CAS fails only if someone took it over after

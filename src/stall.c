@@ -3,7 +3,7 @@
 #include "channel_pvt.h"
 #include "stall_pvt.h"
 
-enum shmchan__stall shmchan__stall_check(struct shmchan_channel *ch, uint32_t pos, uint32_t *extent)
+enum shmchan__stall shmchan__stall_check(struct shmchan__handle *ch, uint32_t pos, uint32_t *extent)
 {
 	int64_t now = shmchan__now_ns();
 	int who;

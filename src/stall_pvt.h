@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "shmchan/channel.h"
+#include "handle_pvt.h"
 
 /* First look at a stuck position after this long, then this often. */
 #define SHMCHAN__STALL_CHECK_NS 1000000
@@ -32,17 +32,17 @@ enum shmchan__stall {
 
 /* Position @pos (low 32 bits) is stuck, as @ch sees it now. For a DEAD
  * verdict, *@extent (if not NULL) gets the span the dead claims cover. */
-enum shmchan__stall shmchan__stall_check(struct shmchan_channel *ch, uint32_t pos,
+enum shmchan__stall shmchan__stall_check(struct shmchan__handle *ch, uint32_t pos,
 					 uint32_t *extent);
 
 /* Whether @ch watches a stuck position (then it should look again soon). */
-static inline int shmchan__stall_watching(const struct shmchan_channel *ch)
+static inline int shmchan__stall_watching(const struct shmchan__handle *ch)
 {
 	return ch->stuck_ns != 0;
 }
 
 /* The position @ch was watching is no longer stuck. */
-static inline void shmchan__stall_clear(struct shmchan_channel *ch)
+static inline void shmchan__stall_clear(struct shmchan__handle *ch)
 {
 	ch->stuck_ns = 0;
 }

@@ -4,7 +4,7 @@
 #include "channel_pvt.h"
 #include "wake_pvt.h"
 
-struct shmchan__waitq shmchan__queue_of(const struct shmchan_channel *ch, enum shmchan__queue which)
+struct shmchan__waitq shmchan__queue_of(const struct shmchan__handle *ch, enum shmchan__queue which)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	struct shmchan__waitq q;
@@ -33,7 +33,7 @@ struct shmchan__waitq shmchan__queue_of(const struct shmchan_channel *ch, enum s
  * on, look for dead peers (the readers' entries for the data queue, the
  * writers' for the space queue) and account for them.
  */
-static void repair_sleepers(struct shmchan_channel *ch, enum shmchan__queue which)
+static void repair_sleepers(struct shmchan__handle *ch, enum shmchan__queue which)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	int64_t now = shmchan__now_ns();
@@ -49,7 +49,7 @@ static void repair_sleepers(struct shmchan_channel *ch, enum shmchan__queue whic
 		shmchan__writers_held(h, shmchan__judge_of(ch), 1);
 }
 
-static void wake_repairing(struct shmchan_channel *ch, enum shmchan__queue which)
+static void wake_repairing(struct shmchan__handle *ch, enum shmchan__queue which)
 {
 	struct shmchan__waitq q = shmchan__queue_of(ch, which);
 
@@ -57,17 +57,17 @@ static void wake_repairing(struct shmchan_channel *ch, enum shmchan__queue which
 		repair_sleepers(ch, which);
 }
 
-void shmchan__wake_readers(struct shmchan_channel *ch)
+void shmchan__wake_readers(struct shmchan__handle *ch)
 {
 	wake_repairing(ch, SHMCHAN__QUEUE_DATA);
 }
 
-void shmchan__wake_writers(struct shmchan_channel *ch)
+void shmchan__wake_writers(struct shmchan__handle *ch)
 {
 	wake_repairing(ch, SHMCHAN__QUEUE_SPACE);
 }
 
-void shmchan__wake_peers(const struct shmchan_channel *ch)
+void shmchan__wake_peers(const struct shmchan__handle *ch)
 {
 	struct shmchan__waitq q = shmchan__queue_of(ch, SHMCHAN__QUEUE_PEER);
 

@@ -13,7 +13,7 @@
 #ifndef SHMCHAN_WAKE_PVT_H
 #define SHMCHAN_WAKE_PVT_H
 
-#include "shmchan/channel.h"
+#include "handle_pvt.h"
 #include "wait_pvt.h"
 
 enum shmchan__queue {
@@ -23,7 +23,7 @@ enum shmchan__queue {
 };
 
 /* The futex word and waiter count of queue @which of @ch's channel. */
-struct shmchan__waitq shmchan__queue_of(const struct shmchan_channel *ch,
+struct shmchan__waitq shmchan__queue_of(const struct shmchan__handle *ch,
 					enum shmchan__queue which);
 
 /*
@@ -32,9 +32,9 @@ struct shmchan__waitq shmchan__queue_of(const struct shmchan_channel *ch,
  * SHMCHAN__REAP_EVERY_NS, through @ch's own clock): a peer that died asleep
  * leaves the count high, and every publish would make a useless wake call.
  */
-void shmchan__wake_readers(struct shmchan_channel *ch);
-void shmchan__wake_writers(struct shmchan_channel *ch);
+void shmchan__wake_readers(struct shmchan__handle *ch);
+void shmchan__wake_writers(struct shmchan__handle *ch);
 /* Wake writers waiting in wait_for_reader (PEER). */
-void shmchan__wake_peers(const struct shmchan_channel *ch);
+void shmchan__wake_peers(const struct shmchan__handle *ch);
 
 #endif /* SHMCHAN_WAKE_PVT_H */

@@ -16,6 +16,11 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
+
+/* The library's state behind handle @c (struct shmchan_channel *): the one
+ * way a test looks inside a handle. Tests that use it include handle_pvt.h
+ * (or channel_pvt.h, which includes it). */
+#define T_H(c) shmchan__handle_of(c)
 #include <unistd.h>
 
 #include "shmchan.h"

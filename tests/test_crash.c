@@ -95,7 +95,9 @@ static void test_dead_producer(void)
 		ASSERT_EQ(info.written, 3);
 		ASSERT_EQ(info.read, 3);
 		/* The dead writer was accounted for. */
-		ASSERT_EQ(shmchan__writers_held(shmchan__hdr(&r), shmchan__judge_of(&r), 0), 1);
+		ASSERT_EQ(
+			shmchan__writers_held(shmchan__hdr(T_H(&r)), shmchan__judge_of(T_H(&r)), 0),
+			1);
 		shmchan_channel_close(&w);
 		shmchan_channel_close(&r);
 		shmchan_channel_unlink(g_name);
@@ -154,7 +156,7 @@ static void test_dead_sleepers(void)
 
 	g_name = t_name("sleepers");
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &geo));
-	h = shmchan__hdr(&w);
+	h = shmchan__hdr(T_H(&w));
 	ASSERT_OK(shmchan_channel_write(&w, "m0", 2));
 	/* A reader killed asleep: its count in data_waiters is undone. */
 	pid = t_fork(reader_then_hang, (void *)1);
@@ -193,7 +195,7 @@ static void test_dead_writer_asleep(void)
 
 	g_name = t_name("wsleep");
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &geo));
-	h = shmchan__hdr(&w);
+	h = shmchan__hdr(T_H(&w));
 	pid = t_fork(writer_blocks, NULL);
 	WAIT_UNTIL(atomic_load(&h->writers[1].owner) & SHMCHAN__OWN_SLEEP_SPACE);
 	kill_wait(pid);
@@ -204,7 +206,7 @@ static void test_dead_writer_asleep(void)
 	ASSERT_ERR(shmchan_channel_recv(&r, buf, sizeof(buf), &len, 100), -ETIMEDOUT);
 	/* ...and undoes its sleeper count: publishers stop making wake calls. */
 	ASSERT_EQ(atomic_load(&h->space_waiters), 0);
-	ASSERT_EQ(shmchan__writers_held(h, shmchan__judge_of(&w), 0), 1);
+	ASSERT_EQ(shmchan__writers_held(h, shmchan__judge_of(T_H(&w)), 0), 1);
 	shmchan_channel_close(&r);
 	shmchan_channel_close(&w);
 	shmchan_channel_unlink(g_name);
@@ -388,7 +390,7 @@ static void test_registry_full_of_dead(void)
 	ASSERT_EQ(t_wait_child(t_fork(join_and_die, NULL), BOUND_MS), 128 + SIGKILL);
 	ASSERT_OK(shmchan_channel_open_writer(&w2, g_name, NULL)); /* reclaims a dead entry */
 	ASSERT_OK(shmchan_channel_open_writer(&w3, g_name, NULL));
-	ASSERT_EQ(shmchan__writers_held(shmchan__hdr(&w), shmchan__judge_of(&w), 1), 3);
+	ASSERT_EQ(shmchan__writers_held(shmchan__hdr(T_H(&w)), shmchan__judge_of(T_H(&w)), 1), 3);
 	shmchan_channel_close(&w3);
 	shmchan_channel_close(&w2);
 	shmchan_channel_close(&w);
@@ -473,7 +475,8 @@ static void test_thread_outlives_leader(void)
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &geo));
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
 	pid = t_fork(leader_exits, NULL);
-	WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(&w), shmchan__judge_of(&w), 0) == 2);
+	WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(T_H(&w)), shmchan__judge_of(T_H(&w)), 0) ==
+		   2);
 	shmchan_channel_close(&w); /* the thread's writer alone keeps the stream */
 	read_str(&r, "m1");
 	read_str(&r, "m2"); /* not skipped as abandoned */
@@ -523,7 +526,7 @@ static void test_registry_churn(void)
 	g_name = t_name("churn");
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &geo));
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
-	h = shmchan__hdr(&r);
+	h = shmchan__hdr(T_H(&r));
 	for (i = 0; i < CHURN_PROCS; i++)
 		pids[i] = t_fork(churner, (void *)(uintptr_t)i);
 	while (got < CHURN_PROCS * CHURN_ROUNDS) {
@@ -542,7 +545,7 @@ static void test_registry_churn(void)
 	ASSERT_OK(shmchan_channel_info(&r, &info));
 	ASSERT_EQ(info.abandoned, 0);
 	ASSERT_EQ(info.written, CHURN_PROCS * CHURN_ROUNDS);
-	ASSERT_EQ(shmchan__writers_held(h, shmchan__judge_of(&r), 1), 1);
+	ASSERT_EQ(shmchan__writers_held(h, shmchan__judge_of(T_H(&r)), 1), 1);
 	shmchan_channel_close(&w);
 	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, BOUND_MS), -EPIPE);
 	ASSERT_EQ(atomic_load(&h->space_waiters), 0);

@@ -421,7 +421,8 @@ static void test_concurrent_header_rewrite(void)
 
 			opened++;
 			/* The handle holds the geometry that was checked. */
-			ASSERT_TRUE(r.ring.slot_count == 8 && r.ring.slot_size == 128);
+			ASSERT_TRUE(T_H(&r)->ring.slot_count == 8 &&
+				    T_H(&r)->ring.slot_size == 128);
 			err = shmchan_channel_peek(&r, &view, &len);
 			ASSERT_TRUE(err == 0 || err == -EAGAIN || err == -EPIPE);
 			if (err == 0)

@@ -27,7 +27,7 @@ if nm -D --defined-only "$libdir/libshmchan.so" | awk '{print $3}' | grep '^shmc
 	echo "internal symbols exported (above)" >&2
 	exit 1
 fi
-readelf -d "$libdir/libshmchan.so" | grep -q 'SONAME.*\[libshmchan.so.0.2\]'
+readelf -d "$libdir/libshmchan.so" | grep -q 'SONAME.*\[libshmchan.so.0.3\]'
 
 # 1. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
@@ -52,7 +52,7 @@ mkdir "$work/cm"
 cat >"$work/cm/CMakeLists.txt" <<CM
 cmake_minimum_required(VERSION 3.20)
 project(consumer C)
-find_package(shmchan 0.2 REQUIRED)
+find_package(shmchan 0.3 REQUIRED)
 add_executable(hello "$src/examples/hello_channel.c")
 target_link_libraries(hello PRIVATE shmchan::shmchan)
 CM

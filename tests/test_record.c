@@ -251,7 +251,7 @@ static void test_producers(void)
 		pids[i] = t_fork(mp_producer, (void *)(uintptr_t)i);
 	/* The creator leaves once the producers hold the stream open (else the
 	 * reader could see end of stream before they join). */
-	T_WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(&w), shmchan__judge_of(&w), 0) ==
+	T_WAIT_UNTIL(shmchan__writers_held(shmchan__hdr(T_H(&w)), shmchan__judge_of(T_H(&w)), 0) ==
 			     MP_PRODUCERS + 1,
 		     10000);
 	shmchan_channel_close(&w);
@@ -308,7 +308,7 @@ static void test_hostile(void)
 		ASSERT_OK(shmchan_channel_create_writer(&w, name, &cfg));
 		ASSERT_OK(shmchan_channel_write(&w, "first", 5));
 		ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
-		rh = (void *)((char *)w.hdr + SHMCHAN__HDR_SPACE);
+		rh = (void *)((char *)T_H(&w)->hdr + SHMCHAN__HDR_SPACE);
 		h0 = (_Atomic uint64_t *)(void *)rh->buf;
 		switch (mode) {
 		case 0: /* length beyond its stride */
@@ -427,8 +427,8 @@ static void test_reader_died_while_freeing(void)
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_rname, &cfg));
 	ASSERT_OK(shmchan_channel_write(&w, "first record", 12)); /* stride 24 */
 	ASSERT_OK(shmchan_channel_write(&w, "second", 6));
-	h = shmchan__hdr(&w);
-	rh = (void *)((char *)w.hdr + SHMCHAN__HDR_SPACE);
+	h = shmchan__hdr(T_H(&w));
+	rh = (void *)((char *)T_H(&w)->hdr + SHMCHAN__HDR_SPACE);
 	pid = t_fork(reader_hangs, NULL);
 	T_WAIT_UNTIL(SHMCHAN__OWN_PID(atomic_load(&h->reader.owner)) != 0, 10000);
 	/* What the reader would have done before dying: note, then zero. */

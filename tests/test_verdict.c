@@ -104,7 +104,7 @@ static pid_t start_stalled(const char *name, const struct shmchan_config *cfg,
 	ASSERT_OK(pipe(g_go));
 	ASSERT_OK(shmchan_channel_create_writer(w, g_name, cfg));
 	ASSERT_OK(shmchan_channel_open_reader(r, g_name, NULL));
-	r->hooks |= SHMCHAN__HOOK_STEP_LIVE;
+	T_H(r)->hooks |= SHMCHAN__HOOK_STEP_LIVE;
 	pid = t_fork(stall_then_commit, NULL);
 	ASSERT_EQ(pipe_wait(g_ready[0]), 0); /* the first position is claimed */
 	return pid;
@@ -201,10 +201,11 @@ static void run_record(int commit)
 	send_msg(&w, 1);
 	/* Stepped over, not passed: nothing read while the claimant lives. */
 	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, 50), -ETIMEDOUT);
-	ASSERT_EQ(atomic_load((_Atomic uint64_t *)(void *)((char *)w.hdr + SHMCHAN__HDR_SPACE +
-							   sizeof(struct shmchan__rring_hdr))) &
-			  SHMCHAN__REC_FLAGS,
-		  SHMCHAN__REC_STEPPED);
+	ASSERT_EQ(
+		atomic_load((_Atomic uint64_t *)(void *)((char *)T_H(&w)->hdr + SHMCHAN__HDR_SPACE +
+							 sizeof(struct shmchan__rring_hdr))) &
+			SHMCHAN__REC_FLAGS,
+		SHMCHAN__REC_STEPPED);
 	end_stalled(pid, commit);
 	recv_msg(&r, 1); /* never the claimant's bytes */
 	for (i = 2; i < 40; i++) {

@@ -195,7 +195,8 @@ static void test_eintr_storm(void)
 		 * full timeout after each signal (which would never end). */
 		ASSERT_TRUE(ms >= 300 && ms < 1300);
 		/* Timing out changed nothing. */
-		ASSERT_EQ(atomic_load(&((struct shmchan__chan_hdr *)r.hdr)->data_waiters), 0);
+		ASSERT_EQ(atomic_load(&((struct shmchan__chan_hdr *)T_H(&r)->hdr)->data_waiters),
+			  0);
 		ASSERT_EQ(shmchan_channel_depth(&r), 0);
 		shmchan_channel_close(&r);
 	}
@@ -238,7 +239,7 @@ static void test_blocked_writers(void)
 	g_name = t_name("blocked");
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
-	h = r.hdr;
+	h = T_H(&r)->hdr;
 	/* Fill the ring so that every writer blocks at once. */
 	for (i = 0; i < 4; i++)
 		ASSERT_OK(shmchan_channel_write(&w, "fill", 4));

@@ -164,40 +164,18 @@ struct shmchan_config {
 #define SHMCHAN_RECORD_MAX_BUFFER (1u << 30)
 #define SHMCHAN_RECORD_MAX_LEN(buffer_size) ((buffer_size) / 2 - 8)
 
-/* Handle: caller-owned; fields are private to the library. */
+/*
+ * Handle: caller-owned storage, opaque. Declare one (on the stack, in a
+ * struct, anywhere) and pass its address; its bytes belong to the library
+ * and are never read or written by the caller (zeroing a handle that is not
+ * open is allowed: a zeroed handle is a closed one). Its size and alignment
+ * are part of the ABI: the library's state grows inside this storage, never
+ * beyond it, so a new library under the same SONAME keeps every caller's
+ * layout (docs/abi.md).
+ */
+#define SHMCHAN_CHANNEL_SIZE 1024
 struct shmchan_channel {
-	struct shmchan_segment seg;
-	struct shmchan_ring ring;
-	void *hdr;  /* channel header in the segment */
-	void *self; /* this handle's registry entry in the segment */
-	uint64_t nonce;
-	uint32_t role; /* 0 closed, 1 writer, 2 reader */
-	uint32_t kind;
-	uint32_t wait;	       /* SHMCHAN_WAIT_* */
-	uint32_t spin_ns;      /* spin phase before sleeping */
-	uint64_t count;	       /* messages written or read through this handle */
-	uint64_t events;       /* writer: full events; reader: abandoned slots skipped */
-	uint64_t max_depth;    /* highest depth this handle saw */
-	int64_t stuck_ns;      /* reader: when the head slot was seen claimed, uncommitted */
-	int64_t next_check_ns; /* reader: next liveness check of that slot */
-	int64_t next_scan_ns;  /* reader: next look for dead writers */
-	int64_t next_deep_ns;  /* reader: next liveness check of the writers */
-	uint64_t pidns;	       /* this process's pid namespace */
-	uint32_t stuck_pos;    /* reader: the position stuck_ns refers to */
-	uint32_t sample;       /* reader: reads since depth was last sampled */
-	uint32_t seen_gen;     /* reader: registry generation at the last look */
-	uint32_t writers_seen; /* reader: writers held at the last look */
-	uint32_t idle_polls;   /* reader: polls of an empty ring while spinning */
-	uint32_t policy;       /* broadcast: SHMCHAN_POLICY_* */
-	uint32_t started;      /* subscriber: 1 once it delivered a message */
-	uint64_t pos;	       /* subscriber: next position; broadcast writer: reserved one */
-	uint64_t lost;	       /* subscriber: messages lost to overwriting */
-	uint64_t gate;	       /* broadcast BLOCK writer: positions below it are free */
-	uint64_t held_seq;     /* subscriber: the peeked slot's sequence */
-	uint32_t gate_gen;     /* broadcast BLOCK writer: registry generation of gate */
-	uint32_t holding; /* work queue reader: holds the message at pos (adopted, or too big) */
-	uint32_t hooks;	  /* test hooks (SHMCHAN__HOOK_*, channel_pvt.h) */
-	uint32_t in_call; /* 1 while a call runs on the handle (channel_api.c) */
+	uint64_t opaque_[SHMCHAN_CHANNEL_SIZE / 8];
 };
 
 /*

@@ -141,7 +141,9 @@ static uint32_t kind_of(const struct shmchan_channel *ch)
 /* [p, p + n) lies inside @ch's mapping. */
 static int inside(const struct shmchan_channel *ch, const void *p, size_t n)
 {
-	return fz_inside(shmchan_segment_data(&ch->seg), shmchan_segment_size(&ch->seg), p, n);
+	const struct shmchan__handle *h = shmchan__chandle_of(ch);
+
+	return fz_inside(shmchan_segment_data(&h->seg), shmchan_segment_size(&h->seg), p, n);
 }
 
 /* ---- opening ---- */

@@ -429,7 +429,7 @@ static void channel(const char *seed, const struct shmchan_config *cfg, int n, i
 		(void)shmchan_channel_peek(&r, &view, &len);
 	if (flags & CH_RESERVE)
 		(void)shmchan_channel_reserve(&w, 9, &slot);
-	dump_channel(seed, &w.seg);
+	dump_channel(seed, &shmchan__handle_of(&w)->seg);
 	if (reader)
 		shmchan_channel_close(&r);
 	shmchan_channel_close(&w);
@@ -463,10 +463,10 @@ static void channel_wide(const char *seed, const struct shmchan_config *cfg, int
 	for (i = 0; reader && i < nr; i++)
 		(void)shmchan_channel_read(&r, buf, sizeof(buf), &len);
 	keep = SHMCHAN__HDR_SPACE + sizeof(struct shmchan__ring_hdr) +
-	       (cfg->kind == SHMCHAN_KIND_RECORD ? 1024 : 4 * w.ring.stride);
+	       (cfg->kind == SHMCHAN_KIND_RECORD ? 1024 : 4 * shmchan__handle_of(&w)->ring.stride);
 	dump_as("channel", seed, chan_scripts,
-		(int)(sizeof(chan_scripts) / sizeof(chan_scripts[0])), shmchan_segment_data(&w.seg),
-		keep, 0x80);
+		(int)(sizeof(chan_scripts) / sizeof(chan_scripts[0])),
+		shmchan_segment_data(&shmchan__handle_of(&w)->seg), keep, 0x80);
 	if (reader)
 		shmchan_channel_close(&r);
 	shmchan_channel_close(&w);
