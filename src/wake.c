@@ -41,12 +41,15 @@ static void repair_sleepers(struct shmchan__handle *ch, enum shmchan__queue whic
 	if (now < ch->next_deep_ns)
 		return;
 	ch->next_deep_ns = now + SHMCHAN__REAP_EVERY_NS;
-	if (which == SHMCHAN__QUEUE_DATA && SHMCHAN__MULTI_READER(ch->kind))
-		shmchan__subs_held(h, shmchan__judge_of(ch), 1);
-	else if (which == SHMCHAN__QUEUE_DATA)
+	/* Readers sleep on the data queue: the reader entry or, for kinds of
+	 * many readers, subscribers[]; the table a kind does not use is empty
+	 * (a look at each owner word), so both are reaped. */
+	if (which == SHMCHAN__QUEUE_DATA) {
 		shmchan__reap_reader(h, shmchan__judge_of(ch));
-	else
+		shmchan__subs_held(h, shmchan__judge_of(ch), 1);
+	} else {
 		shmchan__writers_held(h, shmchan__judge_of(ch), 1);
+	}
 }
 
 static void wake_repairing(struct shmchan__handle *ch, enum shmchan__queue which)
