@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "shmchan/channel.h"
-#include "channel_pvt.h"
+#include "wait_pvt.h"
 
 /* Backoff of the article: 50 us doubling to 1 ms. */
 #define BACKOFF_MIN_NS 50000
