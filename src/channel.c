@@ -14,13 +14,12 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "kind_pvt.h"
 #include "wake_pvt.h"
 #include "segment_pvt.h"
 
 #define ROLE_WRITER SHMCHAN__ROLE_WRITER
 #define ROLE_READER SHMCHAN__ROLE_READER
-/* open_role: called by shmchan_channel_subscribe (above any public flag). */
-#define SHMCHAN__SUB_ANY 0x80000000u
 
 static struct shmchan__chan_hdr *hdr_of(const struct shmchan__handle *ch)
 {
@@ -64,78 +63,55 @@ static int set_wait(struct shmchan__handle *ch, const struct shmchan_config *cfg
 	return 0;
 }
 
-/*
- * The geometry a header records for a ring: for slot rings the slot size and
- * count; for record rings the largest record and the buffer size. Returns
- * the ring's memory size, or 0 if the geometry is not valid for the kind.
- */
-static size_t ring_geometry(uint32_t kind, uint32_t slot_size, uint32_t slot_count)
+/* The table of the kind a header records, or NULL. */
+static const struct shmchan__ring_ops *ring_ops(uint32_t kind)
 {
-	if (kind == SHMCHAN_KIND_RECORD)
-		return slot_size == SHMCHAN_RECORD_MAX_LEN(slot_count)
-			       ? shmchan__rring_memsize(slot_count)
-			       : 0;
-	return shmchan_ring_memsize(slot_size, slot_count);
+	const struct shmchan__kind *k = shmchan__kind_find(kind);
+
+	return k ? k->ring : NULL;
 }
 
-/* Check a create config; fill the kind, the geometry and the flags (the
- * broadcast policy) the header records. */
-static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind, uint32_t *size,
-			    uint32_t *count, uint32_t *flags)
+/* The ring's memory size for a header's kind and geometry, 0 if not valid. */
+static size_t ring_geometry(uint32_t kind, uint32_t slot_size, uint32_t slot_count)
 {
+	const struct shmchan__ring_ops *r = ring_ops(kind);
+
+	return r ? r->memsize(slot_size, slot_count) : 0;
+}
+
+/* Check a create config; fill the kind and the geometry (with the flags)
+ * the header records. */
+static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind,
+			    struct shmchan__geom *g)
+{
+	const struct shmchan__kind *k;
+
 	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777 || cfg->flags)
 		return -EINVAL;
-	*kind = cfg->kind ? cfg->kind : SHMCHAN_KIND_SLOT;
-	*flags = 0;
-	if (*kind == SHMCHAN_KIND_BROADCAST) {
-		if (cfg->policy > SHMCHAN_POLICY_OVERWRITE)
-			return -EINVAL;
-		*flags = cfg->policy ? cfg->policy : SHMCHAN_POLICY_BLOCK;
-	} else if (cfg->policy) {
-		return -EINVAL;
-	}
-	if (*kind == SHMCHAN_KIND_RECORD) {
-		if (cfg->slot_size || cfg->slot_count || !shmchan__rring_memsize(cfg->buffer_size))
-			return -EINVAL;
-		*size = SHMCHAN_RECORD_MAX_LEN(cfg->buffer_size);
-		*count = cfg->buffer_size;
-		return 0;
-	}
-	if (*kind > SHMCHAN_KIND_WORKQUEUE)
-		return -EINVAL;
-	if (cfg->buffer_size || shmchan_ring_memsize(cfg->slot_size, cfg->slot_count) == 0)
-		return -EINVAL;
-	*size = cfg->slot_size;
-	*count = cfg->slot_count;
-	return 0;
+	*kind = shmchan__kind_resolve(cfg->kind);
+	k = shmchan__kind_find(*kind);
+	return k ? k->ring->geometry(cfg, g) : -EINVAL;
 }
 
 /* Lay out header and ring in a fresh, zero-filled segment; publish last. */
-static int layout(struct shmchan__handle *ch, uint32_t kind, uint32_t size, uint32_t count,
-		  uint32_t flags)
+static int layout(struct shmchan__handle *ch, uint32_t kind, const struct shmchan__geom *g)
 {
 	struct shmchan__chan_hdr *h = ch->seg.addr;
 	void *ring = (char *)h + SHMCHAN__HDR_SPACE;
-	size_t ring_size = ring_geometry(kind, size, count);
-	int err;
+	size_t ring_size = ring_geometry(kind, g->size, g->count);
+	int err = ring_ops(kind)->init(ring, ring_size, g);
 
-	if (kind == SHMCHAN_KIND_RECORD)
-		err = shmchan__rring_init(ring, ring_size, count);
-	else if (kind == SHMCHAN_KIND_BROADCAST)
-		err = shmchan__bring_init(ring, ring_size, size, count);
-	else
-		err = shmchan_ring_init(ring, ring_size, size, count);
 	if (err)
 		return err;
 	h->version = SHMCHAN__LAYOUT_VERSION;
 	h->hdr_size = (uint32_t)SHMCHAN__HDR_SPACE;
 	h->kind = kind;
-	h->flags = flags;
+	h->flags = g->flags;
 	h->total_size = ch->seg.size;
 	h->ring_offset = SHMCHAN__HDR_SPACE;
 	h->ring_size = ring_size;
-	h->slot_size = size;
-	h->slot_count = count;
+	h->slot_size = g->size;
+	h->slot_count = g->count;
 	h->nonce = make_nonce();
 	/* Relaxed: published by the magic store below. */
 	atomic_store_explicit(&h->state, SHMCHAN__STATE_OPEN, memory_order_relaxed);
@@ -158,19 +134,10 @@ static void publish_magic(struct shmchan__handle *ch)
 static int attach(struct shmchan__handle *ch, uint32_t kind)
 {
 	void *ring = (char *)ch->seg.addr + SHMCHAN__HDR_SPACE;
-	int err;
 
 	if (ch->seg.size < SHMCHAN__HDR_SPACE)
 		return SHMCHAN_ETRUNCATED;
-	if (kind == SHMCHAN_KIND_RECORD)
-		return shmchan__rring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
-	if (kind == SHMCHAN_KIND_BROADCAST)
-		return shmchan__bring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
-	err = shmchan_ring_attach(&ch->ring, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
-	/* Work-queue producers step over slots held by readers (wqueue.c). */
-	if (!err && kind == SHMCHAN_KIND_WORKQUEUE)
-		ch->ring.busy |= SHMCHAN__RING_WQ;
-	return err;
+	return ring_ops(kind)->attach(ch, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
 }
 
 static void read_id(const struct shmchan__chan_hdr *h, struct shmchan__id *id)
@@ -198,10 +165,8 @@ static int check_sizes(const struct shmchan__id *id, size_t file_size)
 	if (id->hdr_size != SHMCHAN__HDR_SPACE || id->ring_offset != SHMCHAN__HDR_SPACE ||
 	    need == 0 || id->ring_size != need || id->total_size != id->ring_offset + need)
 		return -EBADMSG;
-	/* flags: the policy of a broadcast channel, nothing otherwise. */
-	if (id->kind == SHMCHAN_KIND_BROADCAST
-		    ? (id->flags != SHMCHAN_POLICY_BLOCK && id->flags != SHMCHAN_POLICY_OVERWRITE)
-		    : id->flags != 0)
+	/* flags: what the kind records there (broadcast: the policy). */
+	if (!ring_ops(id->kind)->flags_ok(id->flags))
 		return -EBADMSG;
 	if (id->total_size > file_size)
 		return SHMCHAN_ETRUNCATED;
@@ -216,16 +181,7 @@ static int check_expect(const struct shmchan__id *id, const struct shmchan_confi
 		return SHMCHAN_EKIND;
 	if (expect->policy && expect->policy != id->flags)
 		return SHMCHAN_EGEOMETRY;
-	if (id->kind == SHMCHAN_KIND_RECORD) {
-		if (expect->slot_size || expect->slot_count ||
-		    (expect->buffer_size && expect->buffer_size != id->slot_count))
-			return SHMCHAN_EGEOMETRY;
-		return 0;
-	}
-	if ((expect->slot_size && expect->slot_size != id->slot_size) ||
-	    (expect->slot_count && expect->slot_count != id->slot_count) || expect->buffer_size)
-		return SHMCHAN_EGEOMETRY;
-	return 0;
+	return ring_ops(id->kind)->expect(id, expect);
 }
 
 /*
@@ -253,7 +209,7 @@ static int validate(const struct shmchan_segment *seg, const struct shmchan_conf
 	read_id(h, id);
 	if (id->version != SHMCHAN__LAYOUT_VERSION)
 		return SHMCHAN_EVERSION;
-	if (id->kind == 0 || id->kind > 4)
+	if (!ring_ops(id->kind))
 		return -EBADMSG;
 	err = check_sizes(id, seg->size);
 	if (!err)
@@ -366,19 +322,20 @@ static int publish_replacing(struct shmchan__handle *ch, const char *name)
 static int create(struct shmchan__handle *ch, const char *name, const struct shmchan_config *cfg,
 		  int replace)
 {
-	uint32_t kind, size = 0, count = 0, flags = 0;
+	struct shmchan__geom g = { 0, 0, 0 };
+	uint32_t kind = 0;
 	size_t total;
 	int err;
 
 	if (!ch)
 		return -EINVAL;
 	memset(ch, 0, sizeof(*ch));
-	err = check_create_cfg(cfg, &kind, &size, &count, &flags);
+	err = check_create_cfg(cfg, &kind, &g);
 	if (!err)
 		err = set_wait(ch, cfg);
 	if (err)
 		return err;
-	total = SHMCHAN__HDR_SPACE + ring_geometry(kind, size, count);
+	total = SHMCHAN__HDR_SPACE + ring_geometry(kind, g.size, g.count);
 	if (total < SHMCHAN__HDR_SPACE)
 		return -EINVAL;
 	/* A replacement is made under a temporary name and renamed over the
@@ -390,11 +347,11 @@ static int create(struct shmchan__handle *ch, const char *name, const struct shm
 	if (err)
 		return err;
 	ch->hdr = ch->seg.addr;
-	err = layout(ch, kind, size, count, flags);
+	err = layout(ch, kind, &g);
 	if (!err)
 		err = attach(ch, kind);
 	ch->kind = kind;
-	ch->flags = flags;
+	ch->flags = g.flags;
 	ch->nonce = hdr_of(ch)->nonce;
 	if (!err)
 		err = shmchan__join(ch, ROLE_WRITER, 0);
@@ -481,31 +438,12 @@ static int open_role(struct shmchan__handle *ch, const char *name,
 		err = validate(&ch->seg, expect, &id);
 	if (!err)
 		err = attach_checked(ch, &id);
-	if (!err && sub_flags && ch->kind != SHMCHAN_KIND_BROADCAST)
-		err = SHMCHAN_EKIND;
-	if (!err && role == ROLE_READER && ch->kind == SHMCHAN_KIND_BROADCAST)
-		err = shmchan__bc_join(ch, sub_flags & ~SHMCHAN__SUB_ANY);
+	/* A reader joins as its kind says: where it starts, what it takes
+	 * over (kind_pvt.h); a subscribe of a kind without is SHMCHAN_EKIND. */
+	if (!err && role == ROLE_READER)
+		err = shmchan__kind_of(ch->kind)->reader->join(ch, sub_flags);
 	else if (!err)
 		err = shmchan__join(ch, role, 0);
-	/* A reader starts where the previous one stopped: load head only now
-	 * that the role is ours (join's acquire ordered the old reader's last
-	 * consume before this). */
-	if (!err && role == ROLE_READER && !SHMCHAN__MULTI_READER(ch->kind)) {
-		if (ch->kind == SHMCHAN_KIND_RECORD) {
-			/* Acquire: pairs with the release that stored the note. */
-			uint64_t note = atomic_load_explicit(
-				&((struct shmchan__peer *)ch->self)->aux, memory_order_acquire);
-
-			shmchan__rring_load_head(&ch->ring);
-			shmchan__rring_recover(&ch->ring, note);
-		} else {
-			shmchan__ring_load_head(&ch->ring);
-		}
-	}
-	/* A work-queue reader that replaces a dead one gets the message that
-	 * one held first. */
-	if (!err && role == ROLE_READER && ch->kind == SHMCHAN_KIND_WORKQUEUE)
-		shmchan__wq_adopt(ch);
 	if (!err && role == ROLE_READER)
 		shmchan__wake_peers(ch); /* writers in wait_for_reader */
 	if (err) {
@@ -551,12 +489,7 @@ int shmchan_channel_config(const struct shmchan_channel *pub, struct shmchan_con
 	memset(out, 0, sizeof(*out));
 	/* From the handle's validated copy, not from shared memory. */
 	out->kind = ch->kind;
-	out->slot_size = ch->ring.slot_size;
-	if (ch->kind == SHMCHAN_KIND_RECORD)
-		out->buffer_size = ch->ring.slot_count;
-	else
-		out->slot_count = ch->ring.slot_count;
-	out->policy = ch->flags;
+	shmchan__kind_of(ch->kind)->ring->config(ch, out);
 	return 0;
 }
 
@@ -580,7 +513,7 @@ int shmchan_channel_close(struct shmchan_channel *pub)
 		 * space (broadcast BLOCK). */
 		if (ch->role == ROLE_WRITER)
 			shmchan__wake_readers(ch);
-		else if (ch->kind == SHMCHAN_KIND_BROADCAST)
+		else if (shmchan__kind_of(ch->kind)->reader->leave_wakes_writers)
 			shmchan__wake_writers(ch);
 	}
 	shmchan_segment_close(&ch->seg);

@@ -30,27 +30,12 @@ static struct shmchan__peer *self_of(const struct shmchan__handle *ch)
 	return (struct shmchan__peer *)ch->self;
 }
 
-/*
- * The ring operations of the channel's kind. Writers of work queues are
- * those of slot channels; broadcast channels have their own of everything
- * (kind_bcast.c), work-queue readers theirs (kind_wq.c).
- */
-static int is_rec(const struct shmchan__handle *ch)
-{
-	return ch->kind == SHMCHAN_KIND_RECORD;
-}
-
-static int is_bc(const struct shmchan__handle *ch)
-{
-	return ch->kind == SHMCHAN_KIND_BROADCAST;
-}
-
-static int is_wq(const struct shmchan__handle *ch)
-{
-	return ch->kind == SHMCHAN_KIND_WORKQUEUE;
-}
-
 /* The operations of the handle's kind (kind_pvt.h). */
+static const struct shmchan__ring_ops *kops(const struct shmchan__handle *ch)
+{
+	return shmchan__kind_of(ch->kind)->ring;
+}
+
 static const struct shmchan__writer_ops *wops(const struct shmchan__handle *ch)
 {
 	return shmchan__kind_of(ch->kind)->writer;
@@ -91,10 +76,16 @@ static void wake_published(struct shmchan__handle *ch)
 		shmchan__wake_writers(ch);
 }
 
-/* Reader: wake writers if the call freed slots (head moved past @before). */
+/* Reader: its progress (kind_pvt.h), to tell whether a call freed room. */
+static uint32_t progress(const struct shmchan__handle *ch)
+{
+	return rops(ch)->progress(ch);
+}
+
+/* Reader: wake writers if the call freed room (progress moved past @before). */
 static void wake_writers(struct shmchan__handle *ch, uint32_t before)
 {
-	if (ch->ring.head != before)
+	if (progress(ch) != before)
 		shmchan__wake_writers(ch);
 }
 
@@ -124,10 +115,9 @@ static void note_read(struct shmchan__handle *ch)
 	int d;
 
 	atomic_store_explicit(&p->messages, ++ch->count, memory_order_relaxed);
-	/* Slot channels: sample the depth (two loads). Record channels count
-	 * messages from every peer's counters, too costly here: their highest
-	 * depth is taken by writers when they find the ring full. */
-	if (ch->kind == SHMCHAN_KIND_RECORD || is_bc(ch) || ++ch->sample < DEPTH_SAMPLE)
+	/* Slot rings: sample the depth (two loads); other kinds take their
+	 * highest depth when writers find the ring full (kind_pvt.h). */
+	if (!rops(ch)->samples_depth || ++ch->sample < DEPTH_SAMPLE)
 		return;
 	ch->sample = 0;
 	d = shmchan__depth(ch) + 1; /* + the message just read */
@@ -227,14 +217,17 @@ static int check_abandoned(struct shmchan__handle *ch, uint32_t pos, int stepped
 		return -EAGAIN;
 	/* An orphan record claim (no registry entry covers it) is skipped by
 	 * the stride its header recorded; with none recorded, wait. */
-	if (st == SHMCHAN__STALL_ORPHAN && is_rec(ch) &&
-	    !shmchan__rring_claimed_stride(&ch->ring, &extent))
+	if (st == SHMCHAN__STALL_ORPHAN && !rops(ch)->orphan_extent(ch, pos, &extent))
 		return -EAGAIN;
 	shmchan__stall_clear(ch);
 	/* Committed after all: read it. (A record stepped over already, its
-	 * producer alive: wait for its give-back.) */
-	if (!stepped && rops(ch)->skip(ch, pos, extent, live) != 0)
-		return live && is_rec(ch) ? -EAGAIN : 0;
+	 * producer alive: wait for its give-back, -EBUSY.) */
+	if (!stepped) {
+		int err = rops(ch)->skip(ch, pos, extent, live);
+
+		if (err)
+			return err == -EBUSY ? -EAGAIN : 0;
+	}
 	if (!live) {
 		rops(ch)->reclaim(ch, pos);
 		shmchan__clear_claims(h, pos, shmchan__judge_of(ch));
@@ -284,8 +277,8 @@ static int reader_idle(struct shmchan__handle *ch, int timed)
 		return ring_empty(ch) ? -ESTALE : 0;
 	/* Look at the writer entries again when one joined or went (the
 	 * generation moved), and anyway every SCAN_EVERY_NS, checking their
-	 * liveness every SHMCHAN__REAP_EVERY_NS (work queues: and looking for messages
-	 * held by dead readers, to deliver them again). */
+	 * liveness every SHMCHAN__REAP_EVERY_NS (and looking for messages
+	 * held by dead readers, to deliver them again: work queues). */
 	gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
 	now = timed ? shmchan__now_ns() : 0;
 	if (gen != ch->seen_gen || (timed && now >= ch->next_scan_ns)) {
@@ -295,18 +288,16 @@ static int reader_idle(struct shmchan__handle *ch, int timed)
 		if (deep)
 			ch->next_deep_ns = now + SHMCHAN__REAP_EVERY_NS;
 		ch->writers_seen = shmchan__writers_held(h, shmchan__judge_of(ch), deep);
-		if (is_wq(ch) && deep && shmchan__wq_adopt(ch) == 1)
+		if (deep && rops(ch)->adopt && rops(ch)->adopt(ch) == 1)
 			return 0;
 	}
 	if (ch->writers_seen == 0) {
-		/* Work queue: a message held by a dead or closed reader is
-		 * still to be delivered before the stream ends. */
-		if (is_wq(ch)) {
-			int a = shmchan__wq_adopt(ch);
+		/* A message held by a dead or closed reader is still to be
+		 * delivered before the stream ends. */
+		int a = rops(ch)->adopt ? rops(ch)->adopt(ch) : 0;
 
-			if (a)
-				return a == 1 ? 0 : -EAGAIN;
-		}
+		if (a)
+			return a == 1 ? 0 : -EAGAIN;
 		return ring_empty(ch) ? -EPIPE : 0;
 	}
 	return -EAGAIN;
@@ -324,7 +315,7 @@ static int reader_take(struct shmchan__handle *ch, void *buf, size_t cap, const 
 	int err = -EAGAIN;
 
 	for (tries = 0; tries <= ch->ring.slot_count; tries++) {
-		uint32_t before = ch->ring.head;
+		uint32_t before = progress(ch);
 
 		err = k_take(ch, buf, cap, view, len);
 		wake_writers(ch, before);
@@ -367,7 +358,7 @@ int shmchan__io_release(struct shmchan__handle *ch)
 
 	if (err)
 		return err;
-	before = ch->ring.head;
+	before = progress(ch);
 	err = rops(ch)->release(ch);
 	wake_writers(ch, before);
 	if (!err)
@@ -378,7 +369,7 @@ int shmchan__io_release(struct shmchan__handle *ch)
 static int readable_cb(void *ctx, int slow)
 {
 	struct shmchan__handle *ch = ctx;
-	uint32_t before = ch->ring.head;
+	uint32_t before = progress(ch);
 	int err, r = rops(ch)->readable(ch);
 
 	/* Stepping over discarded or padding records frees space: writers
@@ -428,7 +419,7 @@ static int wait_reader(struct shmchan__handle *ch, const struct shmchan__deadlin
 	struct shmchan__waitq q = shmchan__queue_of(ch, SHMCHAN__QUEUE_DATA);
 
 	for (;;) {
-		uint32_t before = ch->ring.head;
+		uint32_t before = progress(ch);
 		int err = shmchan__wait(&cfg, &q, &self_of(ch)->owner, SHMCHAN__OWN_SLEEP_DATA,
 					readable_cb, ch, dl);
 
@@ -533,7 +524,7 @@ static int reader_present_cb(void *ctx, int slow)
 		return 1;
 	/* Broadcast, work queue: any subscriber or reader held and alive
 	 * (liveness needs system calls: checked on the slow path only). */
-	if (SHMCHAN__MULTI_READER(rw->ch->kind))
+	if (kops(rw->ch)->multi_reader)
 		return shmchan__subs_live(h, shmchan__judge_of(rw->ch), slow) > 0;
 	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
 	o = atomic_load_explicit(&h->reader.owner, memory_order_seq_cst);
@@ -567,15 +558,11 @@ int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms)
 		err = writer_state(ch);
 		if (err)
 			return err;
-		if (SHMCHAN__MULTI_READER(ch->kind)) {
+		if (kops(ch)->multi_reader) {
 			if (shmchan__subs_live(shmchan__hdr(ch), shmchan__judge_of(ch), 1) == 0)
 				continue;
-			/* Broadcast: the subscriber seen may not have bumped the
-			 * generation yet (kind_bcast.c S1); bump it, so that
-			 * every claim from now on sees its cursor (S4). */
-			if (ch->kind == SHMCHAN_KIND_BROADCAST)
-				atomic_fetch_add_explicit(&shmchan__hdr(ch)->registry_gen, 1,
-							  memory_order_seq_cst);
+			if (wops(ch)->reader_seen)
+				wops(ch)->reader_seen(ch);
 			return 0;
 		}
 		o = atomic_load_explicit(&r->owner, memory_order_acquire);
@@ -587,20 +574,7 @@ int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms)
 
 int shmchan__depth(const struct shmchan__handle *ch)
 {
-	uint64_t written, read, d;
-
-	if (!ch || !ch->hdr)
-		return -EINVAL;
-	if (is_bc(ch))
-		return shmchan__bc_depth(ch);
-	if (!is_rec(ch))
-		return shmchan_ring_depth(&ch->ring);
-	/* Records: messages committed and not read, plus claims in flight,
-	 * from the counters (a snapshot). */
-	shmchan__totals(shmchan__hdr(ch), &written, &read);
-	d = written > read ? written - read : 0;
-	d += shmchan__claims_active(shmchan__hdr(ch));
-	return d > (uint64_t)INT32_MAX ? INT32_MAX : (int)d;
+	return (ch && ch->hdr) ? kops(ch)->depth(ch) : -EINVAL;
 }
 
 int shmchan_channel_depth(const struct shmchan_channel *pub)
@@ -611,21 +585,14 @@ int shmchan_channel_depth(const struct shmchan_channel *pub)
 int shmchan_channel_depth_bytes(const struct shmchan_channel *pub)
 {
 	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
-	int d;
 
-	if (!ch || !ch->hdr)
-		return -EINVAL;
-	if (is_rec(ch))
-		return (int)shmchan__rring_depth_bytes(&ch->ring);
-	d = shmchan__depth(ch);
-	return (int)((uint64_t)d * ch->ring.slot_size > INT32_MAX
-			     ? INT32_MAX
-			     : (uint64_t)d * ch->ring.slot_size);
+	return (ch && ch->hdr) ? kops(ch)->depth_bytes(ch) : -EINVAL;
 }
 
 int shmchan_channel_capacity(const struct shmchan_channel *pub)
 {
 	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
+
 	return (ch && ch->hdr) ? shmchan_ring_capacity(&ch->ring) : -EINVAL;
 }
 
@@ -636,9 +603,7 @@ int shmchan_channel_lost(const struct shmchan_channel *pub, uint64_t *lost)
 
 	if (!err && !lost)
 		err = -EINVAL;
-	if (!err && !is_bc(ch))
-		err = -ENOTSUP;
 	if (!err)
-		*lost = ch->bc.sub.lost; /* the handle's own count (kind_bcast.c) */
+		err = kops(ch)->lost ? kops(ch)->lost(ch, lost) : -ENOTSUP;
 	return err;
 }

@@ -49,10 +49,6 @@
  * claimant lives, as a wrong "dead" verdict would (slot kinds). */
 #define SHMCHAN__HOOK_STEP_LIVE 1u
 
-/* Whether readers of @kind hold entries of subscribers[] (many readers). */
-#define SHMCHAN__MULTI_READER(kind)                                                                \
-	((kind) == SHMCHAN_KIND_BROADCAST || (kind) == SHMCHAN_KIND_WORKQUEUE)
-
 /* The header's flags field: the broadcast policy (0 for other kinds). */
 #define SHMCHAN__FLAGS_POLICY_MASK 3u
 
@@ -226,15 +222,6 @@ void shmchan__mark_replaced(struct shmchan__chan_hdr *h);
 /* Whether the channel in @seg has no live peer (1), has one (0), or is not a
  * valid channel (negative error). */
 int shmchan__seg_stale(const struct shmchan_segment *seg, struct shmchan__judge j);
-
-/* kind_bcast.c: broadcast channels (see there). */
-int shmchan__bc_join(struct shmchan__handle *ch, unsigned flags);
-int shmchan__bc_depth(const struct shmchan__handle *ch);
-
-/* kind_wq.c: work-queue readers (see there). */
-/* Take over a message held by a dead reader: 1 if one is now ours, 2 if
- * one is held but another reader was taking it (look again), else 0. */
-int shmchan__wq_adopt(struct shmchan__handle *ch);
 
 /* The identity line of a header, read once: validation and everything after
  * it use this copy, so a process that rewrites the header meanwhile cannot

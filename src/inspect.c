@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "channel_pvt.h"
+#include "kind_pvt.h"
 #include "shmchan/inspect.h"
 
 /* Returns the owner value read, so the caller can tell a gone entry. */
@@ -21,49 +22,30 @@ static uint64_t peer_info(const struct shmchan__peer *p, struct shmchan__judge j
 	return o;
 }
 
-/* Broadcast: the subscribers' positions and losses; depth from the slowest
- * live one. Work queue: its readers. */
-static void describe_subs(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,
-			  struct shmchan__judge j, struct shmchan_info *info)
+/* The readers of a kind with many (subscribers[]): who, and what they
+ * read; the kind adds its own (kind_pvt.h describe). */
+static void describe_subs(const struct shmchan__chan_hdr *h, struct shmchan__judge j,
+			  struct shmchan_info *info, struct shmchan__rows *rows)
 {
-	const struct shmchan__bring_hdr *bh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
-	uint64_t min = UINT64_MAX, o;
 	int i;
 
-	info->lost = atomic_load_explicit(&h->retired_lost, memory_order_relaxed);
-	if (id->kind == SHMCHAN_KIND_BROADCAST) {
-		info->policy = id->flags;
-		/* Relaxed: a snapshot. */
-		info->tail = atomic_load_explicit(&bh->tail, memory_order_relaxed);
-	}
 	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
 		const struct shmchan__peer *p = &h->subscribers[i];
 		struct shmchan_peer_info *s = &info->subscribers[info->nsubscribers];
+		uint64_t o = peer_info(p, j, s);
 
-		o = peer_info(p, j, s);
 		if (s->pid == 0)
 			continue;
+		rows->entry[info->nsubscribers] = p;
+		rows->owner[info->nsubscribers] = o;
 		info->nsubscribers++;
 		if (s->alive)
 			info->stale = 0;
+		/* A dead entry already accounted for is in the retired totals. */
 		if (o & SHMCHAN__OWN_DEAD)
 			continue;
-		/* Relaxed: statistics, a snapshot. */
-		s->lost = atomic_load_explicit(&p->aux, memory_order_relaxed);
 		info->read += s->messages;
 		info->abandoned += s->events;
-		if (id->kind != SHMCHAN_KIND_BROADCAST)
-			continue;
-		info->lost += s->lost;
-		s->cursor = atomic_load_explicit(&p->claim, memory_order_relaxed);
-		if (s->alive && !(o & SHMCHAN__OWN_FILLING) && s->cursor < min)
-			min = s->cursor;
-	}
-	if (id->kind == SHMCHAN_KIND_BROADCAST) {
-		uint64_t d = min == UINT64_MAX || info->tail <= min ? 0 : info->tail - min;
-
-		info->depth = d > id->slot_count ? id->slot_count : (uint32_t)d;
-		info->depth_bytes = (uint64_t)info->depth * id->slot_size;
 	}
 }
 
@@ -76,9 +58,9 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id, size_t size,
 		     struct shmchan__judge j, struct shmchan_info *info)
 {
-	const struct shmchan__ring_hdr *rh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
+	const struct shmchan__ring_ops *k = shmchan__kind_find(id->kind)->ring;
+	struct shmchan__rows rows;
 	uint64_t o;
-	uint32_t d;
 	int i;
 
 	memset(info, 0, sizeof(*info));
@@ -87,23 +69,6 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 	info->slot_count = id->slot_count;
 	info->size = size;
 	info->state = atomic_load_explicit(&h->state, memory_order_acquire);
-	/* Relaxed: a snapshot, clamped like shmchan_ring_depth(). Head and
-	 * tail sit at the same offsets in both ring kinds. */
-	d = atomic_load_explicit(&rh->tail, memory_order_relaxed) -
-	    atomic_load_explicit(&rh->head, memory_order_relaxed);
-	d = (int32_t)d < 0 ? 0 : (d > id->slot_count ? id->slot_count : d);
-	if (id->kind == SHMCHAN_KIND_RECORD) {
-		uint64_t w, r, n;
-
-		/* Records: d is bytes; messages come from the counters. */
-		info->depth_bytes = d;
-		shmchan__totals((struct shmchan__chan_hdr *)h, &w, &r);
-		n = (w > r ? w - r : 0) + shmchan__claims_active((struct shmchan__chan_hdr *)h);
-		info->depth = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-	} else {
-		info->depth = d;
-		info->depth_bytes = (uint64_t)d * id->slot_size;
-	}
 	info->written = atomic_load_explicit(&h->retired_written, memory_order_relaxed);
 	info->read = atomic_load_explicit(&h->retired_read, memory_order_relaxed);
 	info->full_events = atomic_load_explicit(&h->retired_full, memory_order_relaxed);
@@ -133,10 +98,10 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		info->full_events += w->events;
 		info->max_depth = max_u64(info->max_depth, atomic_load(&p->max_depth));
 	}
-	if (SHMCHAN__MULTI_READER(id->kind))
-		describe_subs(h, id, j, info);
-	if (id->kind != SHMCHAN_KIND_RECORD && info->max_depth > id->slot_count)
-		info->max_depth = id->slot_count;
+	if (k->multi_reader)
+		describe_subs(h, j, info, &rows);
+	/* The kind's own: depth, policy, subscribers' positions. */
+	k->describe(h, id, &rows, info);
 }
 
 int shmchan_inspect(const char *name, struct shmchan_info *info)

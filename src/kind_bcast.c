@@ -63,16 +63,14 @@ static uint64_t oldest_of(uint64_t tail, uint32_t n)
 static void advance(struct shmchan__handle *ch, uint64_t pos)
 {
 	ch->bc.sub.pos = pos;
-	/* Progress for channel_io.c's wake_writers (which compares it). */
-	ch->ring.head = (uint32_t)pos;
 	atomic_store_explicit(&self_of(ch)->claim, pos,
 			      blocking(ch) ? memory_order_seq_cst : memory_order_relaxed);
 }
 
-int shmchan__bc_join(struct shmchan__handle *ch, unsigned flags)
+static int bc_join(struct shmchan__handle *ch, unsigned flags)
 {
 	uint32_t n = ch->ring.slot_count;
-	int oldest = (flags & SHMCHAN_SUB_OLDEST) != 0;
+	int oldest = (flags & SHMCHAN_SUB_OLDEST) != 0; /* SHMCHAN__SUB_ANY or not */
 	uint64_t t0 = shmchan__bring_tail(&ch->ring), first, start;
 	int err;
 
@@ -476,7 +474,7 @@ static int bc_push(struct shmchan__handle *ch, const void *data, size_t len)
 	return bc_commit(ch, len, 0);
 }
 
-int shmchan__bc_depth(const struct shmchan__handle *ch)
+static int bc_depth(const struct shmchan__handle *ch)
 {
 	/* Relaxed: a snapshot. */
 	uint64_t t = atomic_load_explicit(&((struct shmchan__bring_hdr *)ch->ring.hdr)->tail,
@@ -490,6 +488,93 @@ int shmchan__bc_depth(const struct shmchan__handle *ch)
 }
 
 /* ---- the kind table's lines (kind_pvt.h) ---- */
+
+/* A slot geometry, and a policy (the header's flags). */
+static int bc_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g)
+{
+	int err;
+
+	if (cfg->policy > SHMCHAN_POLICY_OVERWRITE)
+		return -EINVAL;
+	err = shmchan__slot_geometry(cfg, g);
+	g->flags = cfg->policy ? cfg->policy : SHMCHAN_POLICY_BLOCK;
+	return err;
+}
+
+static int bc_flags_ok(uint32_t flags)
+{
+	return flags == SHMCHAN_POLICY_BLOCK || flags == SHMCHAN_POLICY_OVERWRITE;
+}
+
+static int bc_init(void *ring, size_t ring_size, const struct shmchan__geom *g)
+{
+	return shmchan__bring_init(ring, ring_size, g->size, g->count);
+}
+
+static int bc_attach(struct shmchan__handle *ch, void *ring, size_t size)
+{
+	return shmchan__bring_attach(&ch->ring, ring, size);
+}
+
+static void bc_config(const struct shmchan__handle *ch, struct shmchan_config *out)
+{
+	shmchan__slot_config(ch, out);
+	out->policy = ch->flags;
+}
+
+static int bc_lost(const struct shmchan__handle *ch, uint64_t *lost)
+{
+	if (ch->role != SHMCHAN__ROLE_READER)
+		return -ENOTSUP;
+	*lost = ch->bc.sub.lost; /* the handle's own count */
+	return 0;
+}
+
+/* The subscribers' positions and losses; the depth from the slowest live
+ * one. (Their generic fields are filled already: inspect.c.) */
+static void bc_describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,
+			const struct shmchan__rows *rows, struct shmchan_info *info)
+{
+	const struct shmchan__bring_hdr *bh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
+	uint64_t min = UINT64_MAX, d;
+	uint32_t i;
+
+	info->policy = id->flags;
+	/* Relaxed: statistics, a snapshot. */
+	info->tail = atomic_load_explicit(&bh->tail, memory_order_relaxed);
+	info->lost = atomic_load_explicit(&h->retired_lost, memory_order_relaxed);
+	for (i = 0; i < info->nsubscribers; i++) {
+		struct shmchan_peer_info *s = &info->subscribers[i];
+		uint64_t o = rows->owner[i];
+
+		/* A gone entry is counted in the retired totals already. */
+		if (o & SHMCHAN__OWN_DEAD)
+			continue;
+		s->lost = atomic_load_explicit(&rows->entry[i]->aux, memory_order_relaxed);
+		s->cursor = atomic_load_explicit(&rows->entry[i]->claim, memory_order_relaxed);
+		info->lost += s->lost;
+		if (s->alive && !(o & SHMCHAN__OWN_FILLING) && s->cursor < min)
+			min = s->cursor;
+	}
+	d = min == UINT64_MAX || info->tail <= min ? 0 : info->tail - min;
+	info->depth = d > id->slot_count ? id->slot_count : (uint32_t)d;
+	info->depth_bytes = (uint64_t)info->depth * id->slot_size;
+	if (info->max_depth > id->slot_count)
+		info->max_depth = id->slot_count;
+}
+
+static uint32_t bc_progress(const struct shmchan__handle *ch)
+{
+	return (uint32_t)ch->bc.sub.pos;
+}
+
+/* wait_for_reader saw a subscriber, which may not have bumped the
+ * generation yet (S1): bump it, so that every claim from now on sees its
+ * cursor (S4). */
+static void bc_reader_seen(struct shmchan__handle *ch)
+{
+	atomic_fetch_add_explicit(&shmchan__hdr(ch)->registry_gen, 1, memory_order_seq_cst);
+}
 
 static int bc_commit_op(struct shmchan__handle *ch, size_t len)
 {
@@ -536,11 +621,46 @@ static int bc_claim_pending_op(const struct shmchan__handle *ch, uint32_t pos, u
 		 (vp == pos && (st == SHMCHAN__BS_DONE || st == SHMCHAN__BS_DISC)));
 }
 
-const struct shmchan__writer_ops shmchan__bcast_writer = {
-	bc_push, bc_reserve, bc_commit_op, bc_cancel_op, bc_writable_op, bc_claim_pending_op, 1,
+const struct shmchan__ring_ops shmchan__bcast_ring = {
+	.geometry = bc_geometry,
+	.memsize = shmchan_ring_memsize,
+	.flags_ok = bc_flags_ok,
+	.expect = shmchan__slot_expect,
+	.init = bc_init,
+	.attach = bc_attach,
+	.config = bc_config,
+	.depth = bc_depth,
+	.depth_bytes = shmchan__slot_depth_bytes,
+	.lost = bc_lost,
+	.describe = bc_describe,
+	.multi_reader = 1,
 };
 
+const struct shmchan__writer_ops shmchan__bcast_writer = {
+	.push = bc_push,
+	.reserve = bc_reserve,
+	.commit = bc_commit_op,
+	.cancel = bc_cancel_op,
+	.writable = bc_writable_op,
+	.claim_pending = bc_claim_pending_op,
+	.reader_seen = bc_reader_seen,
+	.publish_wakes_writers = 1,
+};
+
+/* A subscriber gone may open the gate of writers waiting for space (BLOCK);
+ * depth sampling would load the subscribers' cursors. */
 const struct shmchan__reader_ops shmchan__bcast_reader = {
-	bc_pop_op, bc_peek_op, bc_release,	    bc_readable,
-	bc_head,   bc_skip_op, shmchan__no_reclaim, shmchan__no_hold,
+	.pop = bc_pop_op,
+	.peek = bc_peek_op,
+	.release = bc_release,
+	.readable = bc_readable,
+	.head = bc_head,
+	.join = bc_join,
+	.skip = bc_skip_op,
+	.reclaim = shmchan__no_reclaim,
+	.hold_pending = shmchan__no_hold,
+	.orphan_extent = shmchan__one_extent,
+	.progress = bc_progress,
+	.leave_holds = shmchan__no_leave_hold,
+	.leave_wakes_writers = 1,
 };

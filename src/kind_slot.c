@@ -4,6 +4,92 @@
 #include "kind_pvt.h"
 #include "ring_pvt.h"
 
+/* ---- the ring: geometry shared with broadcast rings (slots of a size) ---- */
+
+int shmchan__slot_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g)
+{
+	if (cfg->buffer_size || shmchan_ring_memsize(cfg->slot_size, cfg->slot_count) == 0)
+		return -EINVAL;
+	g->size = cfg->slot_size;
+	g->count = cfg->slot_count;
+	g->flags = 0;
+	return 0;
+}
+
+static int slot_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g)
+{
+	return cfg->policy ? -EINVAL : shmchan__slot_geometry(cfg, g);
+}
+
+static int slot_flags_ok(uint32_t flags)
+{
+	return flags == 0;
+}
+
+int shmchan__slot_expect(const struct shmchan__id *id, const struct shmchan_config *expect)
+{
+	if ((expect->slot_size && expect->slot_size != id->slot_size) ||
+	    (expect->slot_count && expect->slot_count != id->slot_count) || expect->buffer_size)
+		return SHMCHAN_EGEOMETRY;
+	return 0;
+}
+
+static int slot_init(void *ring, size_t ring_size, const struct shmchan__geom *g)
+{
+	return shmchan_ring_init(ring, ring_size, g->size, g->count);
+}
+
+static int slot_attach(struct shmchan__handle *ch, void *ring, size_t size)
+{
+	return shmchan_ring_attach(&ch->ring, ring, size);
+}
+
+static int wq_attach(struct shmchan__handle *ch, void *ring, size_t size)
+{
+	int err = shmchan_ring_attach(&ch->ring, ring, size);
+
+	/* Work-queue producers step over slots held by readers (wqueue.c). */
+	if (!err)
+		ch->ring.busy |= SHMCHAN__RING_WQ;
+	return err;
+}
+
+void shmchan__slot_config(const struct shmchan__handle *ch, struct shmchan_config *out)
+{
+	out->slot_size = ch->ring.slot_size;
+	out->slot_count = ch->ring.slot_count;
+}
+
+static int slot_depth(const struct shmchan__handle *ch)
+{
+	return shmchan_ring_depth(&ch->ring);
+}
+
+int shmchan__slot_depth_bytes(const struct shmchan__handle *ch)
+{
+	uint64_t d = (uint64_t)shmchan__kind_of(ch->kind)->ring->depth(ch) * ch->ring.slot_size;
+
+	return d > INT32_MAX ? INT32_MAX : (int)d;
+}
+
+void shmchan__slot_describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,
+			    const struct shmchan__rows *rows, struct shmchan_info *info)
+{
+	const struct shmchan__ring_hdr *rh = (const void *)((const char *)h + SHMCHAN__HDR_SPACE);
+	/* Relaxed: a snapshot, clamped like shmchan_ring_depth(). */
+	uint32_t d = atomic_load_explicit(&rh->tail, memory_order_relaxed) -
+		     atomic_load_explicit(&rh->head, memory_order_relaxed);
+
+	(void)rows;
+	d = (int32_t)d < 0 ? 0 : (d > id->slot_count ? id->slot_count : d);
+	info->depth = d;
+	info->depth_bytes = (uint64_t)d * id->slot_size;
+	if (info->max_depth > id->slot_count)
+		info->max_depth = id->slot_count;
+}
+
+/* ---- writers ---- */
+
 static int slot_push(struct shmchan__handle *ch, const void *data, size_t len)
 {
 	return shmchan_ring_push(&ch->ring, data, len);
@@ -54,6 +140,25 @@ static int slot_claim_pending(const struct shmchan__handle *ch, uint32_t pos, ui
 	return seq == SHMCHAN__SEQ_STEPPED(pos) || ((int32_t)(pos - head) >= 0 && seq == pos);
 }
 
+/* ---- readers ---- */
+
+int shmchan__slot_join(struct shmchan__handle *ch, unsigned flags)
+{
+	int err = flags ? SHMCHAN_EKIND : shmchan__join(ch, SHMCHAN__ROLE_READER, 0);
+
+	/* A reader starts where the previous one stopped: head is loaded only
+	 * now that the role is ours (join's acquire ordered the old reader's
+	 * last consume before this). */
+	if (!err)
+		shmchan__ring_load_head(&ch->ring);
+	return err;
+}
+
+uint32_t shmchan__head_progress(const struct shmchan__handle *ch)
+{
+	return ch->ring.head;
+}
+
 static int slot_pop(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
 {
 	return shmchan_ring_pop(&ch->ring, buf, cap, len);
@@ -91,15 +196,65 @@ void shmchan__slot_reclaim(struct shmchan__handle *ch, uint32_t pos)
 	(void)shmchan__ring_reclaim(&ch->ring, pos);
 }
 
+const struct shmchan__ring_ops shmchan__slot_ring = {
+	.geometry = slot_geometry,
+	.memsize = shmchan_ring_memsize,
+	.flags_ok = slot_flags_ok,
+	.expect = shmchan__slot_expect,
+	.init = slot_init,
+	.attach = slot_attach,
+	.config = shmchan__slot_config,
+	.depth = slot_depth,
+	.depth_bytes = shmchan__slot_depth_bytes,
+	.describe = shmchan__slot_describe,
+};
+
+/* A work queue's ring is a slot ring whose writers step over held slots;
+ * its readers hold entries of subscribers[]. */
+const struct shmchan__ring_ops shmchan__wq_ring = {
+	.geometry = slot_geometry,
+	.memsize = shmchan_ring_memsize,
+	.flags_ok = slot_flags_ok,
+	.expect = shmchan__slot_expect,
+	.init = slot_init,
+	.attach = wq_attach,
+	.config = shmchan__slot_config,
+	.depth = slot_depth,
+	.depth_bytes = shmchan__slot_depth_bytes,
+	.describe = shmchan__slot_describe,
+	.multi_reader = 1,
+};
+
 const struct shmchan__writer_ops shmchan__slot_writer = {
-	slot_push, slot_reserve, slot_commit, slot_cancel, slot_writable, slot_claim_pending, 0,
+	.push = slot_push,
+	.reserve = slot_reserve,
+	.commit = slot_commit,
+	.cancel = slot_cancel,
+	.writable = slot_writable,
+	.claim_pending = slot_claim_pending,
 };
 
 const struct shmchan__writer_ops shmchan__wq_writer = {
-	slot_push, slot_reserve, slot_commit, slot_cancel, wq_writable, slot_claim_pending, 0,
+	.push = slot_push,
+	.reserve = slot_reserve,
+	.commit = slot_commit,
+	.cancel = slot_cancel,
+	.writable = wq_writable,
+	.claim_pending = slot_claim_pending,
 };
 
 const struct shmchan__reader_ops shmchan__slot_reader = {
-	slot_pop,  slot_peek, slot_release,	     slot_readable,
-	slot_head, slot_skip, shmchan__slot_reclaim, shmchan__no_hold,
+	.pop = slot_pop,
+	.peek = slot_peek,
+	.release = slot_release,
+	.readable = slot_readable,
+	.head = slot_head,
+	.join = shmchan__slot_join,
+	.skip = slot_skip,
+	.reclaim = shmchan__slot_reclaim,
+	.hold_pending = shmchan__no_hold,
+	.orphan_extent = shmchan__one_extent,
+	.progress = shmchan__head_progress,
+	.leave_holds = shmchan__no_leave_hold,
+	.samples_depth = 1,
 };

@@ -32,7 +32,7 @@ static void finish(struct shmchan__handle *ch)
 {
 	shmchan__wq_done(&ch->ring, cw_of(ch), (uint32_t)ch->wq.pos);
 	ch->wq.holding = 0;
-	ch->ring.head++; /* progress, for channel_io.c's wake_writers */
+	ch->wq.taken++; /* progress: writers waiting for space are woken */
 }
 
 static int wq_take(struct shmchan__handle *ch, void *buf, size_t cap, const void **view,
@@ -59,9 +59,9 @@ static int wq_take(struct shmchan__handle *ch, void *buf, size_t cap, const void
 			return err;
 		ch->wq.holding = 1;
 		ch->wq.pos = pos;
-		/* Progress, for channel_io.c's wake_writers: a writer asleep at
-		 * a full ring may now step over this slot (wqueue.c W1). */
-		ch->ring.head++;
+		/* Progress: a writer asleep at a full ring may now step over
+		 * this slot (wqueue.c W1). */
+		ch->wq.taken++;
 	}
 	*len = n;
 	if (view) {
@@ -135,7 +135,7 @@ static void clear_dead_claims(struct shmchan__handle *ch, uint32_t pos)
 	}
 }
 
-int shmchan__wq_adopt(struct shmchan__handle *ch)
+static int wq_adopt(struct shmchan__handle *ch)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	int i, pending = 0;
@@ -195,9 +195,9 @@ int shmchan__wq_adopt(struct shmchan__handle *ch)
 		shmchan__subs_held(h, shmchan__judge_of(ch), 1); /* account for the dead reader */
 		ch->wq.holding = 1;
 		ch->wq.pos = pos;
-		/* Progress, for channel_io.c's wake_writers: a writer asleep at
-		 * a full ring may now step over this slot (wqueue.c W1). */
-		ch->ring.head++;
+		/* Progress: a writer asleep at a full ring may now step over
+		 * this slot (wqueue.c W1). */
+		ch->wq.taken++;
 		/* Relaxed: a statistic (messages delivered again). */
 		atomic_store_explicit(&self_of(ch)->events, ++ch->events, memory_order_relaxed);
 		return 1;
@@ -231,13 +231,40 @@ static int wq_hold_pending_op(const struct shmchan__handle *ch, uint64_t claim)
 	return (claim & SHMCHAN__CLAIM_ACTIVE) && shmchan__wq_held(&ch->ring, (uint32_t)claim);
 }
 
+/* A reader that replaces a dead one gets the message that one held first. */
+static int wq_join(struct shmchan__handle *ch, unsigned flags)
+{
+	int err = flags ? SHMCHAN_EKIND : shmchan__join(ch, SHMCHAN__ROLE_READER, 0);
+
+	if (!err)
+		wq_adopt(ch);
+	return err;
+}
+
+static uint32_t wq_progress(const struct shmchan__handle *ch)
+{
+	return (uint32_t)ch->wq.taken;
+}
+
+/* A reader that closes holding a message leaves it for another to deliver. */
+static int wq_leave_holds(const struct shmchan__handle *ch)
+{
+	return ch->wq.holding != 0;
+}
+
 const struct shmchan__reader_ops shmchan__wq_reader = {
-	wq_pop_op,
-	wq_peek_op,
-	wq_release,
-	wq_readable,
-	wq_head,
-	wq_skip_op,
-	shmchan__slot_reclaim,
-	wq_hold_pending_op,
+	.pop = wq_pop_op,
+	.peek = wq_peek_op,
+	.release = wq_release,
+	.readable = wq_readable,
+	.head = wq_head,
+	.join = wq_join,
+	.skip = wq_skip_op,
+	.reclaim = shmchan__slot_reclaim,
+	.hold_pending = wq_hold_pending_op,
+	.orphan_extent = shmchan__one_extent,
+	.adopt = wq_adopt,
+	.progress = wq_progress,
+	.leave_holds = wq_leave_holds,
+	.samples_depth = 1,
 };

@@ -441,7 +441,7 @@ int shmchan__join(struct shmchan__handle *ch, uint32_t role, uint64_t claim0)
 	if (shmchan__proc_start_time(pid, &start) != 0)
 		start = 0;
 	ch->pidns = shmchan__proc_pidns();
-	if (role == SHMCHAN__ROLE_READER && SHMCHAN__MULTI_READER(ch->kind)) {
+	if (role == SHMCHAN__ROLE_READER && shmchan__kind_of(ch->kind)->ring->multi_reader) {
 		err = take_table(ch, h->subscribers, SHMCHAN_MAX_SUBSCRIBERS, AS_SUB, pid, start,
 				 claim0, &p);
 		if (err)
@@ -455,12 +455,14 @@ int shmchan__join(struct shmchan__handle *ch, uint32_t role, uint64_t claim0)
 		err = take_table(ch, h->writers, SHMCHAN_MAX_WRITERS, AS_WRITER, pid, start, 0, &p);
 		if (err)
 			return err;
+		/* The claim word, and (record rings) the word for the
+		 * claimed length: the rings that use them find them here. */
 		ch->ring.claim = &p->claim;
-		if (ch->kind == SHMCHAN_KIND_RECORD)
-			ch->ring.claim_extent = &p->aux;
+		ch->ring.claim_extent = &p->aux;
 	}
 	atomic_fetch_add_explicit(&h->registry_gen, 1, memory_order_seq_cst);
-	if (role == SHMCHAN__ROLE_READER && ch->kind == SHMCHAN_KIND_RECORD)
+	/* The reader's note of the span it frees (record rings). */
+	if (role == SHMCHAN__ROLE_READER)
 		ch->ring.consume_mark = &p->aux;
 	ch->self = p;
 	ch->role = role;
@@ -483,10 +485,11 @@ void shmchan__leave(struct shmchan__handle *ch)
 	if (ch->role == SHMCHAN__ROLE_WRITER)
 		atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
 	mark_gone(shmchan__hdr(ch), p, o,
-		  ch->role == SHMCHAN__ROLE_WRITER  ? AS_WRITER
-		  : SHMCHAN__MULTI_READER(ch->kind) ? AS_SUB
-						    : AS_READER);
-	if (!(ch->kind == SHMCHAN_KIND_WORKQUEUE && ch->wq.holding)) {
+		  ch->role == SHMCHAN__ROLE_WRITER		   ? AS_WRITER
+		  : shmchan__kind_of(ch->kind)->ring->multi_reader ? AS_SUB
+								   : AS_READER);
+	if (ch->role == SHMCHAN__ROLE_WRITER ||
+	    !shmchan__kind_of(ch->kind)->reader->leave_holds(ch)) {
 		o = atomic_load_explicit(&p->owner, memory_order_acquire);
 		/* Release: pairs with the acquire of a taker; the entry is
 		 * free. The CAS fails only if someone took it over after
