@@ -104,13 +104,34 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 	k->describe(h, id, &rows, info);
 }
 
+_Static_assert(sizeof(struct shmchan_info) == SHMCHAN_INFO_MIN_SIZE,
+	       "info version 1; a later version appends and keeps MIN_SIZE");
+
+/* Whether @info is a size-prefixed struct this library can fill. */
+static int info_ok(const struct shmchan_info *info)
+{
+	return info && info->struct_size >= SHMCHAN_INFO_MIN_SIZE;
+}
+
+/* Hand the filled @full over to the caller's @info, as much as it has room
+ * for (a caller built against an older, shorter struct gets its prefix). */
+static void deliver(struct shmchan_info *info, struct shmchan_info *full)
+{
+	size_t n = info->struct_size < sizeof(*full) ? info->struct_size : sizeof(*full);
+
+	full->struct_size = (uint32_t)n;
+	full->version = SHMCHAN_INFO_VERSION;
+	memcpy(info, full, n);
+}
+
 int shmchan_inspect(const char *name, struct shmchan_info *info)
 {
 	struct shmchan_segment seg;
+	struct shmchan_info full;
 	struct shmchan__id id;
 	int err;
 
-	if (!info)
+	if (!info_ok(info))
 		return -EINVAL;
 	err = shmchan_segment_open(&seg, name);
 	if (err)
@@ -119,7 +140,8 @@ int shmchan_inspect(const char *name, struct shmchan_info *info)
 	if (err == 0 || err == -ENOTSUP) {
 		struct shmchan__judge j = { seg.fd, seg.addr, NULL };
 
-		describe(seg.addr, &id, seg.size, j, info);
+		describe(seg.addr, &id, seg.size, j, &full);
+		deliver(info, &full);
 		err = 0;
 	}
 	shmchan_segment_close(&seg);
@@ -129,9 +151,10 @@ int shmchan_inspect(const char *name, struct shmchan_info *info)
 int shmchan_channel_info(const struct shmchan_channel *pub, struct shmchan_info *info)
 {
 	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
+	struct shmchan_info full;
 	struct shmchan__id id;
 
-	if (!ch || !ch->hdr || !info)
+	if (!ch || !ch->hdr || !info_ok(info))
 		return -EINVAL;
 	memset(&id, 0, sizeof(id));
 	/* The handle's validated geometry, not a new read of the header. */
@@ -139,6 +162,7 @@ int shmchan_channel_info(const struct shmchan_channel *pub, struct shmchan_info 
 	id.slot_size = ch->ring.slot_size;
 	id.slot_count = ch->ring.slot_count;
 	id.flags = ch->flags;
-	describe(ch->hdr, &id, ch->seg.size, shmchan__judge_of(ch), info);
+	describe(ch->hdr, &id, ch->seg.size, shmchan__judge_of(ch), &full);
+	deliver(info, &full);
 	return 0;
 }

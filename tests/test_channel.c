@@ -311,7 +311,7 @@ static void test_liveness_by_lock(void)
 	const char *name = t_name("live");
 	struct shmchan_channel w, r, again;
 	struct shmchan__chan_hdr *h;
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 	unsigned char buf[8];
 	uint64_t st = 0, o;
 	size_t len;
@@ -480,7 +480,7 @@ static void test_shared_handle_refused(void)
 	struct shared_arg args[SHARED_THREADS];
 	pthread_t th[SHARED_THREADS];
 	struct shmchan_channel w, r;
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 	static unsigned char m[SHARED_LEN];
 	unsigned i, k, ok = 0, busy = 0, got = 0;
 	size_t len;
@@ -553,6 +553,44 @@ static void test_fork_inherited_handle(void)
 	shmchan_channel_unlink(name);
 }
 
+/*
+ * The info struct is size-prefixed: a size below the first release's is
+ * refused; a caller built against a longer (later) struct gets what this
+ * library has, struct_size saying how much, and the rest left alone.
+ */
+static void test_info_sized(void)
+{
+	const char *name = t_name("sized");
+	struct {
+		struct shmchan_info in;
+		unsigned char later[64];
+	} big;
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
+	struct shmchan_channel w;
+	size_t i;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	in.struct_size = SHMCHAN_INFO_MIN_SIZE - 8;
+	ASSERT_EQ(shmchan_inspect(name, &in), -EINVAL);
+	ASSERT_EQ(shmchan_channel_info(&w, &in), -EINVAL);
+	ASSERT_EQ(shmchan_inspect(name, NULL), -EINVAL);
+	memset(&big, 0xAA, sizeof(big));
+	big.in.struct_size = (uint32_t)sizeof(big);
+	ASSERT_OK(shmchan_channel_info(&w, &big.in));
+	ASSERT_EQ(big.in.struct_size, sizeof(struct shmchan_info));
+	ASSERT_EQ(big.in.version, SHMCHAN_INFO_VERSION);
+	ASSERT_EQ(big.in.nwriters, 1);
+	ASSERT_EQ(big.in.slot_count, small.slot_count);
+	for (i = 0; i < sizeof(big.later); i++)
+		ASSERT_EQ(big.later[i], 0xAA);
+	in.struct_size = sizeof(in);
+	ASSERT_OK(shmchan_inspect(name, &in));
+	ASSERT_EQ(in.struct_size, sizeof(in));
+	ASSERT_EQ(in.writers[0].reserved[0], 0);
+	ASSERT_OK(shmchan_channel_close(&w));
+	ASSERT_OK(shmchan_channel_unlink(name));
+}
+
 static void test_strerror(void)
 {
 	ASSERT_TRUE(strcmp(shmchan_strerror(0), "success") == 0);
@@ -577,6 +615,7 @@ int main(void)
 	test_owner_checked();
 	test_replace_failure_keeps_old();
 	test_shared_handle_refused();
+	test_info_sized();
 	test_strerror();
 	printf("test_channel: ok\n");
 	return 0;

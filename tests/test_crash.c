@@ -57,7 +57,7 @@ static void test_dead_producer(void)
 
 	for (kill_first = 0; kill_first < 2; kill_first++) {
 		struct shmchan_channel w, r;
-		struct shmchan_info info;
+		struct shmchan_info info = SHMCHAN_INFO_INIT;
 		int64_t t0, ms;
 		char buf[64];
 		size_t len;
@@ -316,7 +316,7 @@ static int create_and_die(void *arg)
 static void test_stale(void)
 {
 	struct shmchan_channel w, w2;
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 
 	g_name = t_name("stale");
 	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &geo));
@@ -400,7 +400,7 @@ static void test_registry_full_of_dead(void)
 static void test_counters(void)
 {
 	struct shmchan_channel w, r;
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 	char buf[8];
 	size_t len;
 	int i;
@@ -466,7 +466,7 @@ static int leader_exits(void *arg)
 static void test_thread_outlives_leader(void)
 {
 	struct shmchan_channel w, r;
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 	char buf[8];
 	size_t len;
 	pid_t pid;
@@ -516,7 +516,7 @@ static int churner(void *arg)
 static void test_registry_churn(void)
 {
 	struct shmchan_channel w, r;
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 	struct shmchan__chan_hdr *h;
 	unsigned next[CHURN_PROCS] = { 0 }, got = 0, i, seq;
 	pid_t pids[CHURN_PROCS];

@@ -142,7 +142,7 @@ static void finish(struct shmchan_channel *w, struct shmchan_channel *r)
 static void run(int commit)
 {
 	struct shmchan_channel w, r;
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 	unsigned char m[LEN];
 	size_t len;
 	pid_t pid;

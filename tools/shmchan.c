@@ -260,7 +260,7 @@ struct ls_ctx {
 static int ls_one(const char *name, void *p)
 {
 	struct ls_ctx *c = p;
-	struct shmchan_info in;
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
 	char writers[SHMCHAN_MAX_WRITERS * 20], reader[SHMCHAN_MAX_SUBSCRIBERS * 20];
 	char esc[SHOWN_MAX];
 	int err = shmchan_inspect(name, &in);
@@ -352,7 +352,7 @@ static void text_stat(const char *name, const struct shmchan_info *in)
 
 static int cmd_stat(const char *name, int json)
 {
-	struct shmchan_info in;
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
 	int err = shmchan_inspect(name, &in);
 
 	if (err) {
@@ -382,7 +382,7 @@ static int rm_one(const char *name)
 static int rm_stale_one(const char *name, void *ctx)
 {
 	char esc[SHOWN_MAX];
-	struct shmchan_info in;
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
 	int err = shmchan_inspect(name, &in);
 
 	(void)ctx;

@@ -172,7 +172,7 @@ static void validating(struct consumer *c)
 
 static void stalled(struct consumer *c)
 {
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 
 	if (shmchan_channel_info(&c->ch, &info) == 0 && !c->quiet)
 		printf("shm_consumer: no frame for %llu ms (depth %u, %u writer(s) attached)\n",

@@ -111,7 +111,7 @@ static const char *consumer_state(uint64_t i)
 
 static void cmd_status(struct monitor *m, struct session *s)
 {
-	struct shmchan_info in;
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
 	int err = shmchan_inspect(m->channel, &in);
 	uint32_t i;
 
@@ -152,7 +152,7 @@ static int read_stats(const struct monitor *m, struct side_stats *p, struct side
 static void cmd_stats(struct monitor *m, struct session *s)
 {
 	struct side_stats p, c;
-	struct shmchan_info in;
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
 	uint64_t bp = 0, bc = 0, bbad = 0, bgaps = 0, bfull = 0;
 
 	if (!read_stats(m, &p, &c)) {

@@ -265,7 +265,7 @@ static void op_reserve(struct fz *f, uint8_t arg)
 static void probe(struct shmchan_channel *ch)
 {
 	struct shmchan_config cfg;
-	struct shmchan_info info;
+	struct shmchan_info info = SHMCHAN_INFO_INIT;
 	uint64_t lost;
 	int d, cap;
 

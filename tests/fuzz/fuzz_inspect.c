@@ -29,7 +29,7 @@ static char name[96];
  * the descriptors as it found them (a few of libFuzzer's may come and go). */
 static int fd_base;
 /* Large: two tables of 64 peers each. */
-static struct shmchan_info info;
+static struct shmchan_info info = SHMCHAN_INFO_INIT;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
