@@ -5,6 +5,9 @@
 #   make test     the whole suite: gcc, clang, ASan+UBSan and TSan builds, each
 #                 running every ctest test, plus the format check
 #   make check    only the gcc build's tests (quick, for development)
+#   make abi-check  the exported symbols and the ABI against the dump kept
+#                 for the SONAME (needs abigail-tools; part of make test);
+#                 make abi-dump records that dump
 #   make test-cross  cross-build for aarch64 and armhf and run every ctest
 #                 test under qemu-user (needs gcc-aarch64-linux-gnu,
 #                 gcc-arm-linux-gnueabihf, qemu-user and qemu-user-binfmt;
@@ -28,7 +31,7 @@ define build
 endef
 
 
-.PHONY: all demo bench check test test-gcc test-clang test-asan test-tsan test-cross \
+.PHONY: all demo bench check test abi-check abi-dump test-gcc test-clang test-asan test-tsan test-cross \
 	test-aarch64 test-armhf spin fuzz format format-check install clean
 
 all:
@@ -86,8 +89,21 @@ fuzz:
 	$(CMAKE) --build build-fuzz -j$(JOBS)
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
-test: format-check test-gcc test-clang test-asan test-tsan
-	@echo "make test: every build passed (gcc, clang, asan+ubsan, tsan)"
+test: format-check abi-check test-gcc test-clang test-asan test-tsan
+	@echo "make test: every build passed (gcc, clang, asan+ubsan, tsan), ABI unchanged"
+
+# The ABI check (tests/abi/check.sh, docs/abi.md): symbols, and abidiff
+# against the dump kept for the library's SONAME. abi-dump records that dump.
+ABI_LIB = $(shell readlink -f build/libshmchan.so 2>/dev/null)
+ABIDW_FLAGS = --no-corpus-path --short-locs --no-comp-dir-path
+
+abi-check: all
+	sh tests/abi/check.sh . $(ABI_LIB)
+
+abi-dump: all
+	abidw $(ABIDW_FLAGS) \
+		--out-file tests/abi/$$(readelf -d build/libshmchan.so | \
+		sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p').abi $(ABI_LIB)
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
