@@ -71,13 +71,6 @@
 #endif
 #endif
 
-static uint64_t stride_of(uint32_t slot_size)
-{
-	uint64_t s = (uint64_t)SHMCHAN__SLOT_HDR + slot_size;
-
-	return (s + SHMCHAN__CACHELINE - 1) & ~(uint64_t)(SHMCHAN__CACHELINE - 1);
-}
-
 static struct shmchan__bring_hdr *hdr_of(const struct shmchan_ring *r)
 {
 	return (struct shmchan__bring_hdr *)r->hdr;
@@ -91,20 +84,12 @@ static struct shmchan__bslot *slot_at(const struct shmchan_ring *r, uint64_t pos
 int shmchan__bring_init(void *mem, size_t mem_size, uint32_t slot_size, uint32_t slot_count)
 {
 	struct shmchan__bring_hdr *h = mem;
-	size_t need = shmchan_ring_memsize(slot_size, slot_count);
 	uint32_t i, stride;
+	int err = shmchan__slots_init(mem, mem_size, sizeof(*h), SHMCHAN__BRING_MAGIC,
+				      SHMCHAN__BRING_VERSION, slot_size, slot_count, &stride);
 
-	if (!mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0 || need == 0 || mem_size < need)
-		return -EINVAL;
-	stride = (uint32_t)stride_of(slot_size);
-	memset(h, 0, sizeof(*h));
-	h->magic = SHMCHAN__BRING_MAGIC;
-	h->version = SHMCHAN__BRING_VERSION;
-	h->slot_size = slot_size;
-	h->slot_count = slot_count;
-	h->stride = stride;
-	h->slot_offset = (uint32_t)offsetof(struct shmchan__bring_hdr, slots);
-	h->mem_size = need;
+	if (err)
+		return err;
 	/* Relaxed: published by the channel's magic store. */
 	atomic_store_explicit(&h->tail, 0, memory_order_relaxed);
 	for (i = 0; i < slot_count; i++) {
@@ -121,36 +106,8 @@ int shmchan__bring_init(void *mem, size_t mem_size, uint32_t slot_size, uint32_t
 
 int shmchan__bring_attach(struct shmchan_ring *r, void *mem, size_t mem_size)
 {
-	struct shmchan__bring_hdr *h = mem;
-	uint32_t size, count;
-	size_t need;
-
-	if (!r || !mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0)
-		return -EINVAL;
-	memset(r, 0, sizeof(*r));
-	if (mem_size < sizeof(*h))
-		return SHMCHAN_ETRUNCATED;
-	if (h->magic != SHMCHAN__BRING_MAGIC)
-		return SHMCHAN_EBADMAGIC;
-	if (h->version != SHMCHAN__BRING_VERSION)
-		return SHMCHAN_EVERSION;
-	/* Each field read once; everything later uses the handle's copy. */
-	size = h->slot_size;
-	count = h->slot_count;
-	need = shmchan_ring_memsize(size, count);
-	if (need == 0 || h->stride != stride_of(size) ||
-	    h->slot_offset != offsetof(struct shmchan__bring_hdr, slots) || h->mem_size != need)
-		return -EBADMSG;
-	if (need > mem_size)
-		return SHMCHAN_ETRUNCATED;
-	r->hdr = h;
-	r->base = h->slots;
-	r->mem_size = mem_size;
-	r->slot_size = size;
-	r->slot_count = count;
-	r->mask = count - 1;
-	r->stride = (uint32_t)stride_of(size);
-	return 0;
+	return shmchan__slots_attach(r, mem, mem_size, sizeof(struct shmchan__bring_hdr),
+				     SHMCHAN__BRING_MAGIC, SHMCHAN__BRING_VERSION);
 }
 
 uint64_t shmchan__bring_tail(const struct shmchan_ring *r)

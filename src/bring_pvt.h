@@ -40,13 +40,7 @@
 
 /* Same size and line placement as struct shmchan__ring_hdr. */
 struct shmchan__bring_hdr {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t slot_size;
-	uint32_t slot_count;
-	uint32_t stride;
-	uint32_t slot_offset;
-	uint64_t mem_size;
+	struct shmchan__slots_geom g;			   /* line 0 (slots_pvt.h) */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint64_t tail; /* next position to claim */
 	alignas(SHMCHAN__CACHELINE) uint64_t reserved[8];
 	alignas(SHMCHAN__CACHELINE) unsigned char slots[];
@@ -62,6 +56,8 @@ struct shmchan__bslot {
 _Static_assert(sizeof(struct shmchan__bring_hdr) == sizeof(struct shmchan__ring_hdr),
 	       "broadcast ring header is 3 lines, like the slot ring's");
 _Static_assert(offsetof(struct shmchan__bring_hdr, tail) == 64, "tail on line 1");
+_Static_assert(offsetof(struct shmchan__bring_hdr, slots) == sizeof(struct shmchan__bring_hdr),
+	       "slots right after the header (the geometry's slot_offset)");
 _Static_assert(offsetof(struct shmchan__bslot, data) == SHMCHAN__SLOT_HDR, "slot header");
 
 /* What a subscriber finds at its cursor (shmchan__bring_look). */

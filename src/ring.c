@@ -65,34 +65,9 @@
 
 #include "ring_pvt.h"
 
-static uint64_t stride_of(uint32_t slot_size)
-{
-	uint64_t s = (uint64_t)SHMCHAN__SLOT_HDR + slot_size;
-
-	return (s + SHMCHAN__CACHELINE - 1) & ~(uint64_t)(SHMCHAN__CACHELINE - 1);
-}
-
-static int geometry_ok(uint32_t slot_size, uint32_t slot_count)
-{
-	/* At least 2 slots: with one, "committed at p" (p + 1) and "released at
-	 * p" (p + N) would be the same sequence value. */
-	return slot_size > 0 && slot_size <= SHMCHAN_RING_MAX_SLOT_SIZE && slot_count >= 2 &&
-	       slot_count <= SHMCHAN_RING_MAX_SLOTS && (slot_count & (slot_count - 1)) == 0;
-}
-
-static uint64_t memsize64(uint32_t slot_size, uint32_t slot_count)
-{
-	return sizeof(struct shmchan__ring_hdr) + stride_of(slot_size) * slot_count;
-}
-
 size_t shmchan_ring_memsize(uint32_t slot_size, uint32_t slot_count)
 {
-	uint64_t n;
-
-	if (!geometry_ok(slot_size, slot_count))
-		return 0;
-	n = memsize64(slot_size, slot_count);
-	return n > SIZE_MAX ? 0 : (size_t)n;
+	return shmchan__slots_memsize(sizeof(struct shmchan__ring_hdr), slot_size, slot_count);
 }
 
 #define slot_at shmchan__slot_at
@@ -101,20 +76,12 @@ int shmchan__ring_init_at(void *mem, size_t mem_size, uint32_t slot_size, uint32
 			  uint32_t start)
 {
 	struct shmchan__ring_hdr *h = mem;
-	size_t need = shmchan_ring_memsize(slot_size, slot_count);
 	uint32_t i, stride;
+	int err = shmchan__slots_init(mem, mem_size, sizeof(*h), SHMCHAN__RING_MAGIC,
+				      SHMCHAN__RING_VERSION, slot_size, slot_count, &stride);
 
-	if (!mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0 || need == 0 || mem_size < need)
-		return -EINVAL;
-	stride = (uint32_t)stride_of(slot_size);
-	memset(h, 0, sizeof(*h));
-	h->magic = SHMCHAN__RING_MAGIC;
-	h->version = SHMCHAN__RING_VERSION;
-	h->slot_size = slot_size;
-	h->slot_count = slot_count;
-	h->stride = stride;
-	h->slot_offset = (uint32_t)offsetof(struct shmchan__ring_hdr, slots);
-	h->mem_size = need;
+	if (err)
+		return err;
 	/* Relaxed: nobody may attach before init returns; whoever makes the ring
 	 * known to other processes publishes it (the channel's magic store). */
 	atomic_store_explicit(&h->tail, start, memory_order_relaxed);
@@ -140,33 +107,11 @@ int shmchan_ring_init(void *mem, size_t mem_size, uint32_t slot_size, uint32_t s
 int shmchan_ring_attach(struct shmchan_ring *r, void *mem, size_t mem_size)
 {
 	struct shmchan__ring_hdr *h = mem;
-	uint32_t size, count;
+	int err = shmchan__slots_attach(r, mem, mem_size, sizeof(*h), SHMCHAN__RING_MAGIC,
+					SHMCHAN__RING_VERSION);
 
-	if (!r || !mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0)
-		return -EINVAL;
-	memset(r, 0, sizeof(*r));
-	if (mem_size < sizeof(*h))
-		return SHMCHAN_ETRUNCATED;
-	if (h->magic != SHMCHAN__RING_MAGIC)
-		return SHMCHAN_EBADMAGIC;
-	if (h->version != SHMCHAN__RING_VERSION)
-		return SHMCHAN_EVERSION;
-	/* Read each field once; everything later uses the handle's copy. */
-	size = h->slot_size;
-	count = h->slot_count;
-	if (!geometry_ok(size, count) || h->stride != stride_of(size) ||
-	    h->slot_offset != offsetof(struct shmchan__ring_hdr, slots) ||
-	    h->mem_size != memsize64(size, count))
-		return -EBADMSG;
-	if (memsize64(size, count) > mem_size)
-		return SHMCHAN_ETRUNCATED;
-	r->hdr = h;
-	r->base = h->slots;
-	r->mem_size = mem_size;
-	r->slot_size = size;
-	r->slot_count = count;
-	r->mask = count - 1;
-	r->stride = (uint32_t)stride_of(size);
+	if (err)
+		return err;
 	/* Pairs with C4 of a previous consumer (see the top of this file). */
 	r->head = atomic_load_explicit(&h->head, memory_order_acquire);
 	return 0;

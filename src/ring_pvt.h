@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "shmchan/ring.h"
+#include "slots_pvt.h"
 
-#define SHMCHAN__CACHELINE 64
 #define SHMCHAN__RING_MAGIC 0x676e6972u /* "ring" */
 #define SHMCHAN__RING_VERSION 1u
 
@@ -32,13 +32,7 @@
  * lines of their own so that neither side's stores invalidate the other's.
  */
 struct shmchan__ring_hdr {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t slot_size;
-	uint32_t slot_count;
-	uint32_t stride;
-	uint32_t slot_offset; /* from the header to slot 0 */
-	uint64_t mem_size;    /* bytes the layout needs */
+	struct shmchan__slots_geom g; /* line 0 (slots_pvt.h) */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t tail;
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t head;
 	alignas(SHMCHAN__CACHELINE) unsigned char slots[];
@@ -59,8 +53,6 @@ struct shmchan__slot {
 	unsigned char data[];
 };
 
-#define SHMCHAN__SLOT_HDR 16u
-
 /*
  * A claim stepped over by the consumer (see ring.c, "Stepping over"): the
  * slot of position @pos holds this sequence until the claimant gives it back
@@ -76,6 +68,7 @@ struct shmchan__slot {
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 _Static_assert(sizeof(_Atomic uint32_t) == 4, "atomic u32 is 4 bytes");
+_Static_assert(sizeof(struct shmchan__slots_geom) == 32, "the geometry line's fields");
 _Static_assert(offsetof(struct shmchan__ring_hdr, tail) == 64, "tail on line 1");
 _Static_assert(offsetof(struct shmchan__ring_hdr, head) == 128, "head on line 2");
 _Static_assert(offsetof(struct shmchan__ring_hdr, slots) == 192, "slots after line 2");

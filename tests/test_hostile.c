@@ -145,15 +145,15 @@ static void test_ring_header(void)
 	struct shmchan__chan_hdr *h = raw(name, &s);
 	struct shmchan__ring_hdr *rh = raw_ring(h);
 
-	rh->magic ^= 1;
+	rh->g.magic ^= 1;
 	ASSERT_ERR(open_reader_err(name, NULL), -EBADMSG);
-	rh->magic ^= 1;
-	rh->version = 5;
+	rh->g.magic ^= 1;
+	rh->g.version = 5;
 	ASSERT_ERR(open_reader_err(name, NULL), -EBADMSG);
-	rh->version = SHMCHAN__RING_VERSION;
+	rh->g.version = SHMCHAN__RING_VERSION;
 	/* Ring and channel disagree on geometry, both self-consistent. */
-	rh->slot_count = 4;
-	rh->mem_size = shmchan_ring_memsize(128, 4);
+	rh->g.slot_count = 4;
+	rh->g.mem_size = shmchan_ring_memsize(128, 4);
 	ASSERT_ERR(open_reader_err(name, NULL), -EBADMSG);
 	finish(name, &s);
 }
@@ -280,7 +280,7 @@ static void test_positions(void)
 
 static struct shmchan__slot *slot_n(struct shmchan__ring_hdr *rh, uint32_t i)
 {
-	return (struct shmchan__slot *)(void *)(rh->slots + (size_t)i * (size_t)rh->stride);
+	return (struct shmchan__slot *)(void *)(rh->slots + (size_t)i * (size_t)rh->g.stride);
 }
 
 static void read_expect(struct shmchan_channel *r, const char *want)
@@ -397,9 +397,9 @@ static int flipper(void *arg)
 		h->ring_offset = (i & 1) ? (1ull << 40) : good_off;
 		h->ring_size = (i & 2) ? (1ull << 40) : good_size;
 		h->slot_count = (i & 4) ? (1u << 20) : 8;
-		rh->slot_count = (i & 8) ? (1u << 20) : 8;
-		rh->mem_size = (i & 16) ? shmchan_ring_memsize(128, 1u << 20)
-					: shmchan_ring_memsize(128, 8);
+		rh->g.slot_count = (i & 8) ? (1u << 20) : 8;
+		rh->g.mem_size = (i & 16) ? shmchan_ring_memsize(128, 1u << 20)
+					  : shmchan_ring_memsize(128, 8);
 	}
 	return 0;
 }
@@ -559,7 +559,7 @@ static void test_broadcast_far_ahead(void)
 	int k, err;
 
 	for (i = 0; i < cfg.slot_count; i++) {
-		struct shmchan__bslot *sl = (void *)(bh->slots + (size_t)i * bh->stride);
+		struct shmchan__bslot *sl = (void *)(bh->slots + (size_t)i * bh->g.stride);
 
 		atomic_store(&sl->seq, SHMCHAN__BSEQ((1ull << 40) + i, SHMCHAN__BS_DONE));
 	}

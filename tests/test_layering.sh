@@ -19,7 +19,7 @@ if [ -n "$hits" ]; then
 	fail=1
 fi
 
-ring_layer="ring.c ring_pvt.h rring.c rring_pvt.h bring.c bring_pvt.h wqueue.c segment.c
+ring_layer="slots.c slots_pvt.h ring.c ring_pvt.h rring.c rring_pvt.h bring.c bring_pvt.h wqueue.c segment.c
 segment_pvt.h live.c live_pvt.h wait.c wait_pvt.h deadline.c error.c"
 channel_hdrs='channel_pvt\.h|handle_pvt\.h|kind_pvt\.h|wake_pvt\.h|stall_pvt\.h|channel_io_pvt\.h|registry_pvt\.h'
 hits=$(cd "$src" && grep -nE "#include \"($channel_hdrs)\"" $ring_layer || true)

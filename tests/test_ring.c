@@ -44,12 +44,12 @@ static void test_geometry(void)
 	ASSERT_EQ(shmchan_ring_slot_size(&r), 100);
 	ASSERT_EQ(shmchan_ring_depth(&r), 0);
 	/* Corrupt geometry fields are caught at attach. */
-	((struct shmchan__ring_hdr *)m)->slot_count = 3;
+	((struct shmchan__ring_hdr *)m)->g.slot_count = 3;
 	ASSERT_ERR(shmchan_ring_attach(&r, m, n), -EBADMSG);
-	((struct shmchan__ring_hdr *)m)->slot_count = 8;
+	((struct shmchan__ring_hdr *)m)->g.slot_count = 8;
 	ASSERT_ERR(shmchan_ring_attach(&r, m, n), -EBADMSG);
-	((struct shmchan__ring_hdr *)m)->slot_count = 4;
-	((struct shmchan__ring_hdr *)m)->version = 9;
+	((struct shmchan__ring_hdr *)m)->g.slot_count = 4;
+	((struct shmchan__ring_hdr *)m)->g.version = 9;
 	ASSERT_ERR(shmchan_ring_attach(&r, m, n), SHMCHAN_EVERSION);
 	free(m);
 }
