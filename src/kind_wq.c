@@ -100,39 +100,41 @@ static int wq_head(struct shmchan__handle *ch, uint32_t *pos)
 	return shmchan__wq_head(&ch->ring, pos);
 }
 
-/* Whether a live reader other than @self claims @pos. */
-static int live_claim(struct shmchan__handle *ch, uint32_t pos)
+/*
+ * The other readers' claims of @pos: with @clear_dead 0, whether a live
+ * reader claims it (1) or none does (0); with @clear_dead 1, the claims of
+ * dead readers that name it are cleared (it is taken care of), and 0.
+ * Acquire: pairs with the release of the claim (wqueue.c Q2).
+ */
+static int claims_of(struct shmchan__handle *ch, uint32_t pos, int clear_dead)
 {
 	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
 	int i;
 
 	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
 		struct shmchan__peer *p = &h->subscribers[i];
-		/* Acquire: pairs with the release of the claim (wqueue.c Q2). */
 		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
 
-		if (p != self_of(ch) && (c & SHMCHAN__CLAIM_ACTIVE) && (uint32_t)c == pos &&
-		    shmchan__peer_held(p) && !shmchan__peer_dead(p, shmchan__judge_of(ch)))
+		if (p == self_of(ch) || !(c & SHMCHAN__CLAIM_ACTIVE) || (uint32_t)c != pos)
+			continue;
+		if (!clear_dead && shmchan__peer_held(p) &&
+		    !shmchan__peer_dead(p, shmchan__judge_of(ch)))
 			return 1;
+		if (clear_dead && shmchan__peer_dead(p, shmchan__judge_of(ch)))
+			atomic_compare_exchange_strong_explicit(
+				&p->claim, &c, 0, memory_order_acq_rel, memory_order_relaxed);
 	}
 	return 0;
 }
 
-/* Clear the claims of dead readers that name @pos (it is taken care of). */
+static int live_claim(struct shmchan__handle *ch, uint32_t pos)
+{
+	return claims_of(ch, pos, 0);
+}
+
 static void clear_dead_claims(struct shmchan__handle *ch, uint32_t pos)
 {
-	struct shmchan__chan_hdr *h = shmchan__hdr(ch);
-	int i;
-
-	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
-		struct shmchan__peer *p = &h->subscribers[i];
-		uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
-
-		if (p != self_of(ch) && (c & SHMCHAN__CLAIM_ACTIVE) && (uint32_t)c == pos &&
-		    shmchan__peer_dead(p, shmchan__judge_of(ch)))
-			atomic_compare_exchange_strong_explicit(
-				&p->claim, &c, 0, memory_order_acq_rel, memory_order_relaxed);
-	}
+	(void)claims_of(ch, pos, 1);
 }
 
 static int wq_adopt(struct shmchan__handle *ch)
