@@ -234,23 +234,19 @@ int shmchan__bring_acquire(struct shmchan_ring *r, uint64_t pos, uint64_t *other
 		uint32_t st = SHMCHAN__BSEQ_ST(v);
 		int ended = st == SHMCHAN__BS_DONE || st == SHMCHAN__BS_DISC;
 
-		if (vp == pred && (pos >= n ? ended : st == SHMCHAN__BS_FREE)) {
-			/* B2. */
-			if (atomic_compare_exchange_weak_explicit(
-				    &s->seq, &v, SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
-				    memory_order_acq_rel, memory_order_acquire)) {
-				fence_after_acquire();
-				return 0;
-			}
-			continue;
-		}
-		if (vp > pos || (vp == pos && st != SHMCHAN__BS_FREE)) {
+		int take = vp == pred && (pos >= n ? ended : st == SHMCHAN__BS_FREE);
+
+		if (!take && (vp > pos || (vp == pos && st != SHMCHAN__BS_FREE))) {
 			/* Taken by a later position, or abandoned by a subscriber
 			 * that judged us dead: nothing to write. Unless the slot
 			 * names a position nobody has claimed: a corrupt segment,
 			 * repaired by taking the slot. */
 			if (vp < atomic_load_explicit(&hdr_of(r)->tail, memory_order_relaxed))
 				return 1;
+			take = 1;
+		}
+		if (take) {
+			/* B2 (or the repair); on failure v is reloaded, look again. */
 			if (atomic_compare_exchange_weak_explicit(
 				    &s->seq, &v, SHMCHAN__BSEQ(pos, SHMCHAN__BS_WRITING),
 				    memory_order_acq_rel, memory_order_acquire)) {
