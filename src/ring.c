@@ -128,6 +128,14 @@ void shmchan__ring_load_head(struct shmchan_ring *r)
 	r->head = atomic_load_explicit(&hdr_of(r)->head, memory_order_acquire);
 }
 
+/* Withdraw a failed claim from the producer's claim word @cw (if any).
+ * Relaxed: a stale ACTIVE only delays a verdict. */
+static void withdraw(_Atomic uint64_t *cw)
+{
+	if (cw)
+		atomic_store_explicit(cw, 0, memory_order_relaxed);
+}
+
 /* Claim the next free position; returns 0 and *pos, -EAGAIN when full, or
  * -EBADMSG when the positions are corrupt. */
 static int claim(struct shmchan_ring *r, uint32_t *pos_out)
@@ -152,8 +160,7 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 			int st;
 
 			if (steps >= r->slot_count) {
-				if (cw)
-					atomic_store_explicit(cw, 0, memory_order_relaxed);
+				withdraw(cw);
 				return -EAGAIN;
 			}
 			st = shmchan__wq_step_tail(r, pos, seq);
@@ -180,32 +187,22 @@ static int claim(struct shmchan_ring *r, uint32_t *pos_out)
 			/* Lost the race: withdraw the claim at once, so that a
 			 * live producer's word never names the winner's slot (a
 			 * reader would wait for us instead of judging a dead
-			 * winner). Relaxed: a stale ACTIVE only delays a verdict. */
-			if (cw)
-				atomic_store_explicit(cw, 0, memory_order_relaxed);
-		} else if (diff < 0) {
-			/* The slot still holds an unconsumed message of the previous
-			 * lap. Full, unless our pos is stale: another producer moved
-			 * tail after we loaded it. Relaxed: same reasoning as above. */
-			uint32_t now = atomic_load_explicit(&h->tail, memory_order_relaxed);
-
-			if (now == pos) {
-				if (cw)
-					atomic_store_explicit(cw, 0, memory_order_relaxed);
-				return -EAGAIN;
-			}
-			pos = now;
+			 * winner). */
+			withdraw(cw);
 		} else {
-			/* Another producer won this position: retry at the new tail.
-			 * A slot ahead of an unmoved tail is impossible (claiming pos
-			 * moved tail past it for good): the segment is corrupt, and
-			 * retrying would spin forever. Relaxed: as above. */
+			/* diff < 0: the slot still holds an unconsumed message of
+			 * the previous lap. Full, unless our pos is stale: another
+			 * producer moved tail after we loaded it.
+			 * diff > 0: another producer won this position: retry at
+			 * the new tail. A slot ahead of an unmoved tail is
+			 * impossible (claiming pos moved tail past it for good):
+			 * the segment is corrupt, and retrying would spin forever.
+			 * Relaxed: as above. */
 			uint32_t now = atomic_load_explicit(&h->tail, memory_order_relaxed);
 
 			if (now == pos) {
-				if (cw)
-					atomic_store_explicit(cw, 0, memory_order_relaxed);
-				return -EBADMSG;
+				withdraw(cw);
+				return diff < 0 ? -EAGAIN : -EBADMSG;
 			}
 			pos = now;
 		}
@@ -254,12 +251,9 @@ int shmchan_ring_reserve(struct shmchan_ring *r, size_t len, void **data)
 	uint32_t pos;
 	int err;
 
-	if (!r || !r->hdr || !data)
-		return -EINVAL;
-	if (r->busy & SHMCHAN__RING_RESERVED)
-		return -EALREADY;
-	if (len > r->slot_size)
-		return -EMSGSIZE;
+	err = shmchan__reserve_check(r, len, data);
+	if (err)
+		return err;
 	err = claim(r, &pos);
 	if (err)
 		return err;
@@ -292,17 +286,7 @@ int shmchan_ring_cancel(struct shmchan_ring *r)
 
 int shmchan_ring_push(struct shmchan_ring *r, const void *data, size_t len)
 {
-	void *dst;
-	int err;
-
-	if (!r || (!data && len > 0))
-		return -EINVAL;
-	err = shmchan_ring_reserve(r, len, &dst);
-	if (err)
-		return err;
-	if (len)
-		memcpy(dst, data, len);
-	return shmchan_ring_commit(r, len);
+	return shmchan__push_via(r, data, len, shmchan_ring_reserve, shmchan_ring_commit);
 }
 
 /* Give the slot at r->head back to the producers and advance. */
@@ -409,17 +393,18 @@ corrupt:
 	return -EAGAIN;
 }
 
+/* The message at head, for a pop or a peek: -EALREADY while one is peeked. */
+static int look(struct shmchan_ring *r, struct shmchan__slot **s, uint32_t *n)
+{
+	return (r->busy & SHMCHAN__RING_PEEKED) ? -EALREADY : inspect(r, s, n, 0);
+}
+
 int shmchan_ring_pop(struct shmchan_ring *r, void *buf, size_t cap, size_t *len)
 {
 	struct shmchan__slot *s;
 	uint32_t n;
-	int err;
+	int err = !r || !r->hdr || !len || (!buf && cap > 0) ? -EINVAL : look(r, &s, &n);
 
-	if (!r || !r->hdr || !len || (!buf && cap > 0))
-		return -EINVAL;
-	if (r->busy & SHMCHAN__RING_PEEKED)
-		return -EALREADY;
-	err = inspect(r, &s, &n, 0);
 	if (err)
 		return err;
 	*len = n;
@@ -435,13 +420,8 @@ int shmchan_ring_peek(struct shmchan_ring *r, const void **data, size_t *len)
 {
 	struct shmchan__slot *s;
 	uint32_t n;
-	int err;
+	int err = !r || !r->hdr || !data || !len ? -EINVAL : look(r, &s, &n);
 
-	if (!r || !r->hdr || !data || !len)
-		return -EINVAL;
-	if (r->busy & SHMCHAN__RING_PEEKED)
-		return -EALREADY;
-	err = inspect(r, &s, &n, 0);
 	if (err)
 		return err;
 	r->busy |= SHMCHAN__RING_PEEKED;

@@ -3,10 +3,12 @@
 #ifndef SHMCHAN_RING_PVT_H
 #define SHMCHAN_RING_PVT_H
 
+#include <errno.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "shmchan/ring.h"
 #include "slots_pvt.h"
@@ -144,5 +146,37 @@ int shmchan__wq_held(const struct shmchan_ring *ring, uint32_t pos);
  * cannot be stepped over yet (the ring is full there); 0 for any other
  * state (the slot ring's rules apply). */
 int shmchan__wq_step_tail(struct shmchan_ring *ring, uint32_t pos, uint32_t seq);
+
+/* The checks that open a reserve of @len bytes, in both rings: 0, or
+ * -EINVAL, -EALREADY (a reservation is outstanding), -EMSGSIZE. */
+static inline int shmchan__reserve_check(const struct shmchan_ring *r, size_t len,
+					 void *const *data)
+{
+	if (!r || !r->hdr || !data)
+		return -EINVAL;
+	if (r->busy & SHMCHAN__RING_RESERVED)
+		return -EALREADY;
+	return len > r->slot_size ? -EMSGSIZE : 0;
+}
+
+/* Push as a reservation, a copy and a commit, through the ring's own
+ * @reserve and @commit (the slot ring's and the record ring's push). Inline,
+ * so that each ring's push calls its own functions directly. */
+static inline int shmchan__push_via(struct shmchan_ring *r, const void *data, size_t len,
+				    int (*reserve)(struct shmchan_ring *, size_t, void **),
+				    int (*commit)(struct shmchan_ring *, size_t))
+{
+	void *dst;
+	int err;
+
+	if (!r || (!data && len > 0))
+		return -EINVAL;
+	err = reserve(r, len, &dst);
+	if (err)
+		return err;
+	if (len)
+		memcpy(dst, data, len);
+	return commit(r, len);
+}
 
 #endif /* SHMCHAN_RING_PVT_H */

@@ -196,12 +196,9 @@ int shmchan__rring_reserve(struct shmchan_ring *r, size_t len, void **data)
 	uint32_t pos, span, stride;
 	int err;
 
-	if (!r || !r->hdr || !data)
-		return -EINVAL;
-	if (r->busy & SHMCHAN__RING_RESERVED)
-		return -EALREADY;
-	if (len > r->slot_size)
-		return -EMSGSIZE;
+	err = shmchan__reserve_check(r, len, data);
+	if (err)
+		return err;
 	stride = stride_of(len);
 	err = claim(r, stride, &pos, &span);
 	if (err)
@@ -280,17 +277,7 @@ int shmchan__rring_cancel(struct shmchan_ring *r)
 
 int shmchan__rring_push(struct shmchan_ring *r, const void *data, size_t len)
 {
-	void *dst;
-	int err;
-
-	if (!r || (!data && len > 0))
-		return -EINVAL;
-	err = shmchan__rring_reserve(r, len, &dst);
-	if (err)
-		return err;
-	if (len)
-		memcpy(dst, data, len);
-	return shmchan__rring_commit(r, len);
+	return shmchan__push_via(r, data, len, shmchan__rring_reserve, shmchan__rring_commit);
 }
 
 /*
@@ -372,16 +359,17 @@ static int inspect(struct shmchan_ring *r, uint64_t *w_out)
 	return -EAGAIN;
 }
 
+/* The record at head, for a pop or a peek: -EALREADY while one is peeked. */
+static int look(struct shmchan_ring *r, uint64_t *w)
+{
+	return (r->busy & SHMCHAN__RING_PEEKED) ? -EALREADY : inspect(r, w);
+}
+
 int shmchan__rring_pop(struct shmchan_ring *r, void *buf, size_t cap, size_t *len)
 {
 	uint64_t w;
-	int err;
+	int err = !r || !r->hdr || !len || (!buf && cap > 0) ? -EINVAL : look(r, &w);
 
-	if (!r || !r->hdr || !len || (!buf && cap > 0))
-		return -EINVAL;
-	if (r->busy & SHMCHAN__RING_PEEKED)
-		return -EALREADY;
-	err = inspect(r, &w);
 	if (err)
 		return err;
 	*len = SHMCHAN__REC_LEN(w);
@@ -396,13 +384,8 @@ int shmchan__rring_pop(struct shmchan_ring *r, void *buf, size_t cap, size_t *le
 int shmchan__rring_peek(struct shmchan_ring *r, const void **data, size_t *len)
 {
 	uint64_t w;
-	int err;
+	int err = !r || !r->hdr || !data || !len ? -EINVAL : look(r, &w);
 
-	if (!r || !r->hdr || !data || !len)
-		return -EINVAL;
-	if (r->busy & SHMCHAN__RING_PEEKED)
-		return -EALREADY;
-	err = inspect(r, &w);
 	if (err)
 		return err;
 	r->busy |= SHMCHAN__RING_PEEKED;
