@@ -137,7 +137,13 @@ static int attach(struct shmchan__handle *ch, uint32_t kind)
 
 	if (ch->seg.size < SHMCHAN__HDR_SPACE)
 		return SHMCHAN_ETRUNCATED;
-	return ring_ops(kind)->attach(ch, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
+	int err = ring_ops(kind)->attach(ch, ring, ch->seg.size - SHMCHAN__HDR_SPACE);
+
+	/* The ring mode the kind's writers need (work queues: stepping over
+	 * held slots, ring.c); readers never look at it. */
+	if (!err)
+		ch->ring.busy |= shmchan__kind_of(kind)->writer->ring_mode;
+	return err;
 }
 
 static void read_id(const struct shmchan__chan_hdr *h, struct shmchan__id *id)

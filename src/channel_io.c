@@ -524,7 +524,7 @@ static int reader_present_cb(void *ctx, int slow)
 		return 1;
 	/* Broadcast, work queue: any subscriber or reader held and alive
 	 * (liveness needs system calls: checked on the slow path only). */
-	if (kops(rw->ch)->multi_reader)
+	if (rops(rw->ch)->many)
 		return shmchan__subs_live(h, shmchan__judge_of(rw->ch), slow) > 0;
 	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
 	o = atomic_load_explicit(&h->reader.owner, memory_order_seq_cst);
@@ -558,7 +558,7 @@ int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms)
 		err = writer_state(ch);
 		if (err)
 			return err;
-		if (kops(ch)->multi_reader) {
+		if (rops(ch)->many) {
 			if (shmchan__subs_live(shmchan__hdr(ch), shmchan__judge_of(ch), 1) == 0)
 				continue;
 			if (wops(ch)->reader_seen)

@@ -58,7 +58,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id, size_t size,
 		     struct shmchan__judge j, struct shmchan_info *info)
 {
-	const struct shmchan__ring_ops *k = shmchan__kind_find(id->kind)->ring;
+	const struct shmchan__kind *k = shmchan__kind_find(id->kind);
 	struct shmchan__rows rows;
 	uint64_t o;
 	int i;
@@ -98,10 +98,10 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		info->full_events += w->events;
 		info->max_depth = max_u64(info->max_depth, atomic_load(&p->max_depth));
 	}
-	if (k->multi_reader)
+	if (k->reader->many)
 		describe_subs(h, j, info, &rows);
 	/* The kind's own: depth, policy, subscribers' positions. */
-	k->describe(h, id, &rows, info);
+	k->ring->describe(h, id, &rows, info);
 }
 
 _Static_assert(sizeof(struct shmchan_info) == SHMCHAN_INFO_MIN_SIZE,

@@ -8,9 +8,10 @@ static const struct shmchan__kind kinds[] = {
 				  &shmchan__record_reader },
 	[SHMCHAN_KIND_BROADCAST] = { &shmchan__bcast_ring, &shmchan__bcast_writer,
 				     &shmchan__bcast_reader },
-	/* A slot ring; slot writers (that step over held slots), competing
-	 * readers. */
-	[SHMCHAN_KIND_WORKQUEUE] = { &shmchan__wq_ring, &shmchan__wq_writer, &shmchan__wq_reader },
+	/* A slot ring, slot writers that step over held slots, and many
+	 * readers that compete. */
+	[SHMCHAN_KIND_WORKQUEUE] = { &shmchan__slot_ring, &shmchan__wq_writer,
+				     &shmchan__wq_reader },
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))

@@ -633,7 +633,6 @@ const struct shmchan__ring_ops shmchan__bcast_ring = {
 	.depth_bytes = shmchan__slot_depth_bytes,
 	.lost = bc_lost,
 	.describe = bc_describe,
-	.multi_reader = 1,
 };
 
 const struct shmchan__writer_ops shmchan__bcast_writer = {
@@ -663,4 +662,5 @@ const struct shmchan__reader_ops shmchan__bcast_reader = {
 	.progress = bc_progress,
 	.leave_holds = shmchan__no_leave_hold,
 	.leave_wakes_writers = 1,
+	.many = 1,
 };

@@ -44,6 +44,9 @@ struct shmchan__writer_ops {
 	/* Whether a publish also wakes writers (broadcast: the writer a lap
 	 * later waits for this very slot). */
 	int publish_wakes_writers;
+	/* Ring handle state these writers set at attach (SHMCHAN__RING_WQ:
+	 * work-queue writers step over slots held by readers, wqueue.c). */
+	uint32_t ring_mode;
 };
 
 struct shmchan__reader_ops {
@@ -88,6 +91,9 @@ struct shmchan__reader_ops {
 	int leave_wakes_writers;
 	/* Whether reads sample the depth for max_depth (cheap for the kind). */
 	int samples_depth;
+	/* Whether readers are many, each holding an entry of subscribers[]
+	 * (else one, holding the reader entry). */
+	int many;
 };
 
 /* The subscriber entries inspect.c described, row by row of
@@ -134,8 +140,6 @@ struct shmchan__ring_ops {
 	 * entry of each row of info->subscribers. */
 	void (*describe)(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,
 			 const struct shmchan__rows *rows, struct shmchan_info *info);
-	/* Whether readers hold entries of subscribers[] (many readers). */
-	int multi_reader;
 };
 
 struct shmchan__kind {
@@ -156,7 +160,6 @@ uint32_t shmchan__kind_resolve(uint32_t config_kind);
 #define SHMCHAN__SUB_ANY 0x80000000u
 
 extern const struct shmchan__ring_ops shmchan__slot_ring;
-extern const struct shmchan__ring_ops shmchan__wq_ring;
 extern const struct shmchan__ring_ops shmchan__record_ring;
 extern const struct shmchan__ring_ops shmchan__bcast_ring;
 extern const struct shmchan__writer_ops shmchan__slot_writer;

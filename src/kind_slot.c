@@ -44,16 +44,6 @@ static int slot_attach(struct shmchan__handle *ch, void *ring, size_t size)
 	return shmchan_ring_attach(&ch->ring, ring, size);
 }
 
-static int wq_attach(struct shmchan__handle *ch, void *ring, size_t size)
-{
-	int err = shmchan_ring_attach(&ch->ring, ring, size);
-
-	/* Work-queue producers step over slots held by readers (wqueue.c). */
-	if (!err)
-		ch->ring.busy |= SHMCHAN__RING_WQ;
-	return err;
-}
-
 void shmchan__slot_config(const struct shmchan__handle *ch, struct shmchan_config *out)
 {
 	out->slot_size = ch->ring.slot_size;
@@ -209,22 +199,6 @@ const struct shmchan__ring_ops shmchan__slot_ring = {
 	.describe = shmchan__slot_describe,
 };
 
-/* A work queue's ring is a slot ring whose writers step over held slots;
- * its readers hold entries of subscribers[]. */
-const struct shmchan__ring_ops shmchan__wq_ring = {
-	.geometry = slot_geometry,
-	.memsize = shmchan_ring_memsize,
-	.flags_ok = slot_flags_ok,
-	.expect = shmchan__slot_expect,
-	.init = slot_init,
-	.attach = wq_attach,
-	.config = shmchan__slot_config,
-	.depth = slot_depth,
-	.depth_bytes = shmchan__slot_depth_bytes,
-	.describe = shmchan__slot_describe,
-	.multi_reader = 1,
-};
-
 const struct shmchan__writer_ops shmchan__slot_writer = {
 	.push = slot_push,
 	.reserve = slot_reserve,
@@ -241,6 +215,7 @@ const struct shmchan__writer_ops shmchan__wq_writer = {
 	.cancel = slot_cancel,
 	.writable = wq_writable,
 	.claim_pending = slot_claim_pending,
+	.ring_mode = SHMCHAN__RING_WQ,
 };
 
 const struct shmchan__reader_ops shmchan__slot_reader = {

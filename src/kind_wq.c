@@ -269,4 +269,5 @@ const struct shmchan__reader_ops shmchan__wq_reader = {
 	.progress = wq_progress,
 	.leave_holds = wq_leave_holds,
 	.samples_depth = 1,
+	.many = 1,
 };

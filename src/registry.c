@@ -441,7 +441,7 @@ int shmchan__join(struct shmchan__handle *ch, uint32_t role, uint64_t claim0)
 	if (shmchan__proc_start_time(pid, &start) != 0)
 		start = 0;
 	ch->pidns = shmchan__proc_pidns();
-	if (role == SHMCHAN__ROLE_READER && shmchan__kind_of(ch->kind)->ring->multi_reader) {
+	if (role == SHMCHAN__ROLE_READER && shmchan__kind_of(ch->kind)->reader->many) {
 		err = take_table(ch, h->subscribers, SHMCHAN_MAX_SUBSCRIBERS, AS_SUB, pid, start,
 				 claim0, &p);
 		if (err)
@@ -485,9 +485,9 @@ void shmchan__leave(struct shmchan__handle *ch)
 	if (ch->role == SHMCHAN__ROLE_WRITER)
 		atomic_store_explicit(&p->claim, 0, memory_order_relaxed);
 	mark_gone(shmchan__hdr(ch), p, o,
-		  ch->role == SHMCHAN__ROLE_WRITER		   ? AS_WRITER
-		  : shmchan__kind_of(ch->kind)->ring->multi_reader ? AS_SUB
-								   : AS_READER);
+		  ch->role == SHMCHAN__ROLE_WRITER	     ? AS_WRITER
+		  : shmchan__kind_of(ch->kind)->reader->many ? AS_SUB
+							     : AS_READER);
 	if (ch->role == SHMCHAN__ROLE_WRITER ||
 	    !shmchan__kind_of(ch->kind)->reader->leave_holds(ch)) {
 		o = atomic_load_explicit(&p->owner, memory_order_acquire);
