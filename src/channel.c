@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "kind_pvt.h"
 #include "wake_pvt.h"
 #include "segment_pvt.h"

@@ -11,6 +11,7 @@
  */
 #include "channel_io_pvt.h"
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "kind_pvt.h"
 #include "stall_pvt.h"
 #include "wake_pvt.h"

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "channel_pvt.h"
 #include "shmchan/channel.h"
 
 /* Broadcast channels (kind_bcast.c). */
@@ -107,6 +108,12 @@ static inline struct shmchan__handle *shmchan__handle_of(struct shmchan_channel 
 static inline const struct shmchan__handle *shmchan__chandle_of(const struct shmchan_channel *ch)
 {
 	return (const struct shmchan__handle *)(const void *)ch;
+}
+
+/* The channel header a handle has mapped. */
+static inline struct shmchan__chan_hdr *shmchan__hdr(const struct shmchan__handle *ch)
+{
+	return (struct shmchan__chan_hdr *)ch->hdr;
 }
 
 #endif /* SHMCHAN_HANDLE_PVT_H */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "kind_pvt.h"
 #include "shmchan/inspect.h"
 

@@ -38,6 +38,7 @@
 #include <sched.h>
 
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "kind_pvt.h"
 #include "stall_pvt.h"
 #include "wake_pvt.h"

@@ -23,6 +23,7 @@
 
 #include "channel_pvt.h"
 #include "handle_pvt.h"
+#include "registry_pvt.h"
 #include "shmchan/inspect.h"
 
 /* Each returns as the channel call of the same name (channel.h) would. */

@@ -26,6 +26,15 @@
 
 #include <stdint.h>
 
+/* Who judges whether peers live: through descriptor @fd of the
+ * channel's file, whose header is mapped at @base; @self, the judge's own
+ * registry entry (or NULL), is never judged dead. */
+struct shmchan__judge {
+	int fd;
+	const void *base;
+	const void *self;
+};
+
 /* Take the lock byte at @off through @fd. Returns 0, -EAGAIN (another open
  * file description holds it), or another negative errno. */
 int shmchan__live_hold(int fd, uint64_t off);

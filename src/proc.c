@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "channel_pvt.h"
+#include "proc_pvt.h"
 
 /* Fields of /proc/PID/stat we use. */
 struct proc_stat {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "proc_pvt.h"
 #include "kind_pvt.h"
 #include "live_pvt.h"
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The stall detector (see stall_pvt.h). */
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "stall_pvt.h"
 
 enum shmchan__stall shmchan__stall_check(struct shmchan__handle *ch, uint32_t pos, uint32_t *extent)

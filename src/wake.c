@@ -2,6 +2,7 @@
 /* The channel layer's wake-ups (see wake_pvt.h); the sleep protocol itself
  * is wait.c. */
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "wake_pvt.h"
 
 struct shmchan__waitq shmchan__queue_of(const struct shmchan__handle *ch, enum shmchan__queue which)

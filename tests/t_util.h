@@ -19,7 +19,7 @@
 
 /* The library's state behind handle @c (struct shmchan_channel *): the one
  * way a test looks inside a handle. Tests that use it include handle_pvt.h
- * (or channel_pvt.h, which includes it). */
+ * (or registry_pvt.h, which includes it). */
 #define T_H(c) shmchan__handle_of(c)
 #include <unistd.h>
 

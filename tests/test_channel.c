@@ -5,6 +5,8 @@
 #include <sched.h>
 
 #include "channel_pvt.h"
+#include "registry_pvt.h"
+#include "proc_pvt.h"
 #include "t_util.h"
 
 static const struct shmchan_config small = { .slot_size = 128, .slot_count = 8 };

@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "t_util.h"
 
 #define BOUND_MS 10000

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "t_util.h"
 
 static const struct shmchan_config geo = { .slot_size = 128, .slot_count = 8 };

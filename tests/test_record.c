@@ -6,6 +6,7 @@
  * order checked, and corrupt headers, flags and positions.
  */
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "t_util.h"
 
 static struct shmchan_config rec(uint32_t size)

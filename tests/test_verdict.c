@@ -13,6 +13,7 @@
 #include <poll.h>
 
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "t_util.h"
 
 #define BOUND_MS 10000

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "t_util.h"
 
 #define GENEROUS_MS 10000

@@ -33,6 +33,7 @@
 
 #include "fz_util.h"
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "shmchan.h"
 
 /* Largest object made from an input that asks for it (see plan()). */

@@ -25,6 +25,7 @@
 
 #include "bring_pvt.h"
 #include "channel_pvt.h"
+#include "registry_pvt.h"
 #include "ring_pvt.h"
 #include "rring_pvt.h"
 #include "shmchan.h"
