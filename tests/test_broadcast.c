@@ -33,7 +33,10 @@
 
 #define BOUND_MS 10000 /* any single wait that should succeed */
 #define SLOT 64
+#define T_MSG_MAX SLOT
 #define MAX_CHILDREN 16
+
+#include "t_msg.h"
 
 /* State shared with the child processes (MAP_SHARED, made before fork). */
 struct shared {
@@ -54,57 +57,11 @@ static void shared_reset(void)
 	memset(g_shm, 0, sizeof(*g_shm));
 }
 
-/*
- * Messages: an 8-byte index, then bytes derived from the index; the length
- * (8 to SLOT) too. Two messages that share a slot (indices differing by a
- * multiple of a slot count of at most 1024) differ in every pattern byte, so
- * a torn message fails the check.
- */
-static size_t msg_len(uint64_t i)
-{
-	return 8 + (size_t)((i * 37u + (i >> 9)) % (SLOT - 7));
-}
-
-static unsigned char msg_byte(uint64_t i, size_t k)
-{
-	return (unsigned char)(i * 131u + k * 29u + (i >> 8) * 3u);
-}
-
-static size_t make_msg(unsigned char *buf, uint64_t i)
-{
-	size_t len = msg_len(i), k;
-
-	memcpy(buf, &i, 8);
-	for (k = 8; k < len; k++)
-		buf[k] = msg_byte(i, k);
-	return len;
-}
-
-/* 1 if @buf holds a well-formed message (its index in *@idx), else 0. */
-static int msg_ok(const unsigned char *buf, size_t len, uint64_t *idx)
-{
-	uint64_t i;
-	size_t k;
-
-	if (len < 8 || len > SLOT)
-		return 0;
-	memcpy(&i, buf, 8);
-	*idx = i;
-	if (len != msg_len(i))
-		return 0;
-	for (k = 8; k < len; k++)
-		if (buf[k] != msg_byte(i, k))
-			return 0;
-	return 1;
-}
-
+/* Message @want must be in @buf (well-formed, that index). */
 static void check_msg(const void *buf, size_t len, uint64_t want, const char *who)
 {
-	uint64_t idx = ~0ull;
+	uint64_t idx = t_msg_check(buf, len, who);
 
-	if (!msg_ok(buf, len, &idx))
-		T_FAIL("%s: corrupt message (len %zu, index field %llu), expected %llu", who, len,
-		       (unsigned long long)idx, (unsigned long long)want);
 	if (idx != want)
 		T_FAIL("%s: got message %llu, expected %llu", who, (unsigned long long)idx,
 		       (unsigned long long)want);
@@ -113,7 +70,7 @@ static void check_msg(const void *buf, size_t len, uint64_t want, const char *wh
 static void send_msg(struct shmchan_channel *w, uint64_t i)
 {
 	unsigned char buf[SLOT];
-	size_t len = make_msg(buf, i);
+	size_t len = t_msg_make(buf, i);
 	int err = shmchan_channel_send(w, buf, len, BOUND_MS);
 
 	if (err)
@@ -229,7 +186,7 @@ static void test_fanout(void)
 	for (i = 0; i < FAN_MSGS; i++) {
 		if (i % 4 == 3) {
 			/* Every fourth message zero copy: reserve, fill, commit. */
-			size_t len = make_msg(buf, i);
+			size_t len = t_msg_make(buf, i);
 			void *slot;
 			int err;
 
@@ -317,11 +274,11 @@ static int ow_sub(void *arg)
 		if (mode == OW_SLOW_PEEK) {
 			/* Hold the view a while (the writer may reuse the slot), then
 			 * look again: release must say so if it was overwritten. */
-			int ok = msg_ok(view, len, &idx);
+			int ok = t_msg_ok(view, len, &idx);
 			uint64_t idx2 = 0;
 
 			t_sleep_us(rand_r(&seed) % 300);
-			ok = ok && msg_ok(view, len, &idx2) && idx2 == idx;
+			ok = ok && t_msg_ok(view, len, &idx2) && idx2 == idx;
 			err = shmchan_channel_release(&s);
 			if (err == SHMCHAN_ELOST) {
 				now = lost_of(&s);
@@ -341,7 +298,7 @@ static int ow_sub(void *arg)
 				       "returned 0",
 				       who, (unsigned long long)idx);
 		} else {
-			if (!msg_ok(buf, len, &idx))
+			if (!t_msg_ok(buf, len, &idx))
 				T_FAIL("%s: torn or corrupt message after %lld (len %zu, index "
 				       "field %llu)",
 				       who, (long long)prev, len, (unsigned long long)idx);
@@ -397,7 +354,7 @@ static void test_overwrite_exact(void)
 	ASSERT_OK(shmchan_channel_open_reader(&s2, g_name, NULL));
 	/* 10 messages into 4 slots, nobody reading: the writer never waits. */
 	for (i = 0; i < 10; i++) {
-		len = make_msg(buf, i);
+		len = t_msg_make(buf, i);
 		ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	}
 	ASSERT_EQ(lost_of(&s), 0); /* counted when found */
@@ -418,12 +375,12 @@ static void test_overwrite_exact(void)
 	ASSERT_OK(shmchan_channel_close(&s2));
 
 	/* Peek message 10, then the writer laps the ring over it. */
-	len = make_msg(buf, 10);
+	len = t_msg_make(buf, 10);
 	ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	ASSERT_OK(shmchan_channel_peek(&s, &view, &len));
 	check_msg(view, len, 10, "peek");
 	for (i = 11; i < 15; i++) { /* 14 lands in message 10's slot */
-		len = make_msg(buf, i);
+		len = t_msg_make(buf, i);
 		ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	}
 	ASSERT_ERR(shmchan_channel_release(&s), SHMCHAN_ELOST);
@@ -434,7 +391,7 @@ static void test_overwrite_exact(void)
 	read_msg(&s, 14);
 	ASSERT_EQ(lost_of(&s), 7);
 	/* A peek released before any overwrite is fine. */
-	len = make_msg(buf, 15);
+	len = t_msg_make(buf, 15);
 	ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	ASSERT_OK(shmchan_channel_peek(&s, &view, &len));
 	check_msg(view, len, 15, "peek");
@@ -470,7 +427,7 @@ static void test_overwrite(void)
 	T_WAIT_UNTIL(atomic_load(&g_shm->ready) == OW_SUBS, BOUND_MS);
 	t0 = t_now_ns();
 	for (i = 0; i < OW_MSGS; i++) {
-		size_t len = make_msg(buf, i);
+		size_t len = t_msg_make(buf, i);
 		int err = shmchan_channel_write(&w, buf, len);
 
 		if (err)
@@ -566,7 +523,7 @@ static int churner(void *arg)
 			if (err)
 				T_FAIL("%s: recv after %llu messages: %s", who,
 				       (unsigned long long)got, shmchan_strerror(err));
-			if (!msg_ok(buf, len, &idx))
+			if (!t_msg_ok(buf, len, &idx))
 				T_FAIL("%s: corrupt message", who);
 			if (got == 0) {
 				/* next: nothing committed before it attached; oldest:
@@ -758,13 +715,13 @@ static void test_killed_writer(void)
 		holder = t_fork(kw_holder, NULL);
 		T_WAIT_UNTIL(atomic_load(&g_shm->flag) == 1, BOUND_MS);
 		for (k = 1; k < 4; k++)
-			ASSERT_OK(shmchan_channel_write(&w0, buf, make_msg(buf, k)));
-		ASSERT_ERR(shmchan_channel_write(&w0, buf, make_msg(buf, 4)), -EAGAIN);
+			ASSERT_OK(shmchan_channel_write(&w0, buf, t_msg_make(buf, k)));
+		ASSERT_ERR(shmchan_channel_write(&w0, buf, t_msg_make(buf, 4)), -EAGAIN);
 		t_kill_wait(holder);
 		/* A fresh handle: it finds the dead writer in its wait. */
 		ASSERT_OK(shmchan_channel_open_writer(&w, g_name, &how));
 		t0 = t_now_ns();
-		ASSERT_OK(shmchan_channel_send(&w, buf, make_msg(buf, 4), 3000));
+		ASSERT_OK(shmchan_channel_send(&w, buf, t_msg_make(buf, 4), 3000));
 		printf("killed writer (%s, wait %u): the next writer went on after %.1f ms\n",
 		       i < 3 ? "overwrite" : "block", waits[i % 3],
 		       (double)(t_now_ns() - t0) / 1e6);
@@ -790,7 +747,7 @@ static int wr_sub(void *arg)
 		return 1;
 	for (k = 0; k < WFR_MSGS && !err; k++) {
 		err = shmchan_channel_recv(&s, buf, sizeof(buf), &len, BOUND_MS);
-		if (!err && (!msg_ok(buf, len, &idx) || idx != 7 + k))
+		if (!err && (!t_msg_ok(buf, len, &idx) || idx != 7 + k))
 			err = 2;
 	}
 	shmchan_channel_close(&s);
@@ -816,11 +773,11 @@ static void test_wait_for_reader(void)
 
 		g_name = t_name("bc.wfr");
 		ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
-		ASSERT_OK(shmchan_channel_write(&w, buf, make_msg(buf, 0)));
+		ASSERT_OK(shmchan_channel_write(&w, buf, t_msg_make(buf, 0)));
 		sub = t_fork(wr_sub, NULL);
 		ASSERT_OK(shmchan_channel_wait_for_reader(&w, BOUND_MS));
 		for (k = 0; k < WFR_MSGS; k++)
-			ASSERT_OK(shmchan_channel_send(&w, buf, make_msg(buf, 7 + k), BOUND_MS));
+			ASSERT_OK(shmchan_channel_send(&w, buf, t_msg_make(buf, 7 + k), BOUND_MS));
 		ASSERT_EQ(t_wait_child(sub, BOUND_MS), 0);
 		ASSERT_OK(shmchan_channel_close(&w));
 		ASSERT_OK(shmchan_channel_unlink(g_name));
@@ -911,7 +868,7 @@ static void test_limit(void)
 	ASSERT_OK(shmchan_channel_open_writer(&extra, g_name, NULL));
 	ASSERT_OK(shmchan_channel_close(&extra));
 	/* All 64 get the same message. */
-	len = make_msg(buf, 42);
+	len = t_msg_make(buf, 42);
 	ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++)
 		read_msg(&subs[i], 42);
@@ -929,7 +886,7 @@ static void test_limit(void)
 	ASSERT_OK(shmchan_channel_open_reader(&subs[20], g_name, NULL));
 	ASSERT_ERR(shmchan_channel_subscribe(&subs[SHMCHAN_MAX_SUBSCRIBERS], g_name, NULL, 0),
 		   -EUSERS);
-	len = make_msg(buf, 43);
+	len = t_msg_make(buf, 43);
 	ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++)
 		read_msg(&subs[i], 43);
@@ -1054,7 +1011,7 @@ static void test_api_block(void)
 	ASSERT_OK(shmchan_channel_create_writer(&w, name, &cfg));
 	/* No subscriber: the writer never waits, the oldest are overwritten. */
 	for (i = 0; i < 20; i++) {
-		len = make_msg(buf, i);
+		len = t_msg_make(buf, i);
 		ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	}
 	/* SUB_OLDEST gets the 8 retained; next (open_reader) gets none of them. */
@@ -1070,10 +1027,10 @@ static void test_api_block(void)
 	/* Both get what is written from now on; the writer is held back by the
 	 * slowest: old has 4 to read, so 4 more fit. */
 	for (i = 20; i < 24; i++) {
-		len = make_msg(buf, i);
+		len = t_msg_make(buf, i);
 		ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	}
-	len = make_msg(buf, 24);
+	len = t_msg_make(buf, 24);
 	ASSERT_ERR(shmchan_channel_write(&w, buf, len), -EAGAIN);
 	ASSERT_ERR(shmchan_channel_reserve(&w, len, &slot), -EAGAIN);
 	ASSERT_ERR(shmchan_channel_send(&w, buf, len, 30), -ETIMEDOUT);
@@ -1099,9 +1056,9 @@ static void test_api_block(void)
 	ASSERT_EQ(lost_of(&old), 0);
 	read_msg(&next, 24);
 	/* The slowest now is old2 (7 unread): one slot is free. */
-	len = make_msg(buf, 25);
+	len = t_msg_make(buf, 25);
 	ASSERT_OK(shmchan_channel_write(&w2, buf, len));
-	len = make_msg(buf, 26);
+	len = t_msg_make(buf, 26);
 	ASSERT_ERR(shmchan_channel_write(&w2, buf, len), -EAGAIN);
 	/* A lagging subscriber that leaves releases the writers at once. */
 	ASSERT_OK(shmchan_channel_close(&old2));
@@ -1113,7 +1070,7 @@ static void test_api_block(void)
 	read_msg(&next, 25);
 	read_msg(&next, 26);
 	/* End of stream once every writer has gone and all is read. */
-	len = make_msg(buf, 27);
+	len = t_msg_make(buf, 27);
 	ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	ASSERT_OK(shmchan_channel_close(&w));
 	read_msg(&next, 27);
@@ -1148,13 +1105,13 @@ static void test_api_oldest_small(void)
 
 	ASSERT_OK(shmchan_channel_create_writer(&w, name, &cfg));
 	for (i = 0; i < 3; i++) {
-		len = make_msg(buf, i);
+		len = t_msg_make(buf, i);
 		ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	}
 	ASSERT_OK(shmchan_channel_open_reader(&next, name, NULL));
 	ASSERT_OK(shmchan_channel_subscribe(&old, name, NULL, SHMCHAN_SUB_OLDEST));
 	ASSERT_ERR(shmchan_channel_read(&next, buf, sizeof(buf), &len), -EAGAIN);
-	len = make_msg(buf, 3);
+	len = t_msg_make(buf, 3);
 	ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	read_msg(&next, 3);
 	for (i = 0; i < 4; i++)
@@ -1167,7 +1124,7 @@ static void test_api_oldest_small(void)
 	ASSERT_OK(shmchan_channel_read(&old, buf, sizeof(buf), &len));
 	ASSERT_EQ(len, 0);
 	/* Too small a buffer: -EMSGSIZE, the message stays. */
-	len = make_msg(buf, 4);
+	len = t_msg_make(buf, 4);
 	ASSERT_OK(shmchan_channel_write(&w, buf, len));
 	ASSERT_ERR(shmchan_channel_write(&w, buf, SLOT + 1), -EMSGSIZE);
 	{
@@ -1175,7 +1132,7 @@ static void test_api_oldest_small(void)
 		size_t need = 0;
 
 		ASSERT_ERR(shmchan_channel_read(&next, small, sizeof(small), &need), -EMSGSIZE);
-		ASSERT_EQ(need, msg_len(4));
+		ASSERT_EQ(need, t_msg_len(4));
 	}
 	read_msg(&next, 4);
 	read_msg(&old, 4);
@@ -1217,24 +1174,24 @@ static void test_api_writers(void)
 		ASSERT_OK(shmchan_channel_open_reader(&s, name, NULL));
 		ASSERT_OK(shmchan_channel_wait_for_reader(&a, 0));
 		/* a holds position 0 open; b fills positions 1 to 3. */
-		ASSERT_OK(shmchan_channel_reserve(&a, make_msg(buf, 0), &slot));
-		memcpy(slot, buf, msg_len(0));
+		ASSERT_OK(shmchan_channel_reserve(&a, t_msg_make(buf, 0), &slot));
+		memcpy(slot, buf, t_msg_len(0));
 		for (i = 1; i < 4; i++)
-			ASSERT_OK(shmchan_channel_write(&b, buf, make_msg(buf, i)));
+			ASSERT_OK(shmchan_channel_write(&b, buf, t_msg_make(buf, i)));
 		/* Position 4 reuses position 0's slot, still being written. */
-		ASSERT_ERR(shmchan_channel_write(&b, buf, make_msg(buf, 4)), -EAGAIN);
+		ASSERT_ERR(shmchan_channel_write(&b, buf, t_msg_make(buf, 4)), -EAGAIN);
 		ASSERT_ERR(shmchan_channel_wait_writable(&b, 0), -ETIMEDOUT);
 		t0 = t_now_ns();
-		ASSERT_ERR(shmchan_channel_send(&b, buf, make_msg(buf, 4), 50), -ETIMEDOUT);
+		ASSERT_ERR(shmchan_channel_send(&b, buf, t_msg_make(buf, 4), 50), -ETIMEDOUT);
 		ASSERT_TRUE(t_now_ns() - t0 < 2000000000LL);
-		ASSERT_OK(shmchan_channel_commit(&a, msg_len(0)));
+		ASSERT_OK(shmchan_channel_commit(&a, t_msg_len(0)));
 		if (policies[p] == SHMCHAN_POLICY_BLOCK) {
 			/* The subscriber still gates position 4. */
-			ASSERT_ERR(shmchan_channel_write(&b, buf, make_msg(buf, 4)), -EAGAIN);
+			ASSERT_ERR(shmchan_channel_write(&b, buf, t_msg_make(buf, 4)), -EAGAIN);
 			ASSERT_OK(shmchan_channel_read(&s, buf, sizeof(buf), &len));
-			ASSERT_TRUE(msg_ok(buf, len, &idx) && idx == 0);
+			ASSERT_TRUE(t_msg_ok(buf, len, &idx) && idx == 0);
 		}
-		ASSERT_OK(shmchan_channel_send(&b, buf, make_msg(buf, 4), BOUND_MS));
+		ASSERT_OK(shmchan_channel_send(&b, buf, t_msg_make(buf, 4), BOUND_MS));
 		ASSERT_OK(shmchan_channel_close(&a));
 		ASSERT_OK(shmchan_channel_close(&b));
 		for (i = policies[p] == SHMCHAN_POLICY_BLOCK ? 1 : 0; i < 5; i++) {
@@ -1243,7 +1200,7 @@ static void test_api_writers(void)
 			if (err == SHMCHAN_ELOST)
 				err = shmchan_channel_read(&s, buf, sizeof(buf), &len);
 			ASSERT_OK(err);
-			ASSERT_TRUE(msg_ok(buf, len, &idx));
+			ASSERT_TRUE(t_msg_ok(buf, len, &idx));
 			i = idx;
 		}
 		ASSERT_EQ(idx, 4);

@@ -8,30 +8,14 @@
 #include "channel_pvt.h"
 #include "registry_pvt.h"
 #include "t_util.h"
+#define T_MSG_MAX 8 /* (raw buffers only) */
+#include "t_msg.h"
 
 static struct shmchan_config rec(uint32_t size)
 {
 	struct shmchan_config c = { .kind = SHMCHAN_KIND_RECORD, .buffer_size = size };
 
 	return c;
-}
-
-static void fill(unsigned char *p, size_t n, unsigned seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)(seed * 31u + i * 7u + (i >> 8));
-}
-
-static int same(const unsigned char *p, size_t n, unsigned seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != (unsigned char)(seed * 31u + i * 7u + (i >> 8)))
-			return 0;
-	return 1;
 }
 
 static void test_basics(void)
@@ -69,11 +53,11 @@ static void test_basics(void)
 	}
 	/* Every size from 0 to the largest, one at a time. */
 	for (n = 0; n <= max; n += (n < 64 ? 1 : 61)) {
-		fill(in, n, (unsigned)n);
+		t_raw_fill(in, n, (unsigned)n);
 		ASSERT_OK(shmchan_channel_write(&w, in, n));
 		ASSERT_OK(shmchan_channel_read(&r, out, sizeof(out), &len));
 		ASSERT_EQ(len, n);
-		ASSERT_TRUE(same(out, n, (unsigned)n));
+		ASSERT_TRUE(t_raw_same(out, n, (unsigned)n));
 	}
 	ASSERT_OK(shmchan_channel_write(&w, in, max));
 	ASSERT_OK(shmchan_channel_read(&r, out, sizeof(out), &len));
@@ -97,14 +81,14 @@ static void test_basics(void)
 	ASSERT_EQ(len, 0);
 	/* Reserve, shrink at commit; cancel; peek and release. */
 	ASSERT_OK(shmchan_channel_reserve(&w, 500, &slot));
-	fill(slot, 300, 3);
+	t_raw_fill(slot, 300, 3);
 	ASSERT_ERR(shmchan_channel_commit(&w, 501), -EMSGSIZE);
 	ASSERT_OK(shmchan_channel_commit(&w, 300));
 	ASSERT_OK(shmchan_channel_reserve(&w, 50, &slot));
 	ASSERT_OK(shmchan_channel_cancel(&w));
 	ASSERT_OK(shmchan_channel_write(&w, "after", 5));
 	ASSERT_OK(shmchan_channel_peek(&r, &view, &len));
-	ASSERT_TRUE(len == 300 && same(view, 300, 3));
+	ASSERT_TRUE(len == 300 && t_raw_same(view, 300, 3));
 	ASSERT_OK(shmchan_channel_release(&r));
 	ASSERT_OK(shmchan_channel_read(&r, out, sizeof(out), &len));
 	ASSERT_TRUE(len == 5 && memcmp(out, "after", 5) == 0);
@@ -144,11 +128,11 @@ static void test_wrap_everywhere(void)
 			ASSERT_OK(shmchan__rring_attach(&r, m, mem));
 			/* Each size in turn, several times round the ring. */
 			for (n = 0; n <= max; n += 5) {
-				fill(in, n, seed);
+				t_raw_fill(in, n, seed);
 				ASSERT_OK(shmchan__rring_push(&r, in, n));
 				ASSERT_OK(shmchan__rring_pop(&r, out, sizeof(out), &len));
 				ASSERT_EQ(len, n);
-				ASSERT_TRUE(same(out, n, seed));
+				ASSERT_TRUE(t_raw_same(out, n, seed));
 				seed++;
 			}
 			/* Two records at once, the second wrapping. */
@@ -179,12 +163,12 @@ static void test_frame_in_place(void)
 	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
 	for (f = 0; f < 20; f++) { /* enough to wrap the 256 KiB buffer */
 		ASSERT_OK(shmchan_channel_reserve(&w, 76816, &slot));
-		fill(slot, 76816, f);
+		t_raw_fill(slot, 76816, f);
 		ASSERT_OK(shmchan_channel_commit(&w, 76816));
 		ASSERT_OK(shmchan_channel_peek(&r, &view, &len));
 		ASSERT_EQ(len, 76816);
 		ASSERT_TRUE(((uintptr_t)view & 7) == 0);
-		ASSERT_TRUE(same(view, 76816, f));
+		ASSERT_TRUE(t_raw_same(view, 76816, f));
 		ASSERT_OK(shmchan_channel_release(&r));
 	}
 	shmchan_channel_close(&w);
@@ -225,7 +209,7 @@ static int mp_producer(void *arg)
 		if (n >= 8) {
 			memcpy(m, &id, 4);
 			memcpy(m + 4, &seq, 4);
-			fill(m + 8, n - 8, id * 1000003u + seq);
+			t_raw_fill(m + 8, n - 8, id * 1000003u + seq);
 		} else {
 			memset(m, (int)('a' + id), n);
 		}
@@ -279,7 +263,7 @@ static void test_producers(void)
 		if (seq != next[id])
 			T_FAIL("producer %u: seq %u, expected %u", id, seq, next[id]);
 		ASSERT_EQ(len, mp_len(id, seq));
-		ASSERT_TRUE(same(buf + 8, len - 8, id * 1000003u + seq));
+		ASSERT_TRUE(t_raw_same(buf + 8, len - 8, id * 1000003u + seq));
 		next[id]++;
 	}
 	for (i = 0; i < MP_PRODUCERS; i++)

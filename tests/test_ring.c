@@ -6,6 +6,8 @@
 
 #include "ring_pvt.h"
 #include "t_util.h"
+#define T_MSG_MAX 8 /* (raw buffers only) */
+#include "t_msg.h"
 
 static void *ring_mem(uint32_t slot_size, uint32_t count, size_t *size)
 {
@@ -54,24 +56,6 @@ static void test_geometry(void)
 	free(m);
 }
 
-static void fill(unsigned char *p, size_t n, unsigned seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (unsigned char)(seed * 31u + i * 7u);
-}
-
-static int check(const unsigned char *p, size_t n, unsigned seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != (unsigned char)(seed * 31u + i * 7u))
-			return 0;
-	return 1;
-}
-
 /* Push and pop @rounds full laps on ring @r, checking boundaries each lap. */
 static void laps(struct shmchan_ring *r, unsigned rounds)
 {
@@ -81,7 +65,7 @@ static void laps(struct shmchan_ring *r, unsigned rounds)
 
 	for (k = 0; k < rounds; k++) {
 		for (i = 0; i < cap; i++) {
-			fill(in, i % 101, seed);
+			t_raw_fill(in, i % 101, seed);
 			ASSERT_OK(shmchan_ring_push(r, in, i % 101));
 			seed++;
 		}
@@ -90,7 +74,7 @@ static void laps(struct shmchan_ring *r, unsigned rounds)
 		for (i = 0; i < cap; i++) {
 			ASSERT_OK(shmchan_ring_pop(r, out, sizeof(out), &len));
 			ASSERT_EQ(len, i % 101);
-			ASSERT_TRUE(check(out, len, want));
+			ASSERT_TRUE(t_raw_same(out, len, want));
 			want++;
 		}
 		ASSERT_EQ(shmchan_ring_depth(r), 0);
@@ -118,13 +102,13 @@ static void test_boundaries(void)
 	ASSERT_ERR(shmchan_ring_push(&r, buf, 101), -EMSGSIZE);
 	ASSERT_EQ(shmchan_ring_depth(&r), 0);
 	/* Too large for the caller's buffer: size reported, message kept. */
-	fill(buf, 100, 9);
+	t_raw_fill(buf, 100, 9);
 	ASSERT_OK(shmchan_ring_push(&r, buf, 100));
 	ASSERT_ERR(shmchan_ring_pop(&r, buf, 99, &len), -EMSGSIZE);
 	ASSERT_EQ(len, 100);
 	memset(buf, 0, sizeof(buf));
 	ASSERT_OK(shmchan_ring_pop(&r, buf, 100, &len));
-	ASSERT_TRUE(len == 100 && check(buf, 100, 9));
+	ASSERT_TRUE(len == 100 && t_raw_same(buf, 100, 9));
 	/* Bad arguments. */
 	ASSERT_ERR(shmchan_ring_push(NULL, buf, 1), -EINVAL);
 	ASSERT_ERR(shmchan_ring_push(&r, NULL, 1), -EINVAL);
@@ -155,22 +139,22 @@ static void test_zero_copy(void)
 	/* Claimed but not committed: counted in depth, not readable. */
 	ASSERT_EQ(shmchan_ring_depth(&r), 1);
 	ASSERT_EQ(shmchan_ring_readable(&r), 0);
-	fill(slot, 40, 3);
+	t_raw_fill(slot, 40, 3);
 	ASSERT_ERR(shmchan_ring_commit(&r, 65), -EMSGSIZE);
 	ASSERT_OK(shmchan_ring_commit(&r, 40)); /* shrink at commit */
 	/* A cancelled slot is stepped over. */
 	ASSERT_OK(shmchan_ring_reserve(&r, 10, &slot));
 	ASSERT_OK(shmchan_ring_cancel(&r));
-	fill(buf, 7, 4);
+	t_raw_fill(buf, 7, 4);
 	ASSERT_OK(shmchan_ring_push(&r, buf, 7));
 	ASSERT_OK(shmchan_ring_peek(&r, &view, &len));
-	ASSERT_TRUE(len == 40 && check(view, 40, 3));
+	ASSERT_TRUE(len == 40 && t_raw_same(view, 40, 3));
 	ASSERT_ERR(shmchan_ring_peek(&r, &view, &len), -EALREADY);
 	ASSERT_ERR(shmchan_ring_pop(&r, buf, sizeof(buf), &len), -EALREADY);
 	ASSERT_EQ(shmchan_ring_readable(&r), 1);
 	ASSERT_OK(shmchan_ring_release(&r));
 	ASSERT_OK(shmchan_ring_pop(&r, buf, sizeof(buf), &len));
-	ASSERT_TRUE(len == 7 && check(buf, 7, 4));
+	ASSERT_TRUE(len == 7 && t_raw_same(buf, 7, 4));
 	ASSERT_ERR(shmchan_ring_pop(&r, buf, sizeof(buf), &len), -EAGAIN);
 	ASSERT_EQ(shmchan_ring_depth(&r), 0);
 	free(m);
@@ -259,7 +243,7 @@ static void *mt_producer(void *p)
 
 		memcpy(msg, &a->id, 4);
 		memcpy(msg + 4, &i, 4);
-		fill(msg + 8, len - 8, a->id * 1000003u + i);
+		t_raw_fill(msg + 8, len - 8, a->id * 1000003u + i);
 		while (shmchan_ring_push(&r, msg, len) == -EAGAIN)
 			sched_yield();
 	}
@@ -296,7 +280,7 @@ static void test_threads(void)
 		ASSERT_TRUE(id < MT_PRODUCERS);
 		ASSERT_EQ(seq, next[id]);
 		ASSERT_EQ(len, 8 + seq % 24);
-		ASSERT_TRUE(check(buf + 8, len - 8, id * 1000003u + seq));
+		ASSERT_TRUE(t_raw_same(buf + 8, len - 8, id * 1000003u + seq));
 		next[id]++;
 		got++;
 	}

@@ -19,19 +19,12 @@
 #define BOUND_MS 10000
 #define SLOTS 8
 #define LEN 64
+#define T_MSG_MAX LEN
+#include "t_msg.h"
 
 static struct shmchan_config geo = { .slot_size = LEN, .slot_count = SLOTS };
 static const char *g_name;
 static int g_ready[2], g_go[2];
-
-/* Message @i: LEN bytes derived from i. */
-static void fill_msg(unsigned char *m, unsigned i)
-{
-	unsigned k;
-
-	for (k = 0; k < LEN; k++)
-		m[k] = (unsigned char)(i * 31u + k);
-}
 
 /* One byte through pipe @fd, waited for at most BOUND_MS. */
 static int pipe_wait(int fd)
@@ -72,13 +65,12 @@ static int stall_then_commit(void *arg)
 
 static void recv_msg(struct shmchan_channel *r, unsigned i)
 {
-	unsigned char want[LEN], got[LEN];
+	unsigned char got[LEN];
 	size_t len;
 
-	fill_msg(want, i);
 	ASSERT_OK(shmchan_channel_recv(r, got, sizeof(got), &len, BOUND_MS));
 	ASSERT_EQ(len, LEN);
-	if (memcmp(got, want, LEN) != 0)
+	if (!t_raw_same(got, LEN, i))
 		T_FAIL("message %u damaged (first byte 0x%02x)", i, got[0]);
 }
 
@@ -86,7 +78,7 @@ static void send_msg(struct shmchan_channel *w, unsigned i)
 {
 	unsigned char m[LEN];
 
-	fill_msg(m, i);
+	t_raw_fill(m, LEN, i);
 	ASSERT_OK(shmchan_channel_send(w, m, LEN, BOUND_MS));
 }
 
@@ -159,7 +151,7 @@ static void run(int commit)
 	ASSERT_EQ(info.abandoned, 1);
 	/* A lap later the stepped-over slot is still the claimant's: the
 	 * ring is full there, and nothing is read from it. */
-	fill_msg(m, SLOTS);
+	t_raw_fill(m, LEN, SLOTS);
 	ASSERT_ERR(shmchan_channel_write(&w, m, LEN), -EAGAIN);
 	ASSERT_ERR(shmchan_channel_recv(&r, m, sizeof(m), &len, 50), -ETIMEDOUT);
 	ASSERT_ERR(shmchan_channel_write(&w, m, LEN), -EAGAIN);

@@ -31,6 +31,9 @@
 #define SLOT 64
 #define MAX_CHILDREN 16
 #define MAX_MSGS 400000u
+#define T_MSG_MAX SLOT
+
+#include "t_msg.h"
 
 /* State shared with the child processes (MAP_SHARED, made before fork). */
 struct shared {
@@ -49,51 +52,22 @@ static void shared_reset(void)
 	memset(g_shm, 0, sizeof(*g_shm));
 }
 
-/* Messages: an 8-byte index, then bytes derived from it; the length (8 to
- * SLOT) too. */
-static size_t msg_len(uint64_t i)
-{
-	return 8 + (size_t)((i * 37u + (i >> 9)) % (SLOT - 7));
-}
-
-static unsigned char msg_byte(uint64_t i, size_t k)
-{
-	return (unsigned char)(i * 131u + k * 29u + (i >> 8) * 3u);
-}
-
-static size_t make_msg(unsigned char *buf, uint64_t i)
-{
-	size_t len = msg_len(i), k;
-
-	memcpy(buf, &i, 8);
-	for (k = 8; k < len; k++)
-		buf[k] = msg_byte(i, k);
-	return len;
-}
-
-/* Checks a message and returns its index; fails the test if it is corrupt or
- * not below @total. */
+/* The index of the message in @data, which must be well-formed and below
+ * @total. */
 static uint64_t check_msg(const void *data, size_t len, uint64_t total, const char *who)
 {
-	const unsigned char *buf = data;
-	uint64_t i = ~0ull;
-	size_t k;
+	uint64_t i = t_msg_check(data, len, who);
 
-	if (len >= 8)
-		memcpy(&i, buf, 8);
-	if (len < 8 || len > SLOT || i >= total || len != msg_len(i))
-		T_FAIL("%s: corrupt message (len %zu, index field %llu)", who, len,
-		       (unsigned long long)i);
-	for (k = 8; k < len; k++)
-		if (buf[k] != msg_byte(i, k))
-			T_FAIL("%s: message %llu: byte %zu corrupt", who, (unsigned long long)i, k);
+	if (i >= total)
+		T_FAIL("%s: message index %llu, only %llu written", who, (unsigned long long)i,
+		       (unsigned long long)total);
 	return i;
 }
 
 static void write_msg(struct shmchan_channel *w, uint64_t i)
 {
 	unsigned char buf[SLOT];
-	size_t len = make_msg(buf, i);
+	size_t len = t_msg_make(buf, i);
 	int err = shmchan_channel_send(w, buf, len, BOUND_MS);
 
 	if (err)
@@ -208,7 +182,7 @@ static int sp_writer(void *arg)
 	for (i = id; i < SP_MSGS; i += SP_WRITERS) {
 		if (i % 3 == 0) {
 			unsigned char buf[SLOT];
-			size_t len = make_msg(buf, i);
+			size_t len = t_msg_make(buf, i);
 			void *slot;
 			int err;
 
@@ -548,7 +522,7 @@ static void test_api(void)
 	 * refuses more. */
 	for (i = 0; i < 8; i++)
 		write_msg(&w, i);
-	len = make_msg(buf, 8);
+	len = t_msg_make(buf, 8);
 	ASSERT_ERR(shmchan_channel_write(&w, buf, len), -EAGAIN);
 	ASSERT_ERR(shmchan_channel_send(&w, buf, len, 30), -ETIMEDOUT);
 	ASSERT_ERR(shmchan_channel_wait_writable(&w, 0), -ETIMEDOUT);
@@ -598,7 +572,7 @@ static void test_api(void)
 		size_t need = 0;
 
 		ASSERT_ERR(shmchan_channel_read(&r2, small, sizeof(small), &need), -EMSGSIZE);
-		ASSERT_EQ(need, msg_len(11));
+		ASSERT_EQ(need, t_msg_len(11));
 	}
 	count(recv_msg(&r2, 64), "r2");
 	/* End of stream for every reader once the writers are gone. */
