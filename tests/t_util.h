@@ -207,8 +207,13 @@ static inline void t_watchdog(unsigned seconds)
 	alarm(seconds);
 }
 
-/* A test made of named cases: run them all, or (argv[1]) the one named,
- * printing how long each took. */
+/*
+ * A test made of named cases: run them all, or (argv[1]) the one named,
+ * printing how long each took. ctest runs each case as a test of its own,
+ * PROGRAM.CASE (tests/CMakeLists.txt lists them); `PROGRAM --cases NAME...`
+ * fails unless NAME... are exactly the program's cases, in order, so that
+ * the list there and the table here cannot drift apart.
+ */
 struct t_case {
 	const char *name;
 	void (*fn)(void);
@@ -218,6 +223,14 @@ static inline void t_run_cases(const struct t_case *cases, size_t n, int argc, c
 {
 	size_t i, ran = 0;
 
+	if (argc > 1 && strcmp(argv[1], "--cases") == 0) {
+		for (i = 0; i < n || (int)i + 2 < argc; i++)
+			if ((int)i + 2 >= argc || i >= n || strcmp(argv[i + 2], cases[i].name) != 0)
+				T_FAIL("the cases listed differ from the program's at %zu (%s)", i,
+				       i < n ? cases[i].name : "none left");
+		printf("  [%zu cases, as listed]\n", n);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		int64_t t0 = t_now_ns();
 

@@ -602,23 +602,27 @@ static void test_strerror(void)
 	ASSERT_TRUE(strcmp(shmchan_version(), "0.3.0") == 0);
 }
 
-int main(void)
+static const struct t_case cases[] = {
+	{ "create_args", test_create_args },
+	{ "roles", test_roles },
+	{ "writer_limit", test_writer_limit },
+	{ "zero_copy_and_close", test_zero_copy_and_close },
+	{ "wait_timeout", test_wait_timeout },
+	{ "cross_process", test_cross_process },
+	{ "registry_identity", test_registry_identity },
+	{ "fork_inherited_handle", test_fork_inherited_handle },
+	{ "liveness_by_lock", test_liveness_by_lock },
+	{ "owner_checked", test_owner_checked },
+	{ "replace_failure_keeps_old", test_replace_failure_keeps_old },
+	{ "shared_handle_refused", test_shared_handle_refused },
+	{ "info_sized", test_info_sized },
+	{ "strerror", test_strerror },
+};
+
+int main(int argc, char **argv)
 {
 	t_watchdog(120);
-	test_create_args();
-	test_roles();
-	test_writer_limit();
-	test_zero_copy_and_close();
-	test_wait_timeout();
-	test_cross_process();
-	test_registry_identity();
-	test_fork_inherited_handle();
-	test_liveness_by_lock();
-	test_owner_checked();
-	test_replace_failure_keeps_old();
-	test_shared_handle_refused();
-	test_info_sized();
-	test_strerror();
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	printf("test_channel: ok\n");
 	return 0;
 }

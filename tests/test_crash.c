@@ -555,24 +555,34 @@ static void test_registry_churn(void)
 	shmchan_channel_unlink(g_name);
 }
 
+static const struct t_case cases[] = {
+	{ "dead_producer", test_dead_producer },
+	{ "dead_reader", test_dead_reader },
+	{ "dead_sleepers", test_dead_sleepers },
+	{ "dead_writer_asleep", test_dead_writer_asleep },
+	{ "end_of_stream", test_end_of_stream },
+	{ "replaced", test_replaced },
+	{ "stale", test_stale },
+	{ "wait_for_reader", test_wait_for_reader },
+	{ "registry_full_of_dead", test_registry_full_of_dead },
+	{ "counters", test_counters },
+	{ "thread_outlives_leader", test_thread_outlives_leader },
+	{ "registry_churn", test_registry_churn },
+};
+
+/* test_crash [record] [CASE]: the cases on slot channels, or on record
+ * channels. */
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "record") == 0)
+	int shift = 0;
+
+	if (argc > 1 && strcmp(argv[1], "record") == 0) {
 		geo = (struct shmchan_config){ .kind = SHMCHAN_KIND_RECORD, .buffer_size = 128 };
+		shift = 1;
+	}
 	t_watchdog(120);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	test_dead_producer();
-	test_dead_reader();
-	test_dead_sleepers();
-	test_dead_writer_asleep();
-	test_end_of_stream();
-	test_replaced();
-	test_stale();
-	test_wait_for_reader();
-	test_registry_full_of_dead();
-	test_counters();
-	test_thread_outlives_leader();
-	test_registry_churn();
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc - shift, argv + shift);
 	printf("test_crash: ok (%s channels)\n", geo.kind ? "record" : "slot");
 	return 0;
 }

@@ -631,24 +631,28 @@ static void test_fuzz(void)
 	fuzz(&wq, 500);
 }
 
-int main(void)
+static const struct t_case cases[] = {
+	{ "header_fields", test_header_fields },
+	{ "consistent_lie", test_consistent_lie },
+	{ "ring_header", test_ring_header },
+	{ "truncated", test_truncated },
+	{ "foreign_files", test_foreign_files },
+	{ "slot_fields", test_slot_fields },
+	{ "positions", test_positions },
+	{ "seq_behind", test_seq_behind },
+	{ "unclaimed_corrupt", test_unclaimed_corrupt },
+	{ "reader_died_mid_consume", test_reader_died_mid_consume },
+	{ "concurrent_header_rewrite", test_concurrent_header_rewrite },
+	{ "broadcast_positions", test_broadcast_positions },
+	{ "broadcast_far_ahead", test_broadcast_far_ahead },
+	{ "workqueue_all_held", test_workqueue_all_held },
+	{ "fuzz", test_fuzz },
+};
+
+int main(int argc, char **argv)
 {
 	t_watchdog(120);
-	test_header_fields();
-	test_consistent_lie();
-	test_ring_header();
-	test_truncated();
-	test_foreign_files();
-	test_slot_fields();
-	test_positions();
-	test_seq_behind();
-	test_unclaimed_corrupt();
-	test_reader_died_mid_consume();
-	test_concurrent_header_rewrite();
-	test_broadcast_positions();
-	test_broadcast_far_ahead();
-	test_workqueue_all_held();
-	test_fuzz();
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	printf("test_hostile: ok\n");
 	return 0;
 }

@@ -464,18 +464,22 @@ static void test_wait_writable_len(void)
 	shmchan_channel_unlink(name);
 }
 
-int main(void)
+static const struct t_case cases[] = {
+	{ "basics", test_basics },
+	{ "wrap_everywhere", test_wrap_everywhere },
+	{ "frame_in_place", test_frame_in_place },
+	{ "producers", test_producers },
+	{ "hostile", test_hostile },
+	{ "reader_died_while_freeing", test_reader_died_while_freeing },
+	{ "skip_rules", test_skip_rules },
+	{ "wait_writable_len", test_wait_writable_len },
+};
+
+int main(int argc, char **argv)
 {
 	t_watchdog(120);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	test_basics();
-	test_wrap_everywhere();
-	test_frame_in_place();
-	test_producers();
-	test_hostile();
-	test_reader_died_while_freeing();
-	test_skip_rules();
-	test_wait_writable_len();
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	printf("test_record: ok\n");
 	return 0;
 }

@@ -290,15 +290,16 @@ static void test_threads(void)
 	free(m);
 }
 
-int main(void)
+static const struct t_case cases[] = {
+	{ "geometry", test_geometry },		 { "boundaries", test_boundaries },
+	{ "zero_copy", test_zero_copy },	 { "wraparound", test_wraparound },
+	{ "corrupt_slots", test_corrupt_slots }, { "threads", test_threads },
+};
+
+int main(int argc, char **argv)
 {
 	t_watchdog(120);
-	test_geometry();
-	test_boundaries();
-	test_zero_copy();
-	test_wraparound();
-	test_corrupt_slots();
-	test_threads();
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	printf("test_ring: ok\n");
 	return 0;
 }

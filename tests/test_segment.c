@@ -159,16 +159,20 @@ static void test_cross_process(void)
 	shmchan_segment_unlink(g_cross_name);
 }
 
-int main(void)
+static const struct t_case cases[] = {
+	{ "names", test_names },
+	{ "long_name_roundtrip", test_long_name_roundtrip },
+	{ "create_open", test_create_open },
+	{ "zeroed_handle", test_zeroed_handle },
+	{ "mode", test_mode },
+	{ "empty_object", test_empty_object },
+	{ "cross_process", test_cross_process },
+};
+
+int main(int argc, char **argv)
 {
 	t_watchdog(60);
-	test_names();
-	test_long_name_roundtrip();
-	test_create_open();
-	test_zeroed_handle();
-	test_mode();
-	test_empty_object();
-	test_cross_process();
+	t_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	printf("test_segment: ok\n");
 	return 0;
 }
