@@ -29,6 +29,9 @@
  * mapping and the waker is usually another process. FUTEX_WAIT_BITSET takes an
  * absolute CLOCK_MONOTONIC deadline, so a wait cut short by a signal resumes
  * with exactly the time that is left.
+ *
+ * docs/ordering.md indexes the labels of every protocol: for each ring kind,
+ * which step is K1 (the publish) and which load is W3's re-check.
  */
 #include <errno.h>
 #include <limits.h>
