@@ -58,6 +58,7 @@ struct shmchan_info {
 			       * yet read by the slowest live subscriber) */
 	uint32_t stale;	      /* 1: no live peer (removable: shmchan rm --stale) */
 	uint32_t nwriters;    /* entries filled in writers[] */
+	uint32_t reserved0;   /* 0; keeps the 64-bit fields aligned on every ABI */
 	uint64_t depth_bytes; /* bytes they take in the ring */
 	uint64_t size;	      /* bytes of the object */
 	uint64_t written;
@@ -76,10 +77,17 @@ struct shmchan_info {
 };
 
 /* An info struct ready to be filled: struct shmchan_info in = SHMCHAN_INFO_INIT; */
+#ifdef __cplusplus
+#define SHMCHAN_INFO_INIT                                                                          \
+	{                                                                                          \
+		sizeof(struct shmchan_info)                                                        \
+	}
+#else
 #define SHMCHAN_INFO_INIT                                                                          \
 	{                                                                                          \
 		.struct_size = sizeof(struct shmchan_info)                                         \
 	}
+#endif
 
 /* The first release's size: the least @struct_size accepted. */
 #define SHMCHAN_INFO_MIN_SIZE 8376u
