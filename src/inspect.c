@@ -30,15 +30,20 @@ static void describe_subs(const struct shmchan__chan_hdr *h, struct shmchan__jud
 {
 	int i;
 
+	/* Relaxed: statistics, a snapshot; before the scan (struct rows). */
+	rows->retired_lost = atomic_load_explicit(&h->retired_lost, memory_order_relaxed);
 	for (i = 0; i < SHMCHAN_MAX_SUBSCRIBERS; i++) {
 		const struct shmchan__peer *p = &h->subscribers[i];
-		struct shmchan_peer_info *s = &info->subscribers[info->nsubscribers];
+		uint32_t n = info->nsubscribers;
+		struct shmchan_peer_info *s = &info->subscribers[n];
 		uint64_t o = peer_info(p, j, s);
 
 		if (s->pid == 0)
 			continue;
-		rows->entry[info->nsubscribers] = p;
-		rows->owner[info->nsubscribers] = o;
+		rows->owner[n] = o;
+		/* Relaxed: statistics, read with the row's owner word. */
+		rows->claim[n] = atomic_load_explicit(&p->claim, memory_order_relaxed);
+		rows->aux[n] = atomic_load_explicit(&p->aux, memory_order_relaxed);
 		info->nsubscribers++;
 		if (s->alive)
 			info->stale = 0;
@@ -60,7 +65,7 @@ static void describe(const struct shmchan__chan_hdr *h, const struct shmchan__id
 		     struct shmchan__judge j, struct shmchan_info *info)
 {
 	const struct shmchan__kind *k = shmchan__kind_find(id->kind);
-	struct shmchan__rows rows;
+	struct shmchan__rows rows = { { 0 }, { 0 }, { 0 }, 0 };
 	uint64_t o;
 	int i;
 

@@ -543,7 +543,7 @@ static void bc_describe(const struct shmchan__chan_hdr *h, const struct shmchan_
 	info->policy = id->flags;
 	/* Relaxed: statistics, a snapshot. */
 	info->tail = atomic_load_explicit(&bh->tail, memory_order_relaxed);
-	info->lost = atomic_load_explicit(&h->retired_lost, memory_order_relaxed);
+	info->lost = rows->retired_lost;
 	for (i = 0; i < info->nsubscribers; i++) {
 		struct shmchan_peer_info *s = &info->subscribers[i];
 		uint64_t o = rows->owner[i];
@@ -551,8 +551,8 @@ static void bc_describe(const struct shmchan__chan_hdr *h, const struct shmchan_
 		/* A gone entry is counted in the retired totals already. */
 		if (o & SHMCHAN__OWN_DEAD)
 			continue;
-		s->lost = atomic_load_explicit(&rows->entry[i]->aux, memory_order_relaxed);
-		s->cursor = atomic_load_explicit(&rows->entry[i]->claim, memory_order_relaxed);
+		s->lost = rows->aux[i];
+		s->cursor = rows->claim[i];
 		info->lost += s->lost;
 		if (s->alive && !(o & SHMCHAN__OWN_FILLING) && s->cursor < min)
 			min = s->cursor;

@@ -98,10 +98,15 @@ struct shmchan__reader_ops {
 };
 
 /* The subscriber entries inspect.c described, row by row of
- * info->subscribers, with the owner word it read for each. */
+ * info->subscribers: the owner word it read for each and, right after it,
+ * the entry's claim and aux words (relaxed: statistics), and the retired
+ * losses read before the scan, so that a peer leaving meanwhile is counted
+ * once at most. */
 struct shmchan__rows {
-	const struct shmchan__peer *entry[SHMCHAN_MAX_SUBSCRIBERS];
 	uint64_t owner[SHMCHAN_MAX_SUBSCRIBERS];
+	uint64_t claim[SHMCHAN_MAX_SUBSCRIBERS];
+	uint64_t aux[SHMCHAN_MAX_SUBSCRIBERS];
+	uint64_t retired_lost;
 };
 
 /* The geometry of a channel being created, from its config. */
