@@ -20,14 +20,20 @@ static int geometry_ok(uint32_t slot_size, uint32_t slot_count)
 	       slot_count <= SHMCHAN_RING_MAX_SLOTS && (slot_count & (slot_count - 1)) == 0;
 }
 
-size_t shmchan__slots_memsize(size_t hdr_size, uint32_t slot_size, uint32_t slot_count)
+/* The layout's size in 64 bits (0: not a valid geometry). At most
+ * SHMCHAN_RING_MAX_SLOTS (2^24) slots of a stride under 2^32 bytes: no
+ * overflow. */
+static uint64_t memsize64(size_t hdr_size, uint32_t slot_size, uint32_t slot_count)
 {
-	uint64_t n;
-
 	if (!geometry_ok(slot_size, slot_count))
 		return 0;
-	/* At most 2^20 slots of under 2^31 bytes each: no overflow in 64 bits. */
-	n = hdr_size + shmchan__slots_stride(slot_size) * slot_count;
+	return hdr_size + shmchan__slots_stride(slot_size) * slot_count;
+}
+
+size_t shmchan__slots_memsize(size_t hdr_size, uint32_t slot_size, uint32_t slot_count)
+{
+	uint64_t n = memsize64(hdr_size, slot_size, slot_count);
+
 	return n > SIZE_MAX ? 0 : (size_t)n;
 }
 
@@ -56,7 +62,7 @@ int shmchan__slots_attach(struct shmchan_ring *r, void *mem, size_t mem_size, si
 {
 	const volatile struct shmchan__slots_geom *g = mem;
 	uint32_t size, count;
-	size_t need;
+	uint64_t need;
 
 	if (!r || !mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) != 0)
 		return -EINVAL;
@@ -71,7 +77,9 @@ int shmchan__slots_attach(struct shmchan_ring *r, void *mem, size_t mem_size, si
 	 * handle's copy. */
 	size = g->slot_size;
 	count = g->slot_count;
-	need = shmchan__slots_memsize(hdr_size, size, count);
+	/* In 64 bits: a sound layout too large for this address space is
+	 * larger than any memory given, so truncated (32-bit targets). */
+	need = memsize64(hdr_size, size, count);
 	if (need == 0 || g->stride != shmchan__slots_stride(size) || g->slot_offset != hdr_size ||
 	    g->mem_size != need)
 		return -EBADMSG;
