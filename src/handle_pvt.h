@@ -80,7 +80,8 @@ struct shmchan__handle {
 	int64_t stuck_ns;      /* when the position was seen claimed, unfinished */
 	int64_t next_check_ns; /* next liveness check of that position */
 	uint32_t stuck_pos;    /* the position stuck_ns refers to */
-	/* the idle path (channel_io.c; broadcast writers share the last two) */
+	/* the idle path (channel_io.c; broadcast writers use idle_polls and
+	 * next_deep_ns too) */
 	uint32_t sample;       /* reader: reads since depth was last sampled */
 	uint32_t seen_gen;     /* reader: registry generation at the last look */
 	uint32_t writers_seen; /* reader: writers held at the last look */

@@ -66,7 +66,8 @@ struct shmchan__reader_ops {
 	/* Step over the claim at @pos, of a writer judged dead (@live 0) or,
 	 * test hook, alive; @extent: the span its claim covers (records).
 	 * Returns 0, -EAGAIN if the claim changed meanwhile (read again), or
-	 * -EBUSY (it is marked: wait for its live claimant to give it back). */
+	 * -EBUSY (wait: records, whose live claimant gives a marked record
+	 * back, or whose commit meanwhile wakes the reader). */
 	int (*skip)(struct shmchan__handle *ch, uint32_t pos, uint32_t extent, int live);
 	/* Give back the slot of stepped-over position @pos, whose claimant is
 	 * gone (slot rings; a no-op for rings that free what they skip). */

@@ -456,13 +456,15 @@ int shmchan__join(struct shmchan__handle *ch, uint32_t role, uint64_t claim0)
 		err = take_table(ch, h->writers, SHMCHAN_MAX_WRITERS, AS_WRITER, pid, start, 0, &p);
 		if (err)
 			return err;
-		/* The claim word, and (record rings) the word for the
-		 * claimed length: the rings that use them find them here. */
+		/* The claim word, and the word for the claimed length,
+		 * which only rring.c dereferences (slot and broadcast writers
+		 * leave aux alone). */
 		ch->ring.claim = &p->claim;
 		ch->ring.claim_extent = &p->aux;
 	}
 	atomic_fetch_add_explicit(&h->registry_gen, 1, memory_order_seq_cst);
-	/* The reader's note of the span it frees (record rings). */
+	/* The reader's note of the span it frees: only rring.c
+	 * dereferences it (a subscriber's aux is its lost count). */
 	if (role == SHMCHAN__ROLE_READER)
 		ch->ring.consume_mark = &p->aux;
 	ch->self = p;
