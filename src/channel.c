@@ -451,8 +451,11 @@ static int open_role(struct shmchan__handle *ch, const char *name,
 		err = shmchan__kind_of(ch->kind)->reader->join(ch, sub_flags);
 	else if (!err)
 		err = shmchan__join(ch, role, 0);
-	if (!err && role == ROLE_READER)
-		shmchan__wake_peers(ch); /* writers in wait_for_reader */
+	/* Writers in wait_for_reader(s), readers in wait_for_writer: this
+	 * join's generation bump is what they wait for (a system call only
+	 * if someone sleeps). */
+	if (!err)
+		shmchan__wake_peers(ch);
 	if (err) {
 		shmchan_segment_close(&ch->seg);
 		memset(ch, 0, sizeof(*ch));

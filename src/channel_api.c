@@ -141,5 +141,39 @@ int shmchan_channel_wait_for_reader(struct shmchan_channel *pub, int timeout_ms)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_wait_for_reader(ch, timeout_ms));
+	return err ? err : leave(ch, shmchan__io_wait_for_readers(ch, 1, timeout_ms));
+}
+
+int shmchan_channel_wait_for_readers(struct shmchan_channel *pub, unsigned n, int timeout_ms)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	int err = enter(ch);
+
+	return err ? err : leave(ch, shmchan__io_wait_for_readers(ch, n, timeout_ms));
+}
+
+int shmchan_channel_wait_for_writer(struct shmchan_channel *pub, int timeout_ms)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	int err = enter(ch);
+
+	return err ? err : leave(ch, shmchan__io_wait_for_writer(ch, timeout_ms));
+}
+
+int shmchan_channel_reserve_wait(struct shmchan_channel *pub, size_t len, void **data,
+				 int timeout_ms)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	int err = enter(ch);
+
+	return err ? err : leave(ch, shmchan__io_reserve_wait(ch, len, data, timeout_ms));
+}
+
+int shmchan_channel_peek_wait(struct shmchan_channel *pub, const void **data, size_t *len,
+			      int timeout_ms)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	int err = enter(ch);
+
+	return err ? err : leave(ch, shmchan__io_peek_wait(ch, data, len, timeout_ms));
 }

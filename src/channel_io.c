@@ -509,9 +509,43 @@ int shmchan__io_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *
 	return err;
 }
 
+int shmchan__io_reserve_wait(struct shmchan__handle *ch, size_t len, void **data, int timeout_ms)
+{
+	struct shmchan__deadline dl;
+	int err;
+
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	while ((err = shmchan__io_reserve(ch, len, data)) == -EAGAIN) {
+		err = wait_writer(ch, len, &dl);
+		if (err)
+			return err;
+	}
+	return err;
+}
+
+int shmchan__io_peek_wait(struct shmchan__handle *ch, const void **data, size_t *len,
+			  int timeout_ms)
+{
+	struct shmchan__deadline dl;
+	int err;
+
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	while ((err = shmchan__io_peek(ch, data, len)) == -EAGAIN) {
+		err = wait_reader(ch, &dl);
+		if (err)
+			return err;
+	}
+	return err;
+}
+
 struct reader_wait {
 	struct shmchan__handle *ch;
 	uint64_t dead; /* owner value of a holder already found dead */
+	uint32_t n;    /* many readers: how many to wait for */
 };
 
 static int reader_present_cb(void *ctx, int slow)
@@ -526,15 +560,15 @@ static int reader_present_cb(void *ctx, int slow)
 	/* Broadcast, work queue: any subscriber or reader held and alive
 	 * (liveness needs system calls: checked on the slow path only). */
 	if (rops(rw->ch)->many)
-		return shmchan__subs_live(h, shmchan__judge_of(rw->ch), slow) > 0;
+		return shmchan__subs_live(h, shmchan__judge_of(rw->ch), slow) >= rw->n;
 	/* seq_cst: the re-check half of the sleep protocol (wait.c). */
 	o = atomic_load_explicit(&h->reader.owner, memory_order_seq_cst);
 	return SHMCHAN__OWN_PID(o) != 0 && !(o & SHMCHAN__OWN_DEAD) && o != rw->dead;
 }
 
-int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms)
+int shmchan__io_wait_for_readers(struct shmchan__handle *ch, unsigned n, int timeout_ms)
 {
-	struct reader_wait rw = { ch, 0 };
+	struct reader_wait rw = { ch, 0, n };
 	struct shmchan__deadline dl;
 	struct shmchan__waitcfg cfg;
 	struct shmchan__waitq q;
@@ -542,8 +576,10 @@ int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms)
 
 	if (err)
 		return err;
-	if (timeout_ms < -1)
+	if (timeout_ms < -1 || n > (rops(ch)->many ? SHMCHAN_MAX_SUBSCRIBERS : 1u))
 		return -EINVAL;
+	if (n == 0)
+		return 0;
 	shmchan__deadline_init(&dl, timeout_ms);
 	cfg = waitcfg(ch);
 	q = shmchan__queue_of(ch, SHMCHAN__QUEUE_PEER);
@@ -560,8 +596,13 @@ int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms)
 		if (err)
 			return err;
 		if (rops(ch)->many) {
-			if (shmchan__subs_live(shmchan__hdr(ch), shmchan__judge_of(ch), 1) == 0)
+			/* Judged by their lock bytes; dead ones found are
+			 * accounted for, so that the next wait does not count
+			 * them again at once. */
+			if (shmchan__subs_live(shmchan__hdr(ch), shmchan__judge_of(ch), 1) < n) {
+				shmchan__subs_held(shmchan__hdr(ch), shmchan__judge_of(ch), 1);
 				continue;
+			}
 			if (wops(ch)->reader_seen)
 				wops(ch)->reader_seen(ch);
 			return 0;
@@ -570,6 +611,73 @@ int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms)
 		if (!shmchan__peer_dead(r, shmchan__judge_of(ch)))
 			return 0;
 		rw.dead = o;
+	}
+}
+
+/* Reader: whether a read would find something now; writers are woken if
+ * looking stepped over discarded records. */
+static int readable_now(struct shmchan__handle *ch)
+{
+	uint32_t before = progress(ch);
+	int r = rops(ch)->readable(ch);
+
+	wake_writers(ch, before);
+	return r == 1;
+}
+
+struct writer_wait_gen {
+	struct shmchan__handle *ch;
+	uint32_t gen; /* registry generation when the writers were counted */
+};
+
+/* Something to look at: a peer joined or went (the generation moved), or
+ * the channel was replaced. seq_cst: the re-check half of the sleep
+ * protocol (wait.c W3); a joiner's generation bump is its K1. */
+static int registry_moved_cb(void *ctx, int slow)
+{
+	struct writer_wait_gen *wg = ctx;
+	struct shmchan__chan_hdr *h = shmchan__hdr(wg->ch);
+
+	(void)slow;
+	return atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED ||
+	       atomic_load_explicit(&h->registry_gen, memory_order_seq_cst) != wg->gen;
+}
+
+int shmchan__io_wait_for_writer(struct shmchan__handle *ch, int timeout_ms)
+{
+	struct writer_wait_gen wg = { ch, 0 };
+	struct shmchan__deadline dl;
+	struct shmchan__waitcfg cfg;
+	struct shmchan__waitq q;
+	int err = check_role(ch, ROLE_READER);
+
+	if (err)
+		return err;
+	if (timeout_ms < -1)
+		return -EINVAL;
+	shmchan__deadline_init(&dl, timeout_ms);
+	cfg = waitcfg(ch);
+	q = shmchan__queue_of(ch, SHMCHAN__QUEUE_PEER);
+	for (;;) {
+		struct shmchan__chan_hdr *h = shmchan__hdr(ch);
+
+		/* The generation first: a writer that joins after this load
+		 * moves it (its bump follows its take, release), so the wait
+		 * below cannot sleep through it. */
+		wg.gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
+		if (atomic_load_explicit(&h->state, memory_order_seq_cst) ==
+		    SHMCHAN__STATE_REPLACED)
+			return -ESTALE;
+		/* Live writers, dead ones accounted for (system calls: only
+		 * here, once per change of the registry); or a message of a
+		 * writer that came and went already (its commit precedes its
+		 * leave, whose bump the generation shows). */
+		if (shmchan__writers_held(h, shmchan__judge_of(ch), 1) > 0 || readable_now(ch))
+			return 0;
+		err = shmchan__wait(&cfg, &q, &self_of(ch)->owner, SHMCHAN__OWN_SLEEP_PEER,
+				    registry_moved_cb, &wg, &dl);
+		if (err)
+			return err;
 	}
 }
 

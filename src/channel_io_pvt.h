@@ -25,7 +25,11 @@ int shmchan__io_wait_writable_len(struct shmchan__handle *ch, size_t len, int ti
 int shmchan__io_send(struct shmchan__handle *ch, const void *data, size_t len, int timeout_ms);
 int shmchan__io_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
 		     int timeout_ms);
-int shmchan__io_wait_for_reader(struct shmchan__handle *ch, int timeout_ms);
+int shmchan__io_reserve_wait(struct shmchan__handle *ch, size_t len, void **data, int timeout_ms);
+int shmchan__io_peek_wait(struct shmchan__handle *ch, const void **data, size_t *len,
+			  int timeout_ms);
+int shmchan__io_wait_for_readers(struct shmchan__handle *ch, unsigned n, int timeout_ms);
+int shmchan__io_wait_for_writer(struct shmchan__handle *ch, int timeout_ms);
 /* The depth, as shmchan_channel_depth(). */
 int shmchan__depth(const struct shmchan__handle *ch);
 

@@ -388,6 +388,56 @@ SHMCHAN_API int shmchan_channel_recv(struct shmchan_channel *ch, void *buf, size
 SHMCHAN_API int shmchan_channel_wait_for_reader(struct shmchan_channel *ch, int timeout_ms);
 
 /*
+ * shmchan_channel_wait_for_readers - writer: as wait_for_reader, until @n
+ * live readers are attached (broadcast: subscribers; work queue: competing
+ * readers; 1 at most for the other kinds). @n 0 returns 0 at once. Returns
+ * 0, -ETIMEDOUT, -ESTALE, -EINVAL (@n above what the kind can have, bad
+ * timeout), -ENOTSUP (not a writer).
+ */
+SHMCHAN_API int shmchan_channel_wait_for_readers(struct shmchan_channel *ch, unsigned n,
+						 int timeout_ms);
+
+/*
+ * shmchan_channel_wait_for_writer - reader: wait until a live writer is
+ * attached, or a message is there to read (from a writer that came, wrote
+ * and went meanwhile): a reader started before its writers, or one that got
+ * -EPIPE (end of stream) and wants the stream to resume when a writer opens
+ * the channel again. Sleeps (no polling) until a peer joins or leaves; the
+ * plain calls keep returning -EPIPE at once. Returns 0, -ETIMEDOUT, -ESTALE (the
+ * channel was replaced: reopen by name), -EINVAL, -ENOTSUP (not a reader).
+ */
+SHMCHAN_API int shmchan_channel_wait_for_writer(struct shmchan_channel *ch, int timeout_ms);
+
+/*
+ * shmchan_channel_reserve_wait - writer: reserve, waiting up to @timeout_ms
+ * for room. Returns as shmchan_channel_reserve, -ETIMEDOUT for its -EAGAIN.
+ */
+SHMCHAN_API int shmchan_channel_reserve_wait(struct shmchan_channel *ch, size_t len, void **data,
+					     int timeout_ms);
+
+/*
+ * shmchan_channel_peek_wait - reader: peek, waiting up to @timeout_ms for a
+ * message. Returns as shmchan_channel_peek, -ETIMEDOUT for its -EAGAIN.
+ */
+SHMCHAN_API int shmchan_channel_peek_wait(struct shmchan_channel *ch, const void **data,
+					  size_t *len, int timeout_ms);
+
+/*
+ * shmchan_channel_wait_created - wait up to @timeout_ms (-1: no limit) until
+ * channel @name exists and its creator has published it; then open it (a
+ * channel removed in between gives the open's -ENOENT: wait again). Sleeps
+ * on an inotify watch of SHMCHAN_SHM_DIR, woken when a name appears there,
+ * with no polling loop: only while a channel is being laid out (its header
+ * not published yet, microseconds) does it look every millisecond, and at
+ * least once a second anyway. Uses one descriptor for the call's duration.
+ * Returns 0, -ETIMEDOUT, -EINVAL (bad name or timeout), -ENAMETOOLONG, the
+ * open errors for a name that holds no valid channel (SHMCHAN_EBADMAGIC,
+ * SHMCHAN_EVERSION, SHMCHAN_ETRUNCATED, -EBADMSG, -EACCES), and those of
+ * inotify (-EMFILE, -ENFILE, -ENOMEM, -ENOSPC: the user's watch limit).
+ */
+SHMCHAN_API int shmchan_channel_wait_created(const char *name, int timeout_ms);
+
+/*
  * shmchan_channel_depth - messages claimed and not yet consumed (including
  * slots a writer has reserved but not committed). A snapshot. Broadcast: for
  * a subscriber, the messages it has yet to read; for a writer, those the
