@@ -630,17 +630,26 @@ struct writer_wait_gen {
 	uint32_t gen; /* registry generation when the writers were counted */
 };
 
-/* Something to look at: a peer joined or went (the generation moved), or
+/*
+ * Something to look at: a peer joined or went (the generation moved), or
  * the channel was replaced. seq_cst: the re-check half of the sleep
- * protocol (wait.c W3); a joiner's generation bump is its K1. */
-static int registry_moved_cb(void *ctx, int slow)
+ * protocol (wait.c W3); a joiner's generation bump is its K1. A claim stuck
+ * at head (a dead writer's, with committed messages behind it) is left to
+ * the idle path, which resolves it in time: looked at again soon.
+ */
+static int writer_back_cb(void *ctx, int slow)
 {
 	struct writer_wait_gen *wg = ctx;
 	struct shmchan__chan_hdr *h = shmchan__hdr(wg->ch);
 
-	(void)slow;
-	return atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED ||
-	       atomic_load_explicit(&h->registry_gen, memory_order_seq_cst) != wg->gen;
+	if (atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED ||
+	    atomic_load_explicit(&h->registry_gen, memory_order_seq_cst) != wg->gen)
+		return 1;
+	if (!shmchan__stall_watching(wg->ch))
+		return 0;
+	if (slow && reader_idle(wg->ch, 1) != -EAGAIN)
+		return 1;
+	return SHMCHAN__READY_SOON;
 }
 
 int shmchan__io_wait_for_writer(struct shmchan__handle *ch, int timeout_ms)
@@ -665,17 +674,20 @@ int shmchan__io_wait_for_writer(struct shmchan__handle *ch, int timeout_ms)
 		 * moves it (its bump follows its take, release), so the wait
 		 * below cannot sleep through it. */
 		wg.gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
-		if (atomic_load_explicit(&h->state, memory_order_seq_cst) ==
-		    SHMCHAN__STATE_REPLACED)
-			return -ESTALE;
 		/* Live writers, dead ones accounted for (system calls: only
 		 * here, once per change of the registry); or a message of a
 		 * writer that came and went already (its commit precedes its
 		 * leave, whose bump the generation shows). */
 		if (shmchan__writers_held(h, shmchan__judge_of(ch), 1) > 0 || readable_now(ch))
 			return 0;
+		/* The idle path: a dead writer's claim in front of messages, a
+		 * message a dead work-queue reader held (0: read again), a
+		 * replaced channel once drained (-ESTALE). */
+		err = reader_idle(ch, 1);
+		if (err == 0 || err == -ESTALE)
+			return err;
 		err = shmchan__wait(&cfg, &q, &self_of(ch)->owner, SHMCHAN__OWN_SLEEP_PEER,
-				    registry_moved_cb, &wg, &dl);
+				    writer_back_cb, &wg, &dl);
 		if (err)
 			return err;
 	}

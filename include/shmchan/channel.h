@@ -402,9 +402,11 @@ SHMCHAN_API int shmchan_channel_wait_for_readers(struct shmchan_channel *ch, uns
  * attached, or a message is there to read (from a writer that came, wrote
  * and went meanwhile): a reader started before its writers, or one that got
  * -EPIPE (end of stream) and wants the stream to resume when a writer opens
- * the channel again. Sleeps (no polling) until a peer joins or leaves; the
- * plain calls keep returning -EPIPE at once. Returns 0, -ETIMEDOUT, -ESTALE (the
- * channel was replaced: reopen by name), -EINVAL, -ENOTSUP (not a reader).
+ * the channel again. Sleeps (no polling) until a peer joins (a leave is
+ * seen at the next sleep slice at the latest); the plain calls keep
+ * returning -EPIPE at once. Returns 0 (read now: a message may be there, or
+ * a writer), -ETIMEDOUT, -ESTALE (the channel was replaced and its messages
+ * all read: reopen by name), -EINVAL, -ENOTSUP (not a reader).
  */
 SHMCHAN_API int shmchan_channel_wait_for_writer(struct shmchan_channel *ch, int timeout_ms);
 
