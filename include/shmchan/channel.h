@@ -428,14 +428,16 @@ SHMCHAN_API int shmchan_channel_peek_wait(struct shmchan_channel *ch, const void
  * shmchan_channel_wait_created - wait up to @timeout_ms (-1: no limit) until
  * channel @name exists and its creator has published it; then open it (a
  * channel removed in between gives the open's -ENOENT: wait again). Sleeps
- * on an inotify watch of SHMCHAN_SHM_DIR, woken when a name appears there,
- * with no polling loop: only while a channel is being laid out (its header
- * not published yet, microseconds) does it look every millisecond, and at
- * least once a second anyway. Uses one descriptor for the call's duration.
- * Returns 0, -ETIMEDOUT, -EINVAL (bad name or timeout), -ENAMETOOLONG, the
- * open errors for a name that holds no valid channel (SHMCHAN_EBADMAGIC,
- * SHMCHAN_EVERSION, SHMCHAN_ETRUNCATED, -EBADMSG, -EACCES), and those of
- * inotify (-EMFILE, -ENFILE, -ENOMEM, -ENOSPC: the user's watch limit).
+ * on an inotify watch of SHMCHAN_SHM_DIR, woken when an event names the
+ * channel's file, with no polling loop: only while a channel is being laid
+ * out (its header not published yet, microseconds) does it look every
+ * millisecond, for 100 ms at most (a creator that died there leaves it so),
+ * and it looks at least once a second anyway. Uses one descriptor for the
+ * call's duration. Returns 0, -ETIMEDOUT, -EINVAL (bad name or timeout),
+ * -ENAMETOOLONG, the open errors for a name that holds no valid channel
+ * (SHMCHAN_EBADMAGIC, SHMCHAN_EVERSION, SHMCHAN_ETRUNCATED, -EBADMSG,
+ * -EACCES), -ENOTSUP (no SHMCHAN_SHM_DIR to watch), and those of inotify
+ * (-EMFILE, -ENFILE, -ENOMEM, -ENOSPC: the user's watch limit).
  */
 SHMCHAN_API int shmchan_channel_wait_created(const char *name, int timeout_ms);
 
