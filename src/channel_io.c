@@ -627,7 +627,8 @@ static int readable_now(struct shmchan__handle *ch)
 
 struct writer_wait_gen {
 	struct shmchan__handle *ch;
-	uint32_t gen; /* registry generation when the writers were counted */
+	uint32_t gen;	   /* registry generation when the writers were counted */
+	uint32_t replaced; /* the channel was seen replaced already then */
 };
 
 /*
@@ -642,7 +643,8 @@ static int writer_back_cb(void *ctx, int slow)
 	struct writer_wait_gen *wg = ctx;
 	struct shmchan__chan_hdr *h = shmchan__hdr(wg->ch);
 
-	if (atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED ||
+	if ((!wg->replaced &&
+	     atomic_load_explicit(&h->state, memory_order_seq_cst) == SHMCHAN__STATE_REPLACED) ||
 	    atomic_load_explicit(&h->registry_gen, memory_order_seq_cst) != wg->gen)
 		return 1;
 	if (!shmchan__stall_watching(wg->ch))
@@ -654,7 +656,7 @@ static int writer_back_cb(void *ctx, int slow)
 
 int shmchan__io_wait_for_writer(struct shmchan__handle *ch, int timeout_ms)
 {
-	struct writer_wait_gen wg = { ch, 0 };
+	struct writer_wait_gen wg = { ch, 0, 0 };
 	struct shmchan__deadline dl;
 	struct shmchan__waitcfg cfg;
 	struct shmchan__waitq q;
@@ -674,6 +676,11 @@ int shmchan__io_wait_for_writer(struct shmchan__handle *ch, int timeout_ms)
 		 * moves it (its bump follows its take, release), so the wait
 		 * below cannot sleep through it. */
 		wg.gen = atomic_load_explicit(&h->registry_gen, memory_order_seq_cst);
+		/* A replacement seen now is not news to the wait below (which
+		 * would return at once, again and again, while a claim in
+		 * front of the old ring's last messages is resolved). */
+		wg.replaced = atomic_load_explicit(&h->state, memory_order_seq_cst) ==
+			      SHMCHAN__STATE_REPLACED;
 		/* Live writers, dead ones accounted for (system calls: only
 		 * here, once per change of the registry); or a message of a
 		 * writer that came and went already (its commit precedes its
