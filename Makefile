@@ -105,7 +105,12 @@ abi-dump: all
 		--out-file tests/abi/$$(readelf -d build/libshmchan.so | \
 		sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p').abi $(ABI_LIB)
 
+# The sources to format: git's list, or (a tarball, no git) the tree's own,
+# never an empty list (clang-format would read its standard input).
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+ifeq ($(strip $(FORMAT_FILES)),)
+FORMAT_FILES = $(shell find include src tests tools examples bench -name '*.[ch]' 2>/dev/null | sort)
+endif
 
 format:
 	clang-format -i $(FORMAT_FILES)
