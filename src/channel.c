@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "poll_pvt.h"
 #include "registry_pvt.h"
 #include "kind_pvt.h"
 #include "wake_pvt.h"
@@ -275,6 +276,8 @@ void shmchan__mark_replaced(struct shmchan__chan_hdr *h)
 		atomic_fetch_add_explicit(words[i], 1, memory_order_seq_cst);
 		syscall(SYS_futex, (void *)words[i], FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	}
+	/* Pollers: their next call sees the state (seq_cst, above). */
+	shmchan__poll_notify_all(h);
 }
 
 /* After replacing @name: tell whoever is attached to the old channel,
@@ -506,15 +509,21 @@ int shmchan_channel_config(const struct shmchan_channel *pub, struct shmchan_con
 int shmchan_channel_close(struct shmchan_channel *pub)
 {
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	int owned;
+
 	if (!ch)
 		return -EINVAL;
 	if (!ch->hdr)
 		return 0;
 	/* A handle inherited across fork belongs to the parent: the child only
 	 * unmaps its copy and leaves the parent's registry entry alone. */
-	if (ch->self &&
-	    SHMCHAN__OWN_PID(atomic_load_explicit(&((struct shmchan__peer *)ch->self)->owner,
-						  memory_order_relaxed)) == (uint32_t)getpid()) {
+	owned = ch->self &&
+		SHMCHAN__OWN_PID(atomic_load_explicit(&((struct shmchan__peer *)ch->self)->owner,
+						      memory_order_relaxed)) == (uint32_t)getpid();
+	/* Its descriptors: closed in every process, its poller entry cleared
+	 * only by the handle's owner. */
+	shmchan__poll_close(ch, owned);
+	if (owned) {
 		if (ch->role == ROLE_WRITER && (ch->ring.busy & SHMCHAN__RING_RESERVED))
 			shmchan_channel_cancel(pub);
 		shmchan__leave(ch);

@@ -17,6 +17,7 @@
  */
 #include "channel_io_pvt.h"
 #include "channel_pvt.h"
+#include "poll_pvt.h"
 
 static _Atomic uint32_t *in_call(struct shmchan__handle *ch)
 {
@@ -176,4 +177,20 @@ int shmchan_channel_peek_wait(struct shmchan_channel *pub, const void **data, si
 	int err = enter(ch);
 
 	return err ? err : leave(ch, shmchan__io_peek_wait(ch, data, len, timeout_ms));
+}
+
+int shmchan_channel_poll_fd(struct shmchan_channel *pub)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	int err = enter(ch);
+
+	if (err)
+		return err;
+	if (!ch->hdr)
+		return leave(ch, -EINVAL);
+	err = shmchan__poll_open(ch);
+	/* Armed at once: ready now means readable now. */
+	if (err >= 0 && shmchan__io_poll_arm(ch))
+		shmchan__poll_fire(ch);
+	return leave(ch, err);
 }

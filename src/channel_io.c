@@ -13,6 +13,7 @@
 #include "channel_pvt.h"
 #include "registry_pvt.h"
 #include "kind_pvt.h"
+#include "poll_pvt.h"
 #include "stall_pvt.h"
 #include "wake_pvt.h"
 
@@ -137,7 +138,38 @@ static int writer_state(const struct shmchan__handle *ch)
 	return st == SHMCHAN__STATE_REPLACED ? -ESTALE : 0;
 }
 
-int shmchan__io_write(struct shmchan__handle *ch, const void *data, size_t len)
+/* What a writer waits for: room for @len bytes. */
+struct writer_wait {
+	struct shmchan__handle *ch;
+	size_t len;
+};
+
+static int readable_cb(void *ctx, int slow);
+static int writable_cb(void *ctx, int slow);
+
+/*
+ * A call on a pollable handle found nothing to do: arm its descriptor
+ * (poll.c) with the re-check of a waiter, the reader's (@ww NULL) or the
+ * writer's. Returns 1 if that re-check found the channel ready after all:
+ * the caller tries once more, and calls shmchan__poll_fire() if that finds
+ * nothing either, so the descriptor says "ready" whenever a call might not
+ * return -EAGAIN.
+ */
+static int poll_arm(struct shmchan__handle *ch, struct writer_wait *ww)
+{
+	if (!shmchan__polling(ch))
+		return 0;
+	return shmchan__poll_arm(ch, ww ? writable_cb : readable_cb, ww ? (void *)ww : ch) == 1;
+}
+
+int shmchan__io_poll_arm(struct shmchan__handle *ch)
+{
+	struct writer_wait ww = { ch, 0 };
+
+	return poll_arm(ch, ch->role == ROLE_WRITER ? &ww : NULL);
+}
+
+static int write_once(struct shmchan__handle *ch, const void *data, size_t len)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -156,7 +188,17 @@ int shmchan__io_write(struct shmchan__handle *ch, const void *data, size_t len)
 	return err;
 }
 
-int shmchan__io_reserve(struct shmchan__handle *ch, size_t len, void **data)
+int shmchan__io_write(struct shmchan__handle *ch, const void *data, size_t len)
+{
+	struct writer_wait ww = { ch, len };
+	int err = write_once(ch, data, len);
+
+	if (err == -EAGAIN && poll_arm(ch, &ww) && (err = write_once(ch, data, len)) == -EAGAIN)
+		shmchan__poll_fire(ch);
+	return err;
+}
+
+static int reserve_once(struct shmchan__handle *ch, size_t len, void **data)
 {
 	int err = check_role(ch, ROLE_WRITER);
 
@@ -166,6 +208,16 @@ int shmchan__io_reserve(struct shmchan__handle *ch, size_t len, void **data)
 		err = wops(ch)->reserve(ch, len, data);
 	if (err == -EAGAIN)
 		note_full(ch);
+	return err;
+}
+
+int shmchan__io_reserve(struct shmchan__handle *ch, size_t len, void **data)
+{
+	struct writer_wait ww = { ch, len };
+	int err = reserve_once(ch, len, data);
+
+	if (err == -EAGAIN && poll_arm(ch, &ww) && (err = reserve_once(ch, len, data)) == -EAGAIN)
+		shmchan__poll_fire(ch);
 	return err;
 }
 
@@ -330,6 +382,19 @@ static int reader_take(struct shmchan__handle *ch, void *buf, size_t cap, const 
 	return err;
 }
 
+/* Reader: take (pop or peek), arming a pollable handle's descriptor when
+ * there is nothing (see poll_arm). */
+static int reader_take_polled(struct shmchan__handle *ch, void *buf, size_t cap, const void **view,
+			      size_t *len)
+{
+	int err = reader_take(ch, buf, cap, view, len);
+
+	if (err == -EAGAIN && poll_arm(ch, NULL) &&
+	    (err = reader_take(ch, buf, cap, view, len)) == -EAGAIN)
+		shmchan__poll_fire(ch);
+	return err;
+}
+
 int shmchan__io_read(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
 {
 	int err = check_role(ch, ROLE_READER);
@@ -337,7 +402,7 @@ int shmchan__io_read(struct shmchan__handle *ch, void *buf, size_t cap, size_t *
 	if (!err && !len)
 		err = -EINVAL;
 	if (!err)
-		err = reader_take(ch, buf, cap, NULL, len);
+		err = reader_take_polled(ch, buf, cap, NULL, len);
 	if (!err)
 		note_read(ch);
 	return err;
@@ -349,7 +414,7 @@ int shmchan__io_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 
 	if (!err && !data)
 		err = -EINVAL;
-	return err ? err : reader_take(ch, NULL, 0, data, len);
+	return err ? err : reader_take_polled(ch, NULL, 0, data, len);
 }
 
 int shmchan__io_release(struct shmchan__handle *ch)
@@ -389,12 +454,6 @@ static int readable_cb(void *ctx, int slow)
 		return shmchan__stall_watching(ch) ? SHMCHAN__READY_SOON : 0;
 	return 1; /* something changed, or end of stream, or replaced */
 }
-
-/* What a writer waits for: room for @len bytes. */
-struct writer_wait {
-	struct shmchan__handle *ch;
-	size_t len;
-};
 
 static int writable_cb(void *ctx, int slow)
 {
@@ -459,7 +518,15 @@ static int wait_role(struct shmchan__handle *ch, uint32_t role, size_t len, int 
 	if (len > ch->ring.slot_size)
 		return -EMSGSIZE;
 	shmchan__deadline_init(&dl, timeout_ms);
-	return role == ROLE_READER ? wait_reader(ch, &dl) : wait_writer(ch, len, &dl);
+	err = role == ROLE_READER ? wait_reader(ch, &dl) : wait_writer(ch, len, &dl);
+	if (err == -ETIMEDOUT) {
+		/* Nothing yet: a pollable handle's descriptor waits on. */
+		struct writer_wait ww = { ch, len };
+
+		if (poll_arm(ch, role == ROLE_READER ? NULL : &ww))
+			err = 0;
+	}
+	return err;
 }
 
 int shmchan__io_wait_readable(struct shmchan__handle *ch, int timeout_ms)

@@ -30,6 +30,9 @@ int shmchan__io_peek_wait(struct shmchan__handle *ch, const void **data, size_t 
 			  int timeout_ms);
 int shmchan__io_wait_for_readers(struct shmchan__handle *ch, unsigned n, int timeout_ms);
 int shmchan__io_wait_for_writer(struct shmchan__handle *ch, int timeout_ms);
+/* Arm @ch's descriptor (poll.c) with its role's re-check; 1 if that found
+ * the channel ready (the caller makes the descriptor readable), else 0. */
+int shmchan__io_poll_arm(struct shmchan__handle *ch);
 /* The depth, as shmchan_channel_depth(). */
 int shmchan__depth(const struct shmchan__handle *ch);
 

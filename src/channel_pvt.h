@@ -3,8 +3,9 @@
  * Internal: the channel segment's layout. Not installed.
  *
  *   offset 0               struct shmchan__chan_hdr (identity, lifecycle,
- *                          wait words, reader and writer registries, and a
- *                          table reserved for broadcast subscribers)
+ *                          wait words, reader and writer registries, a
+ *                          table of subscribers, and one poller entry per
+ *                          registry entry)
  *   offset ring_offset     the ring (ring_pvt.h), ring_size bytes
  *   total_size             = ring_offset + ring_size = the file's size
  *
@@ -28,7 +29,7 @@
 #include "shmchan/channel.h"
 
 #define SHMCHAN__MAGIC 0x314e4148434d4853ull /* "SHMCHAN1" little-endian */
-#define SHMCHAN__LAYOUT_VERSION 2u	     /* 2: peers judged by lock bytes */
+#define SHMCHAN__LAYOUT_VERSION 3u	     /* 3: pollers (poll.c); 2: lock bytes */
 #define SHMCHAN__PAGE 4096u
 
 /* Lifecycle states (hdr.state); the public names are in inspect.h. */
@@ -98,6 +99,32 @@ struct shmchan__peer {
 	_Atomic uint64_t aux;	    /* writer on a record ring: bytes of its claim */
 };
 
+/*
+ * A handle's pollable descriptor (poll.c), one per registry entry, at the
+ * entry's index (0: the reader; 1..: writers[]; then subscribers[]). Its
+ * protocol is poll.c's; the states:
+ *   NONE   no poller
+ *   IDLE   a poller, not waiting: publishers leave it alone
+ *   ARMED  a poller waiting, counted in data_pollers (reader entries) or
+ *          space_pollers (writer entries): the next publisher wakes it
+ *   FIRED  woken: a publisher took it from ARMED and sends (or sent) it one
+ *          datagram
+ * sent counts the datagrams sent to it (wraps); id names its socket, which
+ * is SHMCHAN_SHM_DIR "/shmchan-poll.<nonce>.<id>" (16 hex digits each).
+ */
+#define SHMCHAN__POLL_NONE 0u
+#define SHMCHAN__POLL_IDLE 1u
+#define SHMCHAN__POLL_ARMED 2u
+#define SHMCHAN__POLL_FIRED 3u
+struct shmchan__poller {
+	_Atomic uint32_t state;
+	_Atomic uint32_t sent;
+	_Atomic uint64_t id;
+};
+
+/* Registry entries (and poller entries): the reader, writers, subscribers. */
+#define SHMCHAN__NPEERS (1 + SHMCHAN_MAX_WRITERS + SHMCHAN_MAX_SUBSCRIBERS)
+
 struct shmchan__chan_hdr {
 	/* line 0: identity, immutable once published */
 	_Atomic uint64_t magic;
@@ -126,12 +153,15 @@ struct shmchan__chan_hdr {
 	/* lines 2 and 3: wait words for readers (data) and writers (space) */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t data_futex;
 	_Atomic uint32_t data_waiters;
+	_Atomic uint32_t data_pollers; /* poller entries ARMED on this queue */
 	alignas(SHMCHAN__CACHELINE) _Atomic uint32_t space_futex;
 	_Atomic uint32_t space_waiters;
+	_Atomic uint32_t space_pollers;
 	/* registries */
 	alignas(SHMCHAN__CACHELINE) struct shmchan__peer reader;
 	struct shmchan__peer writers[SHMCHAN_MAX_WRITERS];
 	struct shmchan__peer subscribers[SHMCHAN_MAX_SUBSCRIBERS];
+	struct shmchan__poller pollers[SHMCHAN__NPEERS];
 };
 
 _Static_assert(sizeof(struct shmchan__peer) == SHMCHAN__CACHELINE, "a peer is one line");
@@ -145,7 +175,13 @@ _Static_assert(offsetof(struct shmchan__chan_hdr, writers) == 320, "writers");
 _Static_assert(offsetof(struct shmchan__chan_hdr, subscribers) ==
 		       320 + SHMCHAN_MAX_WRITERS * SHMCHAN__CACHELINE,
 	       "subscribers");
-_Static_assert(sizeof(struct shmchan__chan_hdr) == 8512, "header size is part of layout 1");
+_Static_assert(offsetof(struct shmchan__chan_hdr, pollers) == 8512, "pollers after the registry");
+_Static_assert(sizeof(struct shmchan__poller) == 16, "a poller entry is 16 bytes");
+_Static_assert(sizeof(struct shmchan__chan_hdr) ==
+		       ((8512 + 16 * SHMCHAN__NPEERS + SHMCHAN__CACHELINE - 1) &
+			~(SHMCHAN__CACHELINE - 1)),
+	       "header size is part of layout 3");
+_Static_assert(sizeof(struct shmchan__chan_hdr) <= 3 * SHMCHAN__PAGE, "the header fits 3 pages");
 
 /* Bytes before the ring: the header rounded up to a page. */
 #define SHMCHAN__HDR_SPACE                                                                         \

@@ -57,6 +57,19 @@ struct shmchan__wq_state {
 	uint32_t holding; /* 1: holds the message at pos (adopted, or too big) */
 };
 
+/* A pollable handle's descriptors and state (poll.c); zero: none. */
+struct shmchan__poll_state {
+	int ep1, sock1, timer1; /* the epoll set, its socket and timer, each fd + 1 */
+	int tx1;		/* publisher: the socket it wakes pollers through, fd + 1 */
+	uint32_t got;		/* datagrams received (compared with the entry's sent) */
+	uint32_t slot;		/* poller: the entry's index (channel_pvt.h) */
+	uint32_t behind;	/* 1: the last arming found a counted datagram missing */
+	uint32_t behind_at;	/* the entry's sent count then */
+	uint64_t id;		/* names the socket */
+	int64_t timer_due;	/* when the timer fires (INT64_MAX: not set) */
+	int64_t slice_ns;	/* the safety net's period (0 until opened; tests may set it) */
+};
+
 struct shmchan__handle {
 	/* every handle */
 	struct shmchan_segment seg;
@@ -88,6 +101,8 @@ struct shmchan__handle {
 	uint32_t idle_polls;   /* polls of an empty ring (a full one) while spinning */
 	int64_t next_scan_ns;  /* reader: next look for dead writers */
 	int64_t next_deep_ns;  /* next liveness check of the peers */
+	/* a pollable handle (poll.c) */
+	struct shmchan__poll_state poll;
 	/* what one kind keeps for itself */
 	union {
 		struct shmchan__bc_state bc;

@@ -27,6 +27,7 @@
 #include "proc_pvt.h"
 #include "kind_pvt.h"
 #include "live_pvt.h"
+#include "poll_pvt.h"
 
 void shmchan__max_store(_Atomic uint64_t *m, uint64_t v)
 {
@@ -111,6 +112,8 @@ static int mark_gone(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint6
 		atomic_fetch_sub_explicit(&h->space_waiters, 1, memory_order_seq_cst);
 	if (o & SHMCHAN__OWN_SLEEP_PEER)
 		atomic_fetch_sub_explicit(&h->peer_waiters, 1, memory_order_seq_cst);
+	/* A descriptor it polled: no publisher wakes it any more. */
+	shmchan__poll_forget(h, p);
 	if (o & SHMCHAN__OWN_FILLING)
 		return 1; /* never filled: the counters were the previous holder's */
 	/* Relaxed: statistics. */

@@ -187,12 +187,18 @@ int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__wait
 
 int shmchan__wake(const struct shmchan__waitq *q)
 {
-	/* K2 (seq_cst; see the top of this file). */
-	if (atomic_load_explicit(q->waiters, memory_order_seq_cst) == 0)
-		return 0;
+	/* K2 (seq_cst; see the top of this file). The pollers' count is K2
+	 * of poll.c's protocol, the same publish re-checked the same way. */
+	uint32_t w = atomic_load_explicit(q->waiters, memory_order_seq_cst);
+	int found = q->pollers && atomic_load_explicit(q->pollers, memory_order_seq_cst) != 0
+			    ? SHMCHAN__WOKE_POLLERS
+			    : 0;
+
+	if (w == 0)
+		return found;
 	/* K3. Relaxed: ordered after K2's load (seq_cst has acquire semantics),
 	 * and the kernel's compare in futex_wait reads the word itself. */
 	atomic_fetch_add_explicit(q->futex, 1, memory_order_relaxed);
 	syscall(SYS_futex, (void *)q->futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-	return 1;
+	return found | SHMCHAN__WOKE_SLEEPERS;
 }

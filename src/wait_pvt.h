@@ -24,6 +24,7 @@ int64_t shmchan__now_ns(void);
 struct shmchan__waitq {
 	_Atomic uint32_t *futex;
 	_Atomic uint32_t *waiters;
+	_Atomic uint32_t *pollers; /* armed pollers (poll.c), or NULL */
 };
 
 /* How a handle waits. */
@@ -53,9 +54,14 @@ int shmchan__wait(const struct shmchan__waitcfg *cfg, const struct shmchan__wait
 
 /*
  * After publishing (a seq_cst store that makes a waiter's condition true):
- * wake every sleeper of @q, with one system call, if there is any. Costs one
- * seq_cst load when nobody sleeps. Returns 1 if it found sleepers, else 0.
+ * wake every sleeper of @q, with one system call, if there is any. Costs two
+ * seq_cst loads of one line when nobody sleeps or polls. Returns a mask:
+ * SHMCHAN__WOKE_SLEEPERS if it found (and woke) sleepers,
+ * SHMCHAN__WOKE_POLLERS if q->pollers is not 0 (the caller wakes them:
+ * poll.c).
  */
+#define SHMCHAN__WOKE_SLEEPERS 1
+#define SHMCHAN__WOKE_POLLERS 2
 int shmchan__wake(const struct shmchan__waitq *q);
 
 #endif /* SHMCHAN_WAIT_PVT_H */

@@ -3,6 +3,7 @@
  * is wait.c. */
 #include "channel_pvt.h"
 #include "registry_pvt.h"
+#include "poll_pvt.h"
 #include "wake_pvt.h"
 
 struct shmchan__waitq shmchan__queue_of(const struct shmchan__handle *ch, enum shmchan__queue which)
@@ -14,14 +15,17 @@ struct shmchan__waitq shmchan__queue_of(const struct shmchan__handle *ch, enum s
 	case SHMCHAN__QUEUE_DATA:
 		q.futex = &h->data_futex;
 		q.waiters = &h->data_waiters;
+		q.pollers = &h->data_pollers;
 		break;
 	case SHMCHAN__QUEUE_SPACE:
 		q.futex = &h->space_futex;
 		q.waiters = &h->space_waiters;
+		q.pollers = &h->space_pollers;
 		break;
 	default:
 		q.futex = &h->peer_futex;
 		q.waiters = &h->peer_waiters;
+		q.pollers = NULL;
 		break;
 	}
 	return q;
@@ -56,9 +60,12 @@ static void repair_sleepers(struct shmchan__handle *ch, enum shmchan__queue whic
 static void wake_repairing(struct shmchan__handle *ch, enum shmchan__queue which)
 {
 	struct shmchan__waitq q = shmchan__queue_of(ch, which);
+	int found = shmchan__wake(&q);
 
-	if (shmchan__wake(&q))
+	if (found & SHMCHAN__WOKE_SLEEPERS)
 		repair_sleepers(ch, which);
+	if (found & SHMCHAN__WOKE_POLLERS)
+		shmchan__poll_notify(ch, which == SHMCHAN__QUEUE_SPACE);
 }
 
 void shmchan__wake_readers(struct shmchan__handle *ch)

@@ -442,6 +442,49 @@ SHMCHAN_API int shmchan_channel_peek_wait(struct shmchan_channel *ch, const void
 SHMCHAN_API int shmchan_channel_wait_created(const char *name, int timeout_ms);
 
 /*
+ * shmchan_channel_poll_fd - a file descriptor for event loops: it becomes
+ * readable when a call on @ch may have something to do, so that epoll,
+ * poll, select and every loop built on them (GLib, libuv, asyncio) can wait
+ * on the channel among their other descriptors.
+ *
+ * Readiness: for a reader, a read or peek may not return -EAGAIN (a
+ * message, end of stream, a replaced channel, a dead writer to recover
+ * from); for a writer, a write or reserve may find room (the space a reader
+ * freed, or a replaced channel). Wait for input (EPOLLIN/POLLIN) only.
+ * The descriptor is level-triggered in the way that matters: it stays
+ * readable until a call on the handle finds nothing to do, that is returns
+ * -EAGAIN (read, peek, write, reserve) or -ETIMEDOUT (a wait, recv, send):
+ * that call re-arms it. So: when it is readable, call until -EAGAIN, then
+ * wait again. Each arming gets one wake-up however many messages arrive.
+ * A wake-up may rarely find nothing to do (a notification that crossed a
+ * drain, or the safety net below): the call returns -EAGAIN and re-arms.
+ * While armed it also wakes at least once a second (a publisher killed
+ * between its publish and its notification, a writer killed outright), and
+ * every 2 ms while a dead writer's slot is being recovered.
+ *
+ * Cost: publishing makes no system call while no poller is armed; a
+ * publish that finds an armed poller sends it one datagram (one system call,
+ * once per arming). The descriptor is an epoll set over a Unix datagram
+ * socket, whose name is SHMCHAN_SHM_DIR "/shmchan-poll.<nonce>.<id>"
+ * (permissions as the channel's file), and a timerfd: three descriptors.
+ *
+ * Ownership: the handle owns the descriptor; the first call creates it and
+ * arms it, later calls return the same one. Do not read, write or close it:
+ * shmchan_channel_close() closes it and removes the socket's name. A poller
+ * killed leaves nothing that costs publishers more than one datagram; its
+ * socket's name is removed by the first publisher that finds it gone, or
+ * when its registry entry is reclaimed. Across fork the child inherits
+ * copies (close-on-exec), which it must not wait on; closing the handle in
+ * the child closes only its copies. One thread at a time, as every call.
+ *
+ * Returns the descriptor (>= 0), -EINVAL (NULL or closed), -EBUSY, or the
+ * errors of socket, bind, timerfd_create and epoll_create1: -EMFILE,
+ * -ENFILE, -ENOMEM, -ENOBUFS, -EACCES and -EROFS (no socket can be made in
+ * SHMCHAN_SHM_DIR).
+ */
+SHMCHAN_API int shmchan_channel_poll_fd(struct shmchan_channel *ch);
+
+/*
  * shmchan_channel_depth - messages claimed and not yet consumed (including
  * slots a writer has reserved but not committed). A snapshot. Broadcast: for
  * a subscriber, the messages it has yet to read; for a writer, those the
