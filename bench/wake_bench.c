@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * shmchan-wake-bench: the wake-up round trip of each wait strategy, measured
- * in the same run as the two baselines it is judged against:
- *   spin-line  a raw cache-line ping-pong (the physical floor);
- *   futex-raw  a raw futex ping-pong: store, FUTEX_WAKE, FUTEX_WAIT.
+ * in the same run as the baselines it is judged against:
+ *   spin-line    a raw cache-line ping-pong (the physical floor);
+ *   futex-raw    a raw futex ping-pong: store, FUTEX_WAKE, FUTEX_WAIT;
+ *   eventfd-raw  a raw eventfd ping-pong through epoll: write, epoll_wait,
+ *                read (what an event loop pays for a wake-up), against which
+ *                shmchan's pollable descriptor (shmchan POLLFD: read until
+ *                -EAGAIN, epoll_wait on shmchan_channel_poll_fd) is judged.
  * Two processes, each pinned to its own CPU (--cpus A,B). Two modes:
  *   busy  round trips back to back (messages flowing);
  *   idle  a pause (--idle-us, default 2000) before each round trip, so that
  *         waiters that sleep are asleep when the ping comes.
- * Then the CPU time a waiter uses while blocked for one second, per strategy.
+ * Then the CPU time a waiter uses while blocked for one second, per strategy,
+ * and the cost of a publish (a write and a read in one process) with no
+ * descriptor, with one that is not armed, and with one armed at every
+ * message (each publish then sends it a datagram).
  *
  * usage: shmchan-wake-bench [--cpus A,B] [--count N] [--idle-count N]
  *                           [--idle-us US] [--quick]
@@ -19,6 +26,8 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -29,19 +38,54 @@
 
 #include "bench_util.h"
 
-enum mech { SPIN_LINE, FUTEX_RAW, CH_SPIN, CH_FUTEX, CH_BACKOFF, NMECH };
-static const char *mech_name[NMECH] = { "spin-line (floor)", "futex-raw", "shmchan SPIN",
-					"shmchan FUTEX", "shmchan BACKOFF" };
+enum mech { SPIN_LINE, FUTEX_RAW, EVENTFD_RAW, CH_SPIN, CH_FUTEX, CH_BACKOFF, CH_POLLFD, NMECH };
+static const char *mech_name[NMECH] = { "spin-line (floor)", "futex-raw",     "eventfd-raw",
+					"shmchan SPIN",	     "shmchan FUTEX", "shmchan BACKOFF",
+					"shmchan POLLFD" };
+#define IS_RAW(m) ((m) < CH_SPIN)
 
 struct opts {
 	int cpu[2];
 	unsigned count, idle_count, idle_us;
 };
 
-/* A shared word for the raw baselines: odd = ping, even = pong. */
+/* A shared word for the raw baselines: odd = ping, even = pong; and the
+ * eventfd baseline's descriptors (made before the fork). */
 struct raw {
 	_Alignas(64) _Atomic uint32_t word;
+	int efd[2]; /* [0] pinged, [1] ponged */
 };
+
+/* eventfd-raw: wait in epoll until @fd is readable, then read it. */
+static void efd_wait(int ep, int fd)
+{
+	struct epoll_event ev;
+	uint64_t v;
+
+	while (epoll_wait(ep, &ev, 1, -1) != 1)
+		;
+	if (read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		_exit(4);
+}
+
+static void efd_post(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		_exit(4);
+}
+
+/* An epoll set over @fd alone. */
+static int epoll_of(int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+		_exit(5);
+	return ep;
+}
 
 static void cpu_relax(void)
 {
@@ -84,7 +128,22 @@ struct chans {
 	char ping[64], pong[64];
 	struct shmchan_channel in, out;
 	struct shmchan_channel keep[2]; /* creators, attached to the end */
+	int ep;				/* POLLFD: an epoll set over in's descriptor */
 };
+
+/* POLLFD: read, and while there is nothing, wait in epoll on the handle's
+ * descriptor. */
+static int poll_recv(struct chans *c, void *buf, size_t cap, size_t *len)
+{
+	int err;
+
+	while ((err = shmchan_channel_read(&c->in, buf, cap, len)) == -EAGAIN) {
+		struct epoll_event ev;
+
+		epoll_wait(c->ep, &ev, 1, -1);
+	}
+	return err;
+}
 
 static uint32_t strategy_of(enum mech m)
 {
@@ -99,6 +158,13 @@ static int open_side(struct chans *c, enum mech m, int pinger)
 
 	if (!err)
 		err = shmchan_channel_open_writer(&c->out, pinger ? c->ping : c->pong, &cfg);
+	if (!err && m == CH_POLLFD) {
+		int fd = shmchan_channel_poll_fd(&c->in);
+
+		if (fd < 0)
+			return fd;
+		c->ep = epoll_of(fd);
+	}
 	return err;
 }
 
@@ -106,8 +172,10 @@ static void ponger(enum mech m, struct raw *raw, struct chans *c, unsigned total
 {
 	unsigned i;
 
+	int ep = m == EVENTFD_RAW ? epoll_of(raw->efd[0]) : -1;
+
 	b_pin(cpu);
-	if (m >= CH_SPIN && open_side(c, m, 0) != 0)
+	if (!IS_RAW(m) && open_side(c, m, 0) != 0)
 		_exit(2);
 	for (i = 0; i < total; i++) {
 		uint64_t v = 0;
@@ -116,6 +184,13 @@ static void ponger(enum mech m, struct raw *raw, struct chans *c, unsigned total
 		if (m == SPIN_LINE || m == FUTEX_RAW) {
 			raw_wait(&raw->word, 2 * i + 1, m == FUTEX_RAW);
 			raw_post(&raw->word, 2 * i + 2, m == FUTEX_RAW);
+		} else if (m == EVENTFD_RAW) {
+			efd_wait(ep, raw->efd[0]);
+			efd_post(raw->efd[1]);
+		} else if (m == CH_POLLFD) {
+			if (poll_recv(c, &v, sizeof(v), &len) != 0 ||
+			    shmchan_channel_write(&c->out, &v, sizeof(v)) != 0)
+				_exit(3);
 		} else {
 			if (shmchan_channel_recv(&c->in, &v, sizeof(v), &len, -1) != 0 ||
 			    shmchan_channel_send(&c->out, &v, sizeof(v), -1) != 0)
@@ -125,8 +200,8 @@ static void ponger(enum mech m, struct raw *raw, struct chans *c, unsigned total
 	_exit(0);
 }
 
-/* One round trip from the pinger's side. */
-static void ping(enum mech m, struct raw *raw, struct chans *c, unsigned i)
+/* One round trip from the pinger's side (@ep: eventfd-raw's epoll set). */
+static void ping(enum mech m, struct raw *raw, struct chans *c, unsigned i, int ep)
 {
 	uint64_t v = i;
 	size_t len;
@@ -134,6 +209,19 @@ static void ping(enum mech m, struct raw *raw, struct chans *c, unsigned i)
 	if (m == SPIN_LINE || m == FUTEX_RAW) {
 		raw_post(&raw->word, 2 * i + 1, m == FUTEX_RAW);
 		raw_wait(&raw->word, 2 * i + 2, m == FUTEX_RAW);
+		return;
+	}
+	if (m == EVENTFD_RAW) {
+		efd_post(raw->efd[0]);
+		efd_wait(ep, raw->efd[1]);
+		return;
+	}
+	if (m == CH_POLLFD) {
+		if (shmchan_channel_write(&c->out, &v, sizeof(v)) != 0 ||
+		    poll_recv(c, &v, sizeof(v), &len) != 0 || v != i) {
+			fprintf(stderr, "ping %u failed\n", i);
+			exit(1);
+		}
 		return;
 	}
 	if (shmchan_channel_send(&c->out, &v, sizeof(v), -1) != 0 ||
@@ -166,18 +254,26 @@ static struct b_stats run(enum mech m, const struct opts *o, unsigned n, unsigne
 	struct b_stats s;
 	unsigned i;
 	pid_t pid;
-	int st;
+	int st, ep = -1;
 
-	if (raw == MAP_FAILED || !lat || (m >= CH_SPIN && make_chans(&c) != 0)) {
+	if (raw == MAP_FAILED || !lat || (!IS_RAW(m) && make_chans(&c) != 0)) {
 		fprintf(stderr, "setup failed\n");
 		exit(1);
 	}
 	atomic_store(&raw->word, 0);
+	raw->efd[0] = eventfd(0, EFD_CLOEXEC);
+	raw->efd[1] = eventfd(0, EFD_CLOEXEC);
+	if (raw->efd[0] < 0 || raw->efd[1] < 0) {
+		fprintf(stderr, "eventfd failed\n");
+		exit(1);
+	}
 	pid = fork();
 	if (pid == 0)
 		ponger(m, raw, &c, n + warm, o->cpu[1]);
 	b_pin(o->cpu[0]);
-	if (m >= CH_SPIN && open_side(&c, m, 1) != 0) {
+	if (m == EVENTFD_RAW)
+		ep = epoll_of(raw->efd[1]);
+	if (!IS_RAW(m) && open_side(&c, m, 1) != 0) {
 		fprintf(stderr, "open failed\n");
 		exit(1);
 	}
@@ -187,12 +283,18 @@ static struct b_stats run(enum mech m, const struct opts *o, unsigned n, unsigne
 		if (idle_us)
 			b_sleep_ns((uint64_t)idle_us * 1000);
 		t0 = b_now_ns();
-		ping(m, raw, &c, i);
+		ping(m, raw, &c, i, ep);
 		if (i >= warm)
 			lat[i - warm] = b_now_ns() - t0;
 	}
 	waitpid(pid, &st, 0);
-	if (m >= CH_SPIN) {
+	if (ep >= 0)
+		close(ep);
+	close(raw->efd[0]);
+	close(raw->efd[1]);
+	if (!IS_RAW(m)) {
+		if (m == CH_POLLFD)
+			close(c.ep);
 		shmchan_channel_close(&c.in);
 		shmchan_channel_close(&c.out);
 		shmchan_channel_close(&c.keep[0]);
@@ -211,18 +313,96 @@ static void print_table(const char *mode, struct b_stats *s, unsigned n)
 	int m;
 
 	printf("\n%s round trip, %u samples, ns (ratios: p50 and p99 to spin-line | to "
-	       "futex-raw)\n",
+	       "futex-raw | to eventfd-raw)\n",
 	       mode, n);
-	printf("%-18s %9s %9s %9s %9s %10s   %-13s %-13s\n", "mechanism", "p50", "p90", "p99",
-	       "p99.9", "max", "x spin-line", "x futex-raw");
+	printf("%-18s %9s %9s %9s %9s %10s   %-13s %-13s %-13s\n", "mechanism", "p50", "p90", "p99",
+	       "p99.9", "max", "x spin-line", "x futex-raw", "x eventfd-raw");
 	for (m = 0; m < NMECH; m++)
-		printf("%-18s %9llu %9llu %9llu %9llu %10llu   %5.2f %6.2f   %5.2f %6.2f\n",
+		printf("%-18s %9llu %9llu %9llu %9llu %10llu   %5.2f %6.2f   %5.2f %6.2f   %5.2f "
+		       "%6.2f\n",
 		       mech_name[m], (unsigned long long)s[m].p50, (unsigned long long)s[m].p90,
 		       (unsigned long long)s[m].p99, (unsigned long long)s[m].p999,
 		       (unsigned long long)s[m].max, (double)s[m].p50 / (double)s[0].p50,
 		       (double)s[m].p99 / (double)s[0].p99,
 		       (double)s[m].p50 / (double)s[FUTEX_RAW].p50,
-		       (double)s[m].p99 / (double)s[FUTEX_RAW].p99);
+		       (double)s[m].p99 / (double)s[FUTEX_RAW].p99,
+		       (double)s[m].p50 / (double)s[EVENTFD_RAW].p50,
+		       (double)s[m].p99 / (double)s[EVENTFD_RAW].p99);
+}
+
+/* The publish cost: ns per iteration of a loop in one process that writes
+ * an 8-byte message and reads it back. */
+enum pub_mode { PUB_PLAIN, PUB_NOT_ARMED, PUB_PLAIN_EAGAIN, PUB_ARMED, NPUB };
+static const char *pub_name[NPUB] = {
+	"no descriptor: write, read",
+	"descriptor not armed: write, read",
+	"no descriptor: write, read, read (-EAGAIN)",
+	"descriptor armed each time: write, read, read (-EAGAIN, re-arms)",
+};
+
+static double publish_ns(enum pub_mode mode, unsigned n, int cpu)
+{
+	struct shmchan_config cfg = { .slot_size = 64, .slot_count = 64 };
+	struct shmchan_channel w, r;
+	uint64_t v = 0, t0, t1;
+	char name[64];
+	size_t len;
+	unsigned i;
+
+	b_pin(cpu);
+	snprintf(name, sizeof(name), "bench.pub.%d", (int)getpid());
+	if (shmchan_channel_create_or_replace_writer(&w, name, &cfg) != 0 ||
+	    shmchan_channel_open_reader(&r, name, NULL) != 0)
+		return -1;
+	if (mode == PUB_NOT_ARMED || mode == PUB_ARMED) {
+		if (shmchan_channel_poll_fd(&r) < 0)
+			return -1;
+		/* Fire it once: from then on it stays fired unless a read finds
+		 * nothing (PUB_ARMED does, every time). */
+		shmchan_channel_write(&w, &v, sizeof(v));
+		shmchan_channel_read(&r, &v, sizeof(v), &len);
+	}
+	t0 = b_now_ns();
+	for (i = 0; i < n; i++) {
+		v = i;
+		if (shmchan_channel_write(&w, &v, sizeof(v)) != 0 ||
+		    shmchan_channel_read(&r, &v, sizeof(v), &len) != 0 || v != i)
+			return -1;
+		if ((mode == PUB_PLAIN_EAGAIN || mode == PUB_ARMED) &&
+		    shmchan_channel_read(&r, &v, sizeof(v), &len) != -EAGAIN)
+			return -1;
+	}
+	t1 = b_now_ns();
+	shmchan_channel_close(&r);
+	shmchan_channel_close(&w);
+	shmchan_channel_unlink(name);
+	return (double)(t1 - t0) / n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define PUB_PASSES 7
+static void publish_table(unsigned n, int cpu)
+{
+	double ns[NPUB][PUB_PASSES];
+	int p, m;
+
+	for (p = 0; p < PUB_PASSES; p++) /* interleaved passes */
+		for (m = 0; m < NPUB; m++)
+			ns[m][p] = publish_ns((enum pub_mode)m, n, cpu);
+	printf("\npublish cost, ns per loop iteration (%u iterations, %d interleaved passes, "
+	       "median [min-max]; CPU %d)\n",
+	       n, PUB_PASSES, cpu);
+	for (m = 0; m < NPUB; m++) {
+		qsort(ns[m], PUB_PASSES, sizeof(double), cmp_double);
+		printf("  %-66s %7.1f [%.1f-%.1f]\n", pub_name[m], ns[m][PUB_PASSES / 2], ns[m][0],
+		       ns[m][PUB_PASSES - 1]);
+	}
 }
 
 static long cpu_us(void)
@@ -332,5 +512,6 @@ int main(int argc, char **argv)
 	printf("\nCPU used by a reader blocked 1 s: FUTEX %ld us, BACKOFF %ld us, SPIN %ld us\n",
 	       idle_cpu(SHMCHAN_WAIT_FUTEX), idle_cpu(SHMCHAN_WAIT_BACKOFF),
 	       idle_cpu(SHMCHAN_WAIT_SPIN));
+	publish_table(o.count * 5, o.cpu[0]);
 	return 0;
 }
