@@ -589,11 +589,26 @@ static void test_fork(void)
 /* ---- many ---- */
 
 #define MANY 1000
+static char g_many[MANY][64];
+static pid_t g_parent;
+
+/* The many case's channels (not t_name()'s: it keeps 64), removed at exit
+ * whatever happened. */
+static void unlink_many(void)
+{
+	int i;
+
+	if (getpid() != g_parent)
+		return;
+	for (i = 0; i < MANY; i++)
+		if (g_many[i][0])
+			shmchan_channel_unlink(g_many[i]);
+}
 
 static void test_many(void)
 {
 	static struct shmchan_channel w[MANY], r[MANY];
-	static char names[MANY][64];
+	char(*names)[64] = g_many;
 	const struct shmchan_config cfg = { .slot_size = 16, .slot_count = 2 };
 	struct epoll_event evs[64];
 	struct rlimit rl;
@@ -680,6 +695,8 @@ int main(int argc, char **argv)
 {
 	void *shared;
 
+	g_parent = getpid();
+	atexit(unlink_many);
 	t_watchdog(120);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
