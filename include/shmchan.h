@@ -8,5 +8,6 @@
 #include "shmchan/ring.h"
 #include "shmchan/channel.h"
 #include "shmchan/inspect.h"
+#include "shmchan/waitset.h"
 
 #endif /* SHMCHAN_H */

@@ -472,6 +472,21 @@ static struct shmchan__waitcfg waitcfg(const struct shmchan__handle *ch)
 	return cfg;
 }
 
+int shmchan__io_ready(struct shmchan__handle *ch)
+{
+	struct writer_wait ww = { ch, 0 };
+
+	return ch->role == ROLE_WRITER ? writable_cb(&ww, 1) : readable_cb(ch, 1);
+}
+
+struct shmchan__waitq shmchan__io_sleep_queue(struct shmchan__handle *ch, uint64_t *sleep_bit)
+{
+	int w = ch->role == ROLE_WRITER;
+
+	*sleep_bit = w ? SHMCHAN__OWN_SLEEP_SPACE : SHMCHAN__OWN_SLEEP_DATA;
+	return shmchan__queue_of(ch, w ? SHMCHAN__QUEUE_SPACE : SHMCHAN__QUEUE_DATA);
+}
+
 /* Reader: wait until readable (0), end of stream, replaced, or timeout. */
 static int wait_reader(struct shmchan__handle *ch, const struct shmchan__deadline *dl)
 {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "handle_pvt.h"
+#include "wait_pvt.h"
 
 int shmchan__io_write(struct shmchan__handle *ch, const void *data, size_t len);
 int shmchan__io_reserve(struct shmchan__handle *ch, size_t len, void **data);
@@ -33,6 +34,13 @@ int shmchan__io_wait_for_writer(struct shmchan__handle *ch, int timeout_ms);
 /* Arm @ch's descriptor (poll.c) with its role's re-check; 1 if that found
  * the channel ready (the caller makes the descriptor readable), else 0. */
 int shmchan__io_poll_arm(struct shmchan__handle *ch);
+/* Wait sets (waitset.c). Whether @ch (a reader, or a writer) is ready as
+ * its own wait would see it (the slow re-check, seq_cst: usable as W3 of
+ * wait.c): 1, 0, or SHMCHAN__READY_SOON. */
+int shmchan__io_ready(struct shmchan__handle *ch);
+/* The wait queue @ch sleeps on, and the bit of its owner word that marks
+ * it counted there (wait.c shmchan__wait's @owner and @sleep_bit). */
+struct shmchan__waitq shmchan__io_sleep_queue(struct shmchan__handle *ch, uint64_t *sleep_bit);
 /* The depth, as shmchan_channel_depth(). */
 int shmchan__depth(const struct shmchan__handle *ch);
 
