@@ -66,6 +66,7 @@ struct shmchan__poll_state {
 	uint32_t behind;	/* 1: the last arming found a counted datagram missing */
 	uint32_t behind_at;	/* the entry's sent count then */
 	uint64_t id;		/* names the socket */
+	uint64_t tx_peer;	/* publisher: the poller id tx is connected to (0: none) */
 	int64_t timer_due;	/* when the timer fires (INT64_MAX: not set) */
 	int64_t slice_ns;	/* the safety net's period (0 until opened; tests may set it) */
 };

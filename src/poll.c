@@ -370,29 +370,55 @@ int shmchan__poll_open(struct shmchan__handle *ch)
 	return ps->ep1 - 1;
 }
 
-/* N4: send one byte to the poller socket @id of channel @nonce through the
- * socket *@tx1 (fd + 1; made on first use). Returns 0, or -errno. */
-static int send_one(int *tx1, uint64_t nonce, uint64_t id)
+/* The socket publishers send through: made on first use, and connected to
+ * the first poller it sends to, so that sends to that one (the usual case:
+ * one poller per channel) skip the name lookup. */
+struct tx {
+	int *fd1;	/* fd + 1; 0: not made yet */
+	uint64_t *peer; /* the id it is connected to; 0: none */
+};
+
+/* N4: send one byte to the poller socket @id of channel @nonce. Returns 0,
+ * or -errno. */
+static int send_one(struct tx *tx, uint64_t nonce, uint64_t id)
 {
 	struct sockaddr_un a;
 	char b = 0;
+	ssize_t r;
 
-	if (!*tx1) {
+	if (!*tx->fd1) {
 		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 		if (fd < 0)
 			return -errno;
-		*tx1 = fd + 1;
+		*tx->fd1 = fd + 1;
+		*tx->peer = 0;
 	}
 	sock_path(&a, nonce, id);
-	if (sendto(*tx1 - 1, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&a,
-		   sizeof(a)) == 1)
+	if (*tx->peer == 0 && id != 0 &&
+	    connect(*tx->fd1 - 1, (const struct sockaddr *)&a, sizeof(a)) == 0)
+		*tx->peer = id;
+	if (*tx->peer == id)
+		r = send(*tx->fd1 - 1, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	else
+		r = sendto(*tx->fd1 - 1, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+			   (const struct sockaddr *)&a, sizeof(a));
+	if (r == 1)
 		return 0;
+	if (*tx->peer == id && errno == ECONNREFUSED) {
+		/* Its peer is gone: connect afresh next time. An AF_UNSPEC
+		 * connect dissolves the association. */
+		struct sockaddr un = { .sa_family = AF_UNSPEC };
+
+		connect(*tx->fd1 - 1, &un, sizeof(un));
+		*tx->peer = 0;
+		errno = ECONNREFUSED;
+	}
 	return -errno;
 }
 
 /* N1-N4 over entries [@first, @end). */
-static void notify_range(struct shmchan__chan_hdr *h, uint64_t nonce, int *tx1, uint32_t first,
+static void notify_range(struct shmchan__chan_hdr *h, uint64_t nonce, struct tx *tx, uint32_t first,
 			 uint32_t end)
 {
 	uint32_t i;
@@ -419,7 +445,7 @@ static void notify_range(struct shmchan__chan_hdr *h, uint64_t nonce, int *tx1, 
 		 * finds it counted. Relaxed: a hint that A1 checks against
 		 * what the socket holds. */
 		atomic_fetch_add_explicit(&e->sent, 1, memory_order_relaxed);
-		err = send_one(tx1, nonce, id);
+		err = send_one(tx, nonce, id);
 		if (err != 0)
 			atomic_fetch_sub_explicit(&e->sent, 1, memory_order_relaxed);
 		if (err == -ECONNREFUSED)
@@ -427,26 +453,30 @@ static void notify_range(struct shmchan__chan_hdr *h, uint64_t nonce, int *tx1, 
 	}
 }
 
-static void notify_queue(struct shmchan__chan_hdr *h, uint64_t nonce, int *tx1, int space)
+static void notify_queue(struct shmchan__chan_hdr *h, uint64_t nonce, struct tx *tx, int space)
 {
 	if (space) {
-		notify_range(h, nonce, tx1, 1, 1 + SHMCHAN_MAX_WRITERS);
+		notify_range(h, nonce, tx, 1, 1 + SHMCHAN_MAX_WRITERS);
 	} else {
-		notify_range(h, nonce, tx1, 0, 1);
-		notify_range(h, nonce, tx1, 1 + SHMCHAN_MAX_WRITERS, SHMCHAN__NPEERS);
+		notify_range(h, nonce, tx, 0, 1);
+		notify_range(h, nonce, tx, 1 + SHMCHAN_MAX_WRITERS, SHMCHAN__NPEERS);
 	}
 }
 
 void shmchan__poll_notify(struct shmchan__handle *ch, int space)
 {
-	notify_queue(shmchan__hdr(ch), ch->nonce, &ch->poll.tx1, space);
+	struct tx tx = { &ch->poll.tx1, &ch->poll.tx_peer };
+
+	notify_queue(shmchan__hdr(ch), ch->nonce, &tx, space);
 }
 
 void shmchan__poll_notify_all(struct shmchan__chan_hdr *h)
 {
-	int tx1 = 0;
+	int fd1 = 0;
+	uint64_t peer = 0;
+	struct tx tx = { &fd1, &peer };
 
-	notify_queue(h, h->nonce, &tx1, 0);
-	notify_queue(h, h->nonce, &tx1, 1);
-	close1(&tx1);
+	notify_queue(h, h->nonce, &tx, 0);
+	notify_queue(h, h->nonce, &tx, 1);
+	close1(&fd1);
 }
