@@ -102,7 +102,10 @@ struct shmchan__peer {
 /*
  * A handle's pollable descriptor (poll.c), one per registry entry, at the
  * entry's index (0: the reader; 1..: writers[]; then subscribers[]). Its
- * protocol is poll.c's; the states:
+ * protocol is poll.c's. The state word is SHMCHAN__POLL_WORD(generation,
+ * state): the generation (24 bits) of the registry entry's holder that made
+ * the descriptor (channel_pvt.h owner word), so that whoever clears a dead
+ * holder's entry can tell it from its successor's; and the state:
  *   NONE   no poller
  *   IDLE   a poller, not waiting: publishers leave it alone
  *   ARMED  a poller waiting, counted in data_pollers (reader entries) or
@@ -116,8 +119,11 @@ struct shmchan__peer {
 #define SHMCHAN__POLL_IDLE 1u
 #define SHMCHAN__POLL_ARMED 2u
 #define SHMCHAN__POLL_FIRED 3u
+#define SHMCHAN__POLL_ST(w) ((w)&0xFFu)
+#define SHMCHAN__POLL_GEN(w) ((w) >> 8)
+#define SHMCHAN__POLL_WORD(gen, st) ((((uint32_t)(gen)&0xFFFFFFu) << 8) | (st))
 struct shmchan__poller {
-	_Atomic uint32_t state;
+	_Atomic uint32_t state; /* SHMCHAN__POLL_WORD(generation, state) */
 	_Atomic uint32_t sent;
 	_Atomic uint64_t id;
 };

@@ -65,6 +65,7 @@ struct shmchan__poll_state {
 	uint32_t slot;		/* poller: the entry's index (channel_pvt.h) */
 	uint32_t behind;	/* 1: the last arming found a counted datagram missing */
 	uint32_t behind_at;	/* the entry's sent count then */
+	uint32_t gen;		/* the registry entry's generation when it was made */
 	uint64_t id;		/* names the socket */
 	uint64_t tx_peer;	/* publisher: the poller id tx is connected to (0: none) */
 	int64_t timer_due;	/* when the timer fires (INT64_MAX: not set) */

@@ -119,32 +119,53 @@ static void unlink_sock(uint64_t nonce, uint64_t id)
 	unlink(a.sun_path);
 }
 
-/* Take entry @i out of ARMED into @to, undoing its A2 if the move is ours.
- * Returns the state it was in. */
-static uint32_t disarm(struct shmchan__chan_hdr *h, uint32_t i, uint32_t to)
+/* The handle's own entry: take it out of whatever state into @to (a state
+ * word), undoing its A2 if it was ARMED. */
+static void disarm(struct shmchan__chan_hdr *h, uint32_t i, uint32_t to)
 {
-	/* seq_cst exchange: competes with N2's CAS; exactly one of them sees
-	 * ARMED and undoes A2 (N3 here). */
+	/* seq_cst exchange: competes with N2's CAS; exactly one of them takes
+	 * the entry out of ARMED and undoes A2 (N3 here). */
 	uint32_t was = atomic_exchange_explicit(&entry_at(h, i)->state, to, memory_order_seq_cst);
 
-	if (was == SHMCHAN__POLL_ARMED)
+	if (SHMCHAN__POLL_ST(was) == SHMCHAN__POLL_ARMED)
 		atomic_fetch_sub_explicit(count_of(h, i), 1, memory_order_seq_cst);
-	return was;
 }
 
-void shmchan__poll_forget(struct shmchan__chan_hdr *h, const struct shmchan__peer *p)
+/* Clear entry @i if it is still the one that holder generation @gen made;
+ * remove its socket's name. */
+static void forget_gen(struct shmchan__chan_hdr *h, uint32_t i, uint32_t gen, uint64_t nonce)
+{
+	struct shmchan__poller *e = entry_at(h, i);
+	int tries;
+
+	/* Bounded: a dead holder's word changes at most once more (N2). */
+	for (tries = 0; tries < 4; tries++) {
+		/* Acquire: pairs with the release of the state stored after
+		 * the id (shmchan__poll_open), so the id read is this word's. */
+		uint32_t w = atomic_load_explicit(&e->state, memory_order_acquire);
+		uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
+
+		if (SHMCHAN__POLL_ST(w) == SHMCHAN__POLL_NONE ||
+		    SHMCHAN__POLL_GEN(w) != (gen & 0xFFFFFFu))
+			return; /* nothing, or a successor's */
+		/* seq_cst: competes with N2, and with a successor's take. */
+		if (atomic_compare_exchange_strong_explicit(&e->state, &w, SHMCHAN__POLL_NONE,
+							    memory_order_seq_cst,
+							    memory_order_relaxed)) {
+			if (SHMCHAN__POLL_ST(w) == SHMCHAN__POLL_ARMED)
+				atomic_fetch_sub_explicit(count_of(h, i), 1, memory_order_seq_cst);
+			unlink_sock(nonce, id);
+			return;
+		}
+	}
+}
+
+void shmchan__poll_forget(struct shmchan__chan_hdr *h, const struct shmchan__peer *p, uint64_t o)
 {
 	uint32_t i = index_of(h, p);
-	uint64_t id;
 
-	if (i >= SHMCHAN__NPEERS)
-		return;
-	/* Relaxed: the id was stored before the state left NONE, and this
-	 * runs after the holder's last stores were acquired (registry.c
-	 * mark_gone's CAS); a stale id only names no socket. */
-	id = atomic_load_explicit(&entry_at(h, i)->id, memory_order_relaxed);
-	if (disarm(h, i, SHMCHAN__POLL_NONE) != SHMCHAN__POLL_NONE)
-		unlink_sock(h->nonce, id);
+	if (i < SHMCHAN__NPEERS)
+		forget_gen(h, i, SHMCHAN__OWN_GEN(o), h->nonce);
 }
 
 static void close1(int *fd1)
@@ -158,8 +179,10 @@ void shmchan__poll_close(struct shmchan__handle *ch, int owned)
 {
 	struct shmchan__poll_state *ps = &ch->poll;
 
-	if (ps->ep1 && owned)
-		shmchan__poll_forget(shmchan__hdr(ch), ch->self);
+	if (ps->ep1 && owned) {
+		disarm(shmchan__hdr(ch), ps->slot, SHMCHAN__POLL_NONE);
+		unlink_sock(ch->nonce, ps->id);
+	}
 	close1(&ps->ep1);
 	close1(&ps->sock1);
 	close1(&ps->timer1);
@@ -247,21 +270,22 @@ int shmchan__poll_arm(struct shmchan__handle *ch, shmchan__ready_fn ready, void 
 	drain(ch, now);
 	/* Relaxed: only this handle moves its entry into ARMED; a publisher's
 	 * move out of it is seen here or by the next arming. */
-	if (atomic_load_explicit(&e->state, memory_order_relaxed) != SHMCHAN__POLL_ARMED) {
+	if (atomic_load_explicit(&e->state, memory_order_relaxed) !=
+	    SHMCHAN__POLL_WORD(ps->gen, SHMCHAN__POLL_ARMED)) {
 		atomic_fetch_add_explicit(count_of(h, ps->slot), 1, memory_order_seq_cst); /* A2 */
-		atomic_store_explicit(&e->state, SHMCHAN__POLL_ARMED,
+		atomic_store_explicit(&e->state, SHMCHAN__POLL_WORD(ps->gen, SHMCHAN__POLL_ARMED),
 				      memory_order_seq_cst); /* A3 */
 	}
 	r = ready(ctx, 1); /* A4 */
 	if (r == 1) {
 		/* Not waiting after all: publishers need not wake it (a
 		 * datagram already on its way is drained next time). */
-		uint32_t want = SHMCHAN__POLL_ARMED;
+		uint32_t want = SHMCHAN__POLL_WORD(ps->gen, SHMCHAN__POLL_ARMED);
 
 		/* seq_cst: competes with N2, as disarm(). */
-		if (atomic_compare_exchange_strong_explicit(&e->state, &want, SHMCHAN__POLL_IDLE,
-							    memory_order_seq_cst,
-							    memory_order_relaxed))
+		if (atomic_compare_exchange_strong_explicit(
+			    &e->state, &want, SHMCHAN__POLL_WORD(ps->gen, SHMCHAN__POLL_IDLE),
+			    memory_order_seq_cst, memory_order_relaxed))
 			atomic_fetch_sub_explicit(count_of(h, ps->slot), 1, memory_order_seq_cst);
 	} else if (r == SHMCHAN__READY_SOON) {
 		if (ps->timer_due > now + POLL_SOON_NS)
@@ -350,8 +374,18 @@ int shmchan__poll_open(struct shmchan__handle *ch)
 	if (ps->slice_ns <= 0)
 		ps->slice_ns = POLL_SLICE_NS;
 	e = entry_at(h, ps->slot);
-	/* A holder of this entry before us died with a descriptor. */
-	shmchan__poll_forget(h, ch->self);
+	ps->gen = SHMCHAN__OWN_GEN(atomic_load_explicit(
+		&((const struct shmchan__peer *)ch->self)->owner, memory_order_relaxed));
+	/* A holder of this entry before us died with a descriptor: the entry
+	 * is ours now, whatever generation made it. Its socket's name goes. */
+	{
+		uint64_t old = atomic_load_explicit(&e->id, memory_order_relaxed);
+		uint32_t w = atomic_load_explicit(&e->state, memory_order_relaxed);
+
+		disarm(h, ps->slot, SHMCHAN__POLL_NONE);
+		if (SHMCHAN__POLL_ST(w) != SHMCHAN__POLL_NONE)
+			unlink_sock(ch->nonce, old);
+	}
 	err = make_fds(ch);
 	if (err) {
 		if (ps->id)
@@ -362,11 +396,13 @@ int shmchan__poll_open(struct shmchan__handle *ch)
 		memset(ps, 0, sizeof(*ps));
 		return err;
 	}
-	/* Relaxed: published by the state store below (release). */
-	atomic_store_explicit(&e->id, ps->id, memory_order_relaxed);
+	/* Release: a reaper that reads this id then finds the NONE stored
+	 * above (forget_gen's CAS fails), never the old holder's word. */
+	atomic_store_explicit(&e->id, ps->id, memory_order_release);
 	ps->got = atomic_load_explicit(&e->sent, memory_order_relaxed);
 	/* Release: the id is visible to whoever sees the entry out of NONE. */
-	atomic_store_explicit(&e->state, SHMCHAN__POLL_IDLE, memory_order_release);
+	atomic_store_explicit(&e->state, SHMCHAN__POLL_WORD(ps->gen, SHMCHAN__POLL_IDLE),
+			      memory_order_release);
 	return ps->ep1 - 1;
 }
 
@@ -425,18 +461,17 @@ static void notify_range(struct shmchan__chan_hdr *h, uint64_t nonce, struct tx 
 
 	for (i = first; i < end; i++) {
 		struct shmchan__poller *e = entry_at(h, i);
-		uint32_t want = SHMCHAN__POLL_ARMED;
+		uint32_t want = atomic_load_explicit(&e->state, memory_order_seq_cst); /* N1 */
 		uint64_t id;
 		int err;
 
-		/* N1 */
-		if (atomic_load_explicit(&e->state, memory_order_seq_cst) != want)
+		if (SHMCHAN__POLL_ST(want) != SHMCHAN__POLL_ARMED)
 			continue;
 		/* N2: acquire (of seq_cst) pairs with the poller's release of
 		 * its id (poll_open). */
-		if (!atomic_compare_exchange_strong_explicit(&e->state, &want, SHMCHAN__POLL_FIRED,
-							     memory_order_seq_cst,
-							     memory_order_relaxed))
+		if (!atomic_compare_exchange_strong_explicit(
+			    &e->state, &want, (want & ~0xFFu) | SHMCHAN__POLL_FIRED,
+			    memory_order_seq_cst, memory_order_relaxed))
 			continue;
 		atomic_fetch_sub_explicit(count_of(h, i), 1, memory_order_seq_cst); /* N3 */
 		/* Relaxed: ordered by N2 (above). */

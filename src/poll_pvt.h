@@ -48,8 +48,9 @@ void shmchan__poll_notify_all(struct shmchan__chan_hdr *h);
  * socket's name removed. */
 void shmchan__poll_close(struct shmchan__handle *ch, int owned);
 
-/* The holder of registry entry @p is gone (closed, or found dead): clear
- * its poller entry and remove its socket's name. */
-void shmchan__poll_forget(struct shmchan__chan_hdr *h, const struct shmchan__peer *p);
+/* The holder @o (owner word) of registry entry @p is gone (closed, or
+ * found dead): clear its poller entry, unless a successor made it, and
+ * remove its socket's name. */
+void shmchan__poll_forget(struct shmchan__chan_hdr *h, const struct shmchan__peer *p, uint64_t o);
 
 #endif /* SHMCHAN_POLL_PVT_H */

@@ -113,7 +113,7 @@ static int mark_gone(struct shmchan__chan_hdr *h, struct shmchan__peer *p, uint6
 	if (o & SHMCHAN__OWN_SLEEP_PEER)
 		atomic_fetch_sub_explicit(&h->peer_waiters, 1, memory_order_seq_cst);
 	/* A descriptor it polled: no publisher wakes it any more. */
-	shmchan__poll_forget(h, p);
+	shmchan__poll_forget(h, p, o);
 	if (o & SHMCHAN__OWN_FILLING)
 		return 1; /* never filled: the counters were the previous holder's */
 	/* Relaxed: statistics. */
