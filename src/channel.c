@@ -542,5 +542,15 @@ int shmchan_channel_close(struct shmchan_channel *pub)
 
 int shmchan_channel_unlink(const char *name)
 {
+	struct shmchan_segment seg;
+	struct shmchan__id id;
+
+	/* Pollers that went without closing leave their sockets' names:
+	 * remove them with the channel (live pollers keep theirs). */
+	if (shmchan_segment_open(&seg, name) == 0) {
+		if (validate(&seg, NULL, &id) == 0)
+			shmchan__poll_sweep(seg.addr, id.nonce);
+		shmchan_segment_close(&seg);
+	}
 	return shmchan_segment_unlink(name);
 }

@@ -160,6 +160,32 @@ static void forget_gen(struct shmchan__chan_hdr *h, uint32_t i, uint32_t gen, ui
 	}
 }
 
+void shmchan__poll_sweep(struct shmchan__chan_hdr *h, uint64_t nonce)
+{
+	int probe = -1;
+	uint32_t i;
+
+	for (i = 0; i < SHMCHAN__NPEERS; i++) {
+		struct shmchan__poller *e = entry_at(h, i);
+		/* Acquire: as forget_gen. */
+		uint32_t w = atomic_load_explicit(&e->state, memory_order_acquire);
+		uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
+		struct sockaddr_un a;
+
+		if (SHMCHAN__POLL_ST(w) == SHMCHAN__POLL_NONE)
+			continue;
+		if (probe < 0 && (probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+			return;
+		sock_path(&a, nonce, id);
+		/* Refused: no socket behind the name, its poller is gone. */
+		if (connect(probe, (const struct sockaddr *)&a, sizeof(a)) != 0 &&
+		    (errno == ECONNREFUSED || errno == ENOENT))
+			forget_gen(h, i, SHMCHAN__POLL_GEN(w), nonce);
+	}
+	if (probe >= 0)
+		close(probe);
+}
+
 void shmchan__poll_forget(struct shmchan__chan_hdr *h, const struct shmchan__peer *p, uint64_t o)
 {
 	uint32_t i = index_of(h, p);

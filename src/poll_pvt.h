@@ -48,6 +48,11 @@ void shmchan__poll_notify_all(struct shmchan__chan_hdr *h);
  * socket's name removed. */
 void shmchan__poll_close(struct shmchan__handle *ch, int owned);
 
+/* Clear the poller entries of channel @h (nonce @nonce) whose sockets have
+ * no owner any more (a poller that exited or was killed without closing),
+ * and remove their names. A slow path: a system call per entry in use. */
+void shmchan__poll_sweep(struct shmchan__chan_hdr *h, uint64_t nonce);
+
 /* The holder @o (owner word) of registry entry @p is gone (closed, or
  * found dead): clear its poller entry, unless a successor made it, and
  * remove its socket's name. */

@@ -331,6 +331,18 @@ static int poll_then_idle(void *arg)
 	return 0;
 }
 
+/* Child: poll, then exit without closing (as a crash would, or a careless
+ * program). */
+static int poll_then_exit(void *arg)
+{
+	struct shmchan_channel r;
+
+	(void)arg;
+	if (shmchan_channel_open_reader(&r, g_name, NULL) || shmchan_channel_poll_fd(&r) < 0)
+		return 2;
+	return 0;
+}
+
 static void test_killed_poller(void)
 {
 	const struct shmchan_config cfg = { .slot_size = 64, .slot_count = 8 };
@@ -368,10 +380,25 @@ static void test_killed_poller(void)
 	t_kill_wait(child);
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL)); /* reclaims the entry */
 	ASSERT_EQ(sockets_left(&w), 0);
-	ASSERT_OK(shmchan_channel_close(&r));
-	ASSERT_OK(shmchan_channel_close(&w));
+	/* A live poller's socket stays when the channel is removed; one that
+	 * exited without closing goes. */
+	fd = shmchan_channel_poll_fd(&r);
+	ASSERT_TRUE(fd >= 0);
 	ASSERT_OK(shmchan_channel_unlink(g_name));
-	printf("killed poller: one datagram, no socket left\n");
+	ASSERT_EQ(sockets_left(&w), 1);
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_EQ(sockets_left(&w), 0);
+	ASSERT_OK(shmchan_channel_close(&w));
+	g_name = t_name("poll.exited");
+	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
+	atomic_store(g_flag, 0);
+	ASSERT_EQ(t_wait_child(t_fork(poll_then_exit, NULL), BOUND_MS), 0);
+	ASSERT_EQ(sockets_left(&w), 1);
+	ASSERT_OK(shmchan_channel_unlink(g_name));
+	ASSERT_EQ(sockets_left(&w), 0);
+	ASSERT_OK(shmchan_channel_close(&w));
+	printf("killed poller: one datagram, no socket left; an exited one's goes with the "
+	       "channel\n");
 }
 
 /* ---- pingpong ---- */
