@@ -198,8 +198,9 @@ static int scan(struct waitset *ws, struct shmchan_waitset_event *out, unsigned 
 	return (int)got;
 }
 
-/* W2 for every member (@on), or W5 (!@on); fills @fw with the words. */
-static unsigned announce(struct waitset *ws, struct futex_waitv *fw, int on)
+/* W2 for every member (@on), or W5 (!@on); fills @fw with the words and
+ * @idx with their members' indices. */
+static unsigned announce(struct waitset *ws, struct futex_waitv *fw, uint8_t *idx, int on)
 {
 	unsigned i, n = 0;
 
@@ -226,6 +227,7 @@ static unsigned announce(struct waitset *ws, struct futex_waitv *fw, int on)
 			 * increment, cleared before the decrement). */
 			atomic_fetch_add_explicit(q.waiters, 1, memory_order_seq_cst);
 			atomic_fetch_or_explicit(owner, bit, memory_order_relaxed);
+			idx[n] = (uint8_t)i;
 		} else {
 			/* W5 */
 			atomic_fetch_and_explicit(owner, ~bit, memory_order_relaxed);
@@ -236,19 +238,41 @@ static unsigned announce(struct waitset *ws, struct futex_waitv *fw, int on)
 	return n;
 }
 
-/* W4: sleep until a word moves, a wake, or @end_ns. Returns 0, or -ENOSYS. */
+/* W4: sleep until a word moves, a wake, or @end_ns. Returns the index in
+ * @fw of the word woken, -1 (none in particular), or -ENOSYS. */
 static int sleep_all(struct futex_waitv *fw, unsigned n, int64_t end_ns)
 {
 	struct timespec abs;
+	long r;
 
 	abs.tv_sec = (time_t)(end_ns / 1000000000);
 	abs.tv_nsec = (long)(end_ns % 1000000000);
 	/* Errors but ENOSYS need no handling: EAGAIN (a word moved), EINTR,
 	 * ETIMEDOUT and wakes all lead back to the re-check. */
-	if (syscall(SYS_futex_waitv, fw, n, 0, &abs, CLOCK_MONOTONIC) < 0 &&
-	    (errno == ENOSYS || errno == EPERM))
-		return -ENOSYS;
-	return 0;
+	r = syscall(SYS_futex_waitv, fw, n, 0, &abs, CLOCK_MONOTONIC);
+	if (r < 0)
+		return errno == ENOSYS || errno == EPERM ? -ENOSYS : -1;
+	return r < (long)n ? (int)r : -1;
+}
+
+/* After a wake-up on member @i's word: report it alone if it is ready (the
+ * other members were not at W3; the next wait's scan looks at them all).
+ * Returns 1 or 0. */
+static int woken(struct waitset *ws, uint32_t i, struct shmchan_waitset_event *out)
+{
+	struct member *m = &ws->m[i];
+	struct shmchan__handle *ch;
+
+	if (!m->pub)
+		return 0;
+	ch = handle(m);
+	if (!ch->hdr || shmchan__io_ready(ch) != 1)
+		return 0;
+	out[0].ch = m->pub;
+	out[0].index = i;
+	out[0].events = m->events;
+	ws->next = (i + 1) % SHMCHAN_WAITSET_MAX;
+	return 1;
 }
 
 int shmchan_waitset_wait(struct shmchan_waitset *pub, struct shmchan_waitset_event *out,
@@ -263,7 +287,8 @@ int shmchan_waitset_wait(struct shmchan_waitset *pub, struct shmchan_waitset_eve
 	shmchan__deadline_init(&dl, timeout_ms);
 	for (;;) {
 		struct futex_waitv fw[SHMCHAN_WAITSET_MAX];
-		int soon = 0, got = scan(ws, out, cap, &soon);
+		uint8_t idx[SHMCHAN_WAITSET_MAX];
+		int soon = 0, got = scan(ws, out, cap, &soon), w = -1;
 		int64_t left, slice;
 		unsigned n;
 
@@ -277,18 +302,22 @@ int shmchan_waitset_wait(struct shmchan_waitset *pub, struct shmchan_waitset_eve
 			nap = nap * 2 > WS_NAP_MAX_NS ? WS_NAP_MAX_NS : nap * 2;
 			continue;
 		}
-		n = announce(ws, fw, 1);
+		n = announce(ws, fw, idx, 1);
 		got = scan(ws, out, cap, &soon); /* W3 */
 		if (got == 0) {
 			slice = soon ? WS_SOON_NS : WS_SLICE_NS;
 			if (left < slice)
 				slice = left;
-			if (sleep_all(fw, n, shmchan__now_ns() + slice) == -ENOSYS)
+			w = sleep_all(fw, n, shmchan__now_ns() + slice);
+			if (w == -ENOSYS)
 				ws->mode = SHMCHAN_WAITSET_POLLING;
 		}
-		announce(ws, fw, 0);
+		announce(ws, fw, idx, 0);
 		if (got != 0)
 			return got;
+		/* In fd mode every member must be looked at (and re-armed). */
+		if (w >= 0 && !ws->ep1 && woken(ws, idx[w], out))
+			return 1;
 	}
 }
 

@@ -28,9 +28,12 @@
  * shmchan_waitset_info() tells which. A sleep lasts at most 200 ms before
  * the members are looked at again (the safety net of every futex wait).
  *
- * Fair: every wait reports every ready member, up to @cap, starting from the
- * member after the first one the previous wait reported, so a busy channel
- * cannot keep its neighbours from being reported.
+ * Fair: a wait that finds members ready when it starts reports every ready
+ * member, up to @cap, starting from the member after the first one the
+ * previous wait reported, so a busy channel cannot keep its neighbours from
+ * being reported. A wait that slept reports the member whose publish woke
+ * it, alone (the others were not ready when it went to sleep; the next
+ * wait looks at them all): the wake-up path looks at one member, not 64.
  *
  * Nesting: shmchan_waitset_fd() gives a descriptor (an epoll set over the
  * members' shmchan_channel_poll_fd descriptors) that an outer event loop
