@@ -38,10 +38,23 @@
 
 #include "bench_util.h"
 
-enum mech { SPIN_LINE, FUTEX_RAW, EVENTFD_RAW, CH_SPIN, CH_FUTEX, CH_BACKOFF, CH_POLLFD, NMECH };
-static const char *mech_name[NMECH] = { "spin-line (floor)", "futex-raw",     "eventfd-raw",
-					"shmchan SPIN",	     "shmchan FUTEX", "shmchan BACKOFF",
-					"shmchan POLLFD" };
+enum mech {
+	SPIN_LINE,
+	FUTEX_RAW,
+	EVENTFD_RAW,
+	CH_SPIN,
+	CH_FUTEX,
+	CH_BACKOFF,
+	CH_POLLFD,
+	CH_WAITSET,
+	NMECH
+};
+static const char *mech_name[NMECH] = { "spin-line (floor)", "futex-raw",	 "eventfd-raw",
+					"shmchan SPIN",	     "shmchan FUTEX",	 "shmchan BACKOFF",
+					"shmchan POLLFD",    "shmchan WAITSET64" };
+/* WAITSET64: the ponger waits in a wait set of WS_N readers; each ping goes
+ * to one of the WS_N channels, chosen at random. */
+#define WS_N 64
 #define IS_RAW(m) ((m) < CH_SPIN)
 
 struct opts {
@@ -129,7 +142,19 @@ struct chans {
 	struct shmchan_channel in, out;
 	struct shmchan_channel keep[2]; /* creators, attached to the end */
 	int ep;				/* POLLFD: an epoll set over in's descriptor */
+	/* WAITSET64 */
+	char wname[WS_N][64];
+	struct shmchan_channel wkeep[WS_N], win[WS_N], wout[WS_N];
+	struct shmchan_waitset ws;
 };
+
+/* WAITSET64: which of the WS_N channels ping @i goes to. */
+static unsigned ws_pick(unsigned i)
+{
+	uint32_t x = i * 2654435761u;
+
+	return (x >> 16) % WS_N;
+}
 
 /* POLLFD: read, and while there is nothing, wait in epoll on the handle's
  * descriptor. */
@@ -158,6 +183,18 @@ static int open_side(struct chans *c, enum mech m, int pinger)
 
 	if (!err)
 		err = shmchan_channel_open_writer(&c->out, pinger ? c->ping : c->pong, &cfg);
+	if (!err && m == CH_WAITSET) {
+		unsigned k;
+
+		shmchan_waitset_init(&c->ws);
+		for (k = 0; k < WS_N && !err; k++) {
+			err = pinger ? shmchan_channel_open_writer(&c->wout[k], c->wname[k], &cfg)
+				     : shmchan_channel_open_reader(&c->win[k], c->wname[k], &cfg);
+			if (!err && !pinger &&
+			    shmchan_waitset_add(&c->ws, &c->win[k], SHMCHAN_READABLE) < 0)
+				err = -1;
+		}
+	}
 	if (!err && m == CH_POLLFD) {
 		int fd = shmchan_channel_poll_fd(&c->in);
 
@@ -191,6 +228,14 @@ static void ponger(enum mech m, struct raw *raw, struct chans *c, unsigned total
 			if (poll_recv(c, &v, sizeof(v), &len) != 0 ||
 			    shmchan_channel_write(&c->out, &v, sizeof(v)) != 0)
 				_exit(3);
+		} else if (m == CH_WAITSET) {
+			struct shmchan_waitset_event ev[4];
+
+			if (shmchan_waitset_wait(&c->ws, ev, 4, -1) < 1 ||
+			    ev[0].index != ws_pick(i) ||
+			    shmchan_channel_read(ev[0].ch, &v, sizeof(v), &len) != 0 ||
+			    shmchan_channel_send(&c->out, &v, sizeof(v), -1) != 0)
+				_exit(3);
 		} else {
 			if (shmchan_channel_recv(&c->in, &v, sizeof(v), &len, -1) != 0 ||
 			    shmchan_channel_send(&c->out, &v, sizeof(v), -1) != 0)
@@ -214,6 +259,14 @@ static void ping(enum mech m, struct raw *raw, struct chans *c, unsigned i, int 
 	if (m == EVENTFD_RAW) {
 		efd_post(raw->efd[0]);
 		efd_wait(ep, raw->efd[1]);
+		return;
+	}
+	if (m == CH_WAITSET) {
+		if (shmchan_channel_write(&c->wout[ws_pick(i)], &v, sizeof(v)) != 0 ||
+		    shmchan_channel_recv(&c->in, &v, sizeof(v), &len, -1) != 0 || v != i) {
+			fprintf(stderr, "ping %u failed\n", i);
+			exit(1);
+		}
 		return;
 	}
 	if (m == CH_POLLFD) {
@@ -240,6 +293,11 @@ static int make_chans(struct chans *c)
 	if (shmchan_channel_create_or_replace_writer(&c->keep[0], c->ping, &cfg) != 0 ||
 	    shmchan_channel_create_or_replace_writer(&c->keep[1], c->pong, &cfg) != 0)
 		return -1;
+	for (unsigned k = 0; k < WS_N; k++) {
+		snprintf(c->wname[k], sizeof(c->wname[k]), "bench.ws.%d.%u", (int)getpid(), k);
+		if (shmchan_channel_create_or_replace_writer(&c->wkeep[k], c->wname[k], &cfg) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -250,7 +308,7 @@ static struct b_stats run(enum mech m, const struct opts *o, unsigned n, unsigne
 	struct raw *raw =
 		mmap(NULL, sizeof(*raw), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint64_t *lat = calloc(n, sizeof(*lat));
-	struct chans c;
+	static struct chans c;
 	struct b_stats s;
 	unsigned i;
 	pid_t pid;
@@ -299,6 +357,12 @@ static struct b_stats run(enum mech m, const struct opts *o, unsigned n, unsigne
 		shmchan_channel_close(&c.out);
 		shmchan_channel_close(&c.keep[0]);
 		shmchan_channel_close(&c.keep[1]);
+		for (unsigned k = 0; k < WS_N; k++) {
+			if (m == CH_WAITSET)
+				shmchan_channel_close(&c.wout[k]);
+			shmchan_channel_close(&c.wkeep[k]);
+			shmchan_channel_unlink(c.wname[k]);
+		}
 		shmchan_channel_unlink(c.ping);
 		shmchan_channel_unlink(c.pong);
 	}
