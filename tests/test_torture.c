@@ -19,10 +19,23 @@
  * killed reader gets the message it held first), and a broadcast channel
  * under BLOCK ("broadcast": the reader is a subscriber, and only producers
  * are killed, since a new subscriber starts at the next message by design).
+ *
+ * And on a slot channel whose reader waits in poll() on its pollable
+ * descriptor ("poll") or in a wait set ("waitset") instead of in
+ * wait_readable: killed pollers (the reader), killed publishers. A lost
+ * wake-up would leave the reader asleep until the descriptor's safety net
+ * (set to 200 ms here) or the wait set's slice (200 ms): waits that long are counted, and
+ * allowed only in a round where a producer was killed (its death is
+ * noticed by the net), once. At the end of every round no poller socket of
+ * the channel is left in SHMCHAN_SHM_DIR.
  */
+#include <dirent.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 
+#include "handle_pvt.h"
+#include "shmchan/waitset.h"
 #include "t_util.h"
 
 #define ITERATIONS 200
@@ -43,7 +56,17 @@ struct shared {
 	_Atomic uint32_t why;		       /* first failure, for the report */
 	_Atomic uint32_t opened;	       /* producers attached */
 	_Atomic uint32_t subscribed;	       /* broadcast: the reader is attached */
+	_Atomic uint32_t long_waits;	       /* poll, waitset: waits of LONG_WAIT_MS or more */
 };
+
+/* How the reader waits. */
+#define WAIT_PLAIN 0
+#define WAIT_POLL 1
+#define WAIT_SET 2
+static int g_wait;
+/* A wait this long means the reader was woken by a safety net, not by a
+ * publisher. */
+#define LONG_WAIT_MS 150
 
 static struct shared *g_sh;
 /* A slot channel of 16 slots, or (argument "record") a record channel of
@@ -129,10 +152,39 @@ static void check(const unsigned char *m, size_t len)
 	atomic_store(&g_sh->seen[h.id], next + 1);
 }
 
+/* The reader's wait: 0 (something to do, maybe), or a bound passed. */
+static int reader_wait(struct shmchan_channel *r, int fd, struct shmchan_waitset *ws)
+{
+	int64_t t0 = t_now_ns();
+	int err;
+
+	if (g_wait == WAIT_PLAIN) {
+		err = shmchan_channel_wait_readable(r, BOUND_MS);
+		return err == -EPIPE ? 0 : err;
+	}
+	if (g_wait == WAIT_POLL) {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		do
+			err = poll(&p, 1, BOUND_MS);
+		while (err < 0 && errno == EINTR);
+		err = err == 1 ? 0 : -ETIMEDOUT;
+	} else {
+		struct shmchan_waitset_event ev[1];
+
+		err = shmchan_waitset_wait(ws, ev, 1, BOUND_MS);
+		err = err == 1 ? 0 : err;
+	}
+	if (t_now_ns() - t0 >= (int64_t)LONG_WAIT_MS * 1000000)
+		atomic_fetch_add(&g_sh->long_waits, 1);
+	return err;
+}
+
 static int reader(void *arg)
 {
 	struct shmchan_channel r;
-	int tries, err;
+	struct shmchan_waitset ws;
+	int tries, err, fd = -1;
 
 	(void)arg;
 	/* The previous reader may still be dying: -EBUSY until it is gone. */
@@ -143,26 +195,50 @@ static int reader(void *arg)
 	}
 	if (err)
 		return 3;
+	/* The descriptor's safety net at the wait set's slice (200 ms, not
+	 * 1 s), so that the rounds where it is needed stay short. */
+	T_H(&r)->poll.slice_ns = 200000000;
+	if (g_wait == WAIT_POLL && (fd = shmchan_channel_poll_fd(&r)) < 0)
+		return 6;
+	if (g_wait == WAIT_SET &&
+	    (shmchan_waitset_init(&ws) || shmchan_waitset_add(&ws, &r, SHMCHAN_READABLE) != 0))
+		return 6;
 	atomic_store(&g_sh->subscribed, 1);
 	for (;;) {
 		const void *view;
 		size_t len;
 
-		err = shmchan_channel_wait_readable(&r, BOUND_MS);
-		if (err == -EPIPE)
-			return 0;
-		if (err)
-			return 4; /* a wait past its bound */
 		err = shmchan_channel_peek(&r, &view, &len);
 		if (err == -EPIPE)
 			return 0;
-		if (err == -EAGAIN)
+		if (err == -EAGAIN) {
+			if (reader_wait(&r, fd, &ws) != 0)
+				return 4; /* a wait past its bound */
 			continue;
+		}
 		if (err)
 			return 5;
 		check(view, len);
 		shmchan_channel_release(&r);
 	}
+}
+
+/* Poller sockets of the channel with nonce @nonce left in SHMCHAN_SHM_DIR. */
+static int sockets_left(uint64_t nonce)
+{
+	char prefix[64];
+	struct dirent *d;
+	DIR *dir = opendir(SHMCHAN_SHM_DIR);
+	int n = 0;
+
+	snprintf(prefix, sizeof(prefix), "shmchan-poll.%016llx.", (unsigned long long)nonce);
+	if (!dir)
+		T_FAIL("opendir: %s", strerror(errno));
+	while ((d = readdir(dir)) != NULL)
+		if (strncmp(d->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(dir);
+	return n;
 }
 
 static unsigned rnd(unsigned n)
@@ -171,17 +247,19 @@ static unsigned rnd(unsigned n)
 	return (g_seed >> 16) % n;
 }
 
-static void round_once(unsigned iter, unsigned *kills)
+static void round_once(unsigned iter, unsigned *kills, unsigned *long_waits)
 {
 	struct shmchan_config cfg = g_cfg;
 	struct shmchan_channel creator;
 	pid_t prod[PRODUCERS], rd, rd2 = 0;
 	unsigned victim, i;
+	uint64_t nonce;
 	int rc;
 
 	memset(g_sh, 0, sizeof(*g_sh));
 	g_name = t_name("torture");
 	ASSERT_OK(shmchan_channel_create_or_replace_writer(&creator, g_name, &cfg));
+	nonce = T_H(&creator)->nonce;
 	for (i = 0; i < PRODUCERS; i++)
 		prod[i] = t_fork(producer, (void *)(uintptr_t)i);
 	rd = t_fork(reader, NULL);
@@ -225,19 +303,28 @@ static void round_once(unsigned iter, unsigned *kills)
 	/* A repeat happens only when the reader was the one killed. */
 	if (atomic_load(&g_sh->repeats) > (victim == PRODUCERS ? 1u : 0u))
 		T_FAIL("round %u: %u repeats", iter, atomic_load(&g_sh->repeats));
+	/* A safety net woke the reader only for a killed producer's death. */
+	if (atomic_load(&g_sh->long_waits) > (victim < PRODUCERS ? 1u : 0u))
+		T_FAIL("round %u: %u waits of %d ms or more (victim %u): a lost wake-up", iter,
+		       atomic_load(&g_sh->long_waits), LONG_WAIT_MS, victim);
+	*long_waits += atomic_load(&g_sh->long_waits);
+	/* A killed reader's socket goes when its entry is reclaimed; one that
+	 * exited without closing, when the channel is removed. */
 	shmchan_channel_unlink(g_name);
+	if (sockets_left(nonce) != 0)
+		T_FAIL("round %u: %d poller sockets left", iter, sockets_left(nonce));
 	t_nnames = 0;
 }
 
 int main(int argc, char **argv)
 {
-	const char *kinds[] = { "record", "workqueue", "broadcast" };
+	const char *kinds[] = { "record", "workqueue", "broadcast", "poll", "waitset" };
 	const char *kind = "slot";
 	int rec = 0;
-	unsigned iters, seed, kills[PRODUCERS + 1] = { 0 }, i;
+	unsigned iters, seed, kills[PRODUCERS + 1] = { 0 }, i, long_waits = 0;
 	int64_t t0 = t_now_ns();
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		if (argc > 1 && strcmp(argv[1], kinds[i]) == 0) {
 			kind = kinds[i];
 			rec = 1;
@@ -250,6 +337,10 @@ int main(int argc, char **argv)
 		g_cfg.kind = SHMCHAN_KIND_BROADCAST;
 		g_bcast = 1;
 	}
+	if (strcmp(kind, "poll") == 0)
+		g_wait = WAIT_POLL;
+	if (strcmp(kind, "waitset") == 0)
+		g_wait = WAIT_SET;
 	iters = argc > 1 + rec ? (unsigned)strtoul(argv[1 + rec], NULL, 0) : ITERATIONS;
 	seed = argc > 2 + rec ? (unsigned)strtoul(argv[2 + rec], NULL, 0) : (unsigned)getpid();
 	t_watchdog(115);
@@ -258,10 +349,10 @@ int main(int argc, char **argv)
 	g_sh = mmap(NULL, sizeof(*g_sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(g_sh != MAP_FAILED);
 	for (i = 0; i < iters; i++)
-		round_once(i, kills);
+		round_once(i, kills, &long_waits);
 	printf("test_torture: ok, %u rounds on %s channels in %.1f s; killed producers %u/%u/%u, "
-	       "readers %u (seed %u)\n",
+	       "readers %u; waits of %d ms or more: %u (seed %u)\n",
 	       iters, kind, (double)(t_now_ns() - t0) / 1e9, kills[0], kills[1], kills[2], kills[3],
-	       seed);
+	       LONG_WAIT_MS, long_waits, seed);
 	return 0;
 }
