@@ -18,13 +18,15 @@ planted="shmchan.$tag.$(printf '\033]0;owned\007\033[2J')"
 fail=0
 pid=
 bpid=
+socks=
 
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "$bpid" ] && kill -9 "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null
 	rm -f "/dev/shm/shmchan.$live" "/dev/shm/shmchan.$stale" "/dev/shm/shmchan.$corrupt" \
-		"/dev/shm/shmchan.$bcast" \
+		"/dev/shm/shmchan.$bcast" "/dev/shm/shmchan.$tag.p1" "/dev/shm/shmchan.$tag.p2" \
 		"/dev/shm/$foreign" "/dev/shm/$planted"
+	for sock in $socks; do rm -f "/dev/shm/$sock"; done
 }
 trap cleanup EXIT INT TERM
 
@@ -114,12 +116,22 @@ check "ls shows the broadcast kind and the subscriber" \
 check "stat --json has the policy and the subscriber" sh -c \
 	"\"$tool\" stat --json \"$bcast\" | grep -q '\"policy\": \"overwrite\", \"lost\": 4, \"subscribers\": \\[{\"pid\": $bpid'"
 
+# Two pollers killed: one's channel is stale, the other's file was removed
+# behind the library's back; both sockets are orphans.
+socks=$("$fixture" pollers "$tag.p1" "$tag.p2")
+nsocks=$(echo "$socks" | grep -c .)
+check "the pollers fixture made two sockets (got $nsocks)" [ "$nsocks" = 2 ]
+
 rmout=$("$tool" rm --stale 2>&1)
 check "rm --stale writes no escape byte" sh -c "! echo \"\$1\" | grep -q \"\$2\"" _ "$rmout" "$esc"
 check "rm --stale removes the stale channel" [ ! -e "/dev/shm/shmchan.$stale" ]
 check "rm --stale says so" sh -c "echo \"\$1\" | grep -q \"removed $stale\"" _ "$rmout"
 check "rm --stale keeps the live channel" [ -e "/dev/shm/shmchan.$live" ]
 check "rm --stale leaves files it cannot judge" [ -e "/dev/shm/shmchan.$corrupt" ]
+for sock in $socks; do
+	check "rm --stale removes the dead poller's socket $sock" [ ! -e "/dev/shm/$sock" ]
+done
+check "rm --stale removes the channel of the dead pollers" [ ! -e "/dev/shm/shmchan.$tag.p1" ]
 check "rm NAME removes a channel" "$tool" rm "$live" "$corrupt"
 check "rm removed it" [ ! -e "/dev/shm/shmchan.$live" ]
 "$tool" rm "$live" 2>/dev/null

@@ -9,7 +9,13 @@
  *                             subscribe, write 12 messages, read twice (the
  *                             first read reports 4 lost), print "ready",
  *                             then stay attached until killed
+ *   tool_fixture pollers NAME1 NAME2
+ *                             create NAME1 and NAME2, each with a reader
+ *                             that has a pollable descriptor; remove NAME2's
+ *                             file behind the library's back; print the
+ *                             pollers' socket names, then die by SIGKILL
  */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,12 +49,70 @@ static int broadcast(const char *name)
 		pause();
 }
 
+/* The shmchan-poll.* names in SHMCHAN_SHM_DIR not in @seen (a NUL-separated
+ * list of @n bytes), printed one per line. */
+static void print_new_sockets(const char *seen, size_t n)
+{
+	DIR *d = opendir(SHMCHAN_SHM_DIR);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		const char *p;
+		int old = 0;
+
+		if (strncmp(e->d_name, "shmchan-poll.", 13) != 0)
+			continue;
+		for (p = seen; p < seen + n; p += strlen(p) + 1)
+			old |= strcmp(p, e->d_name) == 0;
+		if (!old)
+			printf("%s\n", e->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int pollers(const char *n1, const char *n2)
+{
+	static char seen[65536];
+	struct shmchan_config cfg = { .slot_size = 64, .slot_count = 8 };
+	struct shmchan_channel w[2], r[2];
+	const char *names[2] = { n1, n2 };
+	char path[300];
+	size_t used = 0;
+	DIR *d = opendir(SHMCHAN_SHM_DIR);
+	struct dirent *e;
+	int i;
+
+	while (d && (e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "shmchan-poll.", 13) == 0 &&
+		    used + strlen(e->d_name) + 1 < sizeof(seen)) {
+			strcpy(seen + used, e->d_name);
+			used += strlen(e->d_name) + 1;
+		}
+	if (d)
+		closedir(d);
+	for (i = 0; i < 2; i++)
+		if (shmchan_channel_create_writer(&w[i], names[i], &cfg) != 0 ||
+		    shmchan_channel_open_reader(&r[i], names[i], NULL) != 0 ||
+		    shmchan_channel_poll_fd(&r[i]) < 0)
+			return 3;
+	snprintf(path, sizeof(path), "%s/%s%s", SHMCHAN_SHM_DIR, SHMCHAN_PREFIX, n2);
+	if (unlink(path) != 0)
+		return 4;
+	print_new_sockets(seen, used);
+	fflush(stdout);
+	raise(SIGKILL);
+	return 5;
+}
+
 int main(int argc, char **argv)
 {
 	struct shmchan_config cfg = { .slot_size = 256, .slot_count = 8 };
 	struct shmchan_channel w;
 	int i, n;
 
+	if (argc == 4 && strcmp(argv[1], "pollers") == 0)
+		return pollers(argv[2], argv[3]);
 	if (argc != 3)
 		return 2;
 	if (strcmp(argv[1], "broadcast") == 0)

@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <shmchan.h>
 
@@ -40,7 +44,9 @@ static const char *const usage_text =
 	"    rm      Remove the named channels. Processes attached to one keep using\n"
 	"            it until they close; new ones no longer find it.\n"
 	"            With --stale, remove every channel whose peers are all dead, and\n"
-	"            nothing else.\n"
+	"            the sockets of pollers that are gone (" SHMCHAN_SHM_DIR "/shmchan-poll.*,\n"
+	"            left by a process that died with a pollable descriptor: one\n"
+	"            that no process holds any more), and nothing else.\n"
 	"\n"
 	"OPTIONS\n"
 	"    --json     Print JSON instead of a table (ls: an array; stat: an object).\n"
@@ -368,6 +374,49 @@ static int cmd_stat(const char *name, int json)
 	return EXIT_OK;
 }
 
+/* rm --stale: remove the sockets of pollers that are gone (nobody holds
+ * the socket: a connect is refused). Sockets of live pollers, and files of
+ * that prefix that are not sockets, are left alone. */
+#define POLL_PREFIX "shmchan-poll."
+static int rm_orphan_sockets(void)
+{
+	DIR *d = opendir(SHMCHAN_SHM_DIR);
+	struct dirent *e;
+	int probe, rc = EXIT_OK;
+
+	if (!d)
+		return EXIT_OK; /* no directory: nothing to remove */
+	probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	while (probe >= 0 && (e = readdir(d)) != NULL) {
+		struct sockaddr_un a;
+		struct stat st;
+		char esc[SHOWN_MAX];
+
+		if (strncmp(e->d_name, POLL_PREFIX, strlen(POLL_PREFIX)) != 0)
+			continue;
+		memset(&a, 0, sizeof(a));
+		a.sun_family = AF_UNIX;
+		if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", SHMCHAN_SHM_DIR,
+				     e->d_name) >= sizeof(a.sun_path))
+			continue;
+		if (lstat(a.sun_path, &st) != 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		if (connect(probe, (const struct sockaddr *)&a, sizeof(a)) == 0 ||
+		    errno != ECONNREFUSED)
+			continue; /* held, or not ours to judge */
+		if (unlink(a.sun_path) != 0) {
+			report("rm", e->d_name, -errno);
+			rc = EXIT_FAIL;
+			continue;
+		}
+		printf("removed poller socket %s\n", shown(e->d_name, esc));
+	}
+	if (probe >= 0)
+		close(probe);
+	closedir(d);
+	return rc;
+}
+
 static int rm_one(const char *name)
 {
 	int err = shmchan_channel_unlink(name);
@@ -429,8 +478,11 @@ int main(int argc, char **argv)
 		return cmd_ls(json);
 	if (!strcmp(cmd, "stat") && n == 1 && !stale)
 		return cmd_stat(args[0], json);
-	if (!strcmp(cmd, "rm") && !json && stale && n == 0)
-		return for_each(rm_stale_one, NULL);
+	if (!strcmp(cmd, "rm") && !json && stale && n == 0) {
+		int a = for_each(rm_stale_one, NULL), b = rm_orphan_sockets();
+
+		return a != EXIT_OK ? a : b;
+	}
 	if (!strcmp(cmd, "rm") && !json && !stale && n > 0) {
 		for (i = 0; i < n; i++)
 			if (rm_one(args[i]) != EXIT_OK)
