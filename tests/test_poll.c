@@ -20,6 +20,9 @@
  *                descriptor working
  *   many         1,000 channels in one process, each descriptor in one epoll
  *                set: exactly the channels written to are reported
+ *   fds          200 rounds of open, poll_fd, a wait set's descriptor, a
+ *                wake-up, close: the process holds as many descriptors as
+ *                before
  * Every wait is bounded. Run one case by giving its name as the argument.
  */
 #include <dirent.h>
@@ -34,6 +37,7 @@
 #include <sys/syscall.h>
 
 #include "poll_pvt.h"
+#include "shmchan/waitset.h"
 #include "t_util.h"
 #define T_MSG_MAX 64
 #include "t_msg.h"
@@ -711,11 +715,69 @@ static void test_many(void)
 	       spurious);
 }
 
+/* ---- fds ---- */
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		T_FAIL("opendir /proc/self/fd: %s", strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_fds(void)
+{
+	const struct shmchan_config cfg = { .slot_size = 16, .slot_count = 4 };
+	struct shmchan_waitset ws;
+	struct shmchan_waitset_event ev[2];
+	struct shmchan_channel w, r;
+	unsigned char buf[16];
+	size_t len;
+	int before, i;
+
+	g_name = t_name("poll.fds");
+	ASSERT_OK(shmchan_channel_create_writer(&w, g_name, &cfg));
+	/* Counted after the first round: the writer keeps the socket it wakes
+	 * pollers through from its first wake-up until it closes. */
+	before = -1;
+	for (i = 0; i < 201; i++) {
+		int fd;
+
+		if (i == 1)
+			before = count_fds();
+		ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
+		fd = shmchan_channel_poll_fd(&r);
+		ASSERT_TRUE(fd >= 0);
+		ASSERT_OK(shmchan_waitset_init(&ws));
+		ASSERT_EQ(shmchan_waitset_add(&ws, &r, SHMCHAN_READABLE), 0);
+		ASSERT_TRUE(shmchan_waitset_fd(&ws) >= 0);
+		ASSERT_OK(shmchan_channel_write(&w, "m", 1)); /* a datagram to the reader */
+		ASSERT_TRUE(readable_within(fd, BOUND_MS));
+		ASSERT_EQ(shmchan_waitset_wait(&ws, ev, 2, BOUND_MS), 1);
+		ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+		ASSERT_OK(shmchan_waitset_close(&ws));
+		ASSERT_OK(shmchan_channel_close(&r));
+	}
+	ASSERT_EQ(count_fds(), before);
+	ASSERT_EQ(sockets_left(&w), 0);
+	ASSERT_OK(shmchan_channel_close(&w));
+	ASSERT_OK(shmchan_channel_unlink(g_name));
+	printf("fds: 200 rounds, %d descriptors before and after\n", before);
+}
+
 static const struct t_case cases[] = {
 	{ "level", test_level },       { "writer", test_writer },
 	{ "end", test_end },	       { "killed_poller", test_killed_poller },
 	{ "pingpong", test_pingpong }, { "no_syscalls", test_no_syscalls },
 	{ "fork", test_fork },	       { "many", test_many },
+	{ "fds", test_fds },
 };
 
 int main(int argc, char **argv)
