@@ -172,14 +172,20 @@ void shmchan__poll_sweep(struct shmchan__chan_hdr *h, uint64_t nonce)
 		uint64_t id = atomic_load_explicit(&e->id, memory_order_acquire);
 		struct sockaddr_un a;
 
-		if (SHMCHAN__POLL_ST(w) == SHMCHAN__POLL_NONE)
+		/* NONE with an id: closed (its name is gone), or killed while
+		 * making its socket (the name may be left). */
+		if (SHMCHAN__POLL_ST(w) == SHMCHAN__POLL_NONE && id == 0)
 			continue;
 		if (probe < 0 && (probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 			return;
 		sock_path(&a, nonce, id);
 		/* Refused: no socket behind the name, its poller is gone. */
-		if (connect(probe, (const struct sockaddr *)&a, sizeof(a)) != 0 &&
-		    (errno == ECONNREFUSED || errno == ENOENT))
+		if (connect(probe, (const struct sockaddr *)&a, sizeof(a)) == 0 ||
+		    (errno != ECONNREFUSED && errno != ENOENT))
+			continue;
+		if (SHMCHAN__POLL_ST(w) == SHMCHAN__POLL_NONE)
+			unlink_sock(nonce, id);
+		else
 			forget_gen(h, i, SHMCHAN__POLL_GEN(w), nonce);
 	}
 	if (probe >= 0)
@@ -334,6 +340,11 @@ static int bind_sock(struct shmchan__handle *ch, int s)
 		return -errno;
 	for (tries = 0; tries < 4; tries++) {
 		ch->poll.id = random_id(ch);
+		/* Named in the entry before the socket exists, so that a poller
+		 * killed from here on leaves a name the sweep finds (release:
+		 * as the state store of shmchan__poll_open). */
+		atomic_store_explicit(&entry_at(shmchan__hdr(ch), ch->poll.slot)->id, ch->poll.id,
+				      memory_order_release);
 		sock_path(&a, ch->nonce, ch->poll.id);
 		if (bind(s, (const struct sockaddr *)&a, sizeof(a)) == 0) {
 			if (chmod(a.sun_path, st.st_mode & 0666) != 0) {
