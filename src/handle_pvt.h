@@ -61,10 +61,8 @@ struct shmchan__wq_state {
 struct shmchan__poll_state {
 	int ep1, sock1, timer1; /* the epoll set, its socket and timer, each fd + 1 */
 	int tx1;		/* publisher: the socket it wakes pollers through, fd + 1 */
-	uint32_t got;		/* datagrams received (compared with the entry's sent) */
+	uint32_t got;		/* datagrams received (a statistic) */
 	uint32_t slot;		/* poller: the entry's index (channel_pvt.h) */
-	uint32_t behind;	/* 1: the last arming found a counted datagram missing */
-	uint32_t behind_at;	/* the entry's sent count then */
 	uint32_t gen;		/* the registry entry's generation when it was made */
 	uint64_t id;		/* names the socket */
 	uint64_t tx_peer;	/* publisher: the poller id tx is connected to (0: none) */

@@ -18,7 +18,7 @@
  * The protocol, for a poller P (entry e, queue q: data for readers, space
  * for writers) and a publisher K:
  *
- *   A1  drain S of the e.sent - got datagrams counted for it
+ *   A1  drain S until it is empty (at most DRAIN_MAX datagrams)
  *   A2  q.pollers += 1                    (seq_cst RMW;   skipped if ARMED)
  *   A3  e.state = ARMED                   (seq_cst store; skipped if ARMED)
  *   A4  re-check the condition            (seq_cst loads, as wait.c W3)
@@ -53,10 +53,10 @@
  * going to wait: it takes e back out of ARMED (a CAS competing with N2), so
  * that publishers stop sending. A datagram still in flight when P drains
  * (N4 counted it, the send is not done) arrives after it: one spurious
- * wake-up, and the next arming drains it. A count that never turns into a
- * datagram (a publisher killed between the two halves of N4, or a damaged
- * count) is looked for at one more arming, then given up. Nothing in the
- * segment can make P drain without bound: at most DRAIN_MAX datagrams per
+ * wake-up, and the next arming drains it: A1 reads the socket until it is
+ * empty rather than trusting e.sent (a statistic), so a late or stray
+ * datagram never leaves the descriptor readable with nothing to do.
+ * Nothing can make P drain without bound: at most DRAIN_MAX datagrams per
  * arming.
  */
 #include <errno.h>
@@ -256,30 +256,18 @@ void shmchan__poll_fire(struct shmchan__handle *ch)
 static void drain(struct shmchan__handle *ch, int64_t now)
 {
 	struct shmchan__poll_state *ps = &ch->poll;
-	struct shmchan__poller *e = entry_at(shmchan__hdr(ch), ps->slot);
-	/* Relaxed: a count, checked against what S really holds (recv). */
-	uint32_t sent = atomic_load_explicit(&e->sent, memory_order_relaxed);
-	uint32_t n = sent - ps->got;
 	char b[8];
+	int n;
 
-	if (n > DRAIN_MAX)
-		n = DRAIN_MAX;
-	for (; n > 0; n--) {
+	/* Until the socket is empty (at most DRAIN_MAX): whatever the counts
+	 * say. A datagram counted but still in flight, one from a publisher
+	 * that was preempted in N4, or one that anybody sent, all end up
+	 * drained by the next arming after they land, so the descriptor never
+	 * stays readable with nothing to do. One recv when it is empty. */
+	for (n = 0; n < DRAIN_MAX; n++) {
 		if (recv(ps->sock1 - 1, b, sizeof(b), MSG_DONTWAIT) < 0)
 			break;
 		ps->got++;
-	}
-	/* Counted and not there: in flight (N4 counts before it sends), or
-	 * never to come (a publisher that died in between, or a count
-	 * damaged in the segment). Wait for it one arming; then stop
-	 * looking. */
-	if (n > 0) {
-		if (ps->behind && ps->behind_at == sent)
-			ps->got = sent;
-		ps->behind = 1;
-		ps->behind_at = sent;
-	} else {
-		ps->behind = 0;
 	}
 	if (now >= ps->timer_due) {
 		uint64_t exp;

@@ -462,7 +462,9 @@ SHMCHAN_API int shmchan_channel_wait_created(const char *name, int timeout_ms);
  * between its publish and its notification, a writer killed outright), and
  * every 2 ms while a dead writer's slot is being recovered.
  *
- * Cost: publishing makes no system call while no poller is armed; a
+ * Cost: on a handle with a descriptor, a call that finds nothing to do
+ * makes one recv system call (to empty its socket). Publishing makes no
+ * system call while no poller is armed; a
  * publish that finds an armed poller sends it one datagram (one system call,
  * once per arming). The descriptor is an epoll set over a Unix datagram
  * socket, whose name is SHMCHAN_SHM_DIR "/shmchan-poll.<nonce>.<id>"
