@@ -418,7 +418,15 @@ int shmchan__poll_open(struct shmchan__handle *ch)
 		close1(&ps->ep1);
 		close1(&ps->sock1);
 		close1(&ps->timer1);
-		memset(ps, 0, sizeof(*ps));
+		{
+			/* The publisher's socket is not the poller's: keep it. */
+			int tx1 = ps->tx1;
+			uint64_t peer = ps->tx_peer;
+
+			memset(ps, 0, sizeof(*ps));
+			ps->tx1 = tx1;
+			ps->tx_peer = peer;
+		}
 		return err;
 	}
 	/* Release: a reaper that reads this id then finds the NONE stored
