@@ -401,14 +401,21 @@ int shmchan__poll_open(struct shmchan__handle *ch)
 	e = entry_at(h, ps->slot);
 	ps->gen = SHMCHAN__OWN_GEN(atomic_load_explicit(
 		&((const struct shmchan__peer *)ch->self)->owner, memory_order_relaxed));
-	/* A holder of this entry before us died with a descriptor: the entry
-	 * is ours now, whatever generation made it. Its socket's name goes. */
+	/* A holder of this entry before us died with a descriptor, or while
+	 * making one (its socket named in the entry, the state still NONE:
+	 * bind_sock): the entry is ours now, whatever generation made it, and
+	 * the name it holds goes, whatever the state says, before our own id
+	 * replaces it (the last place it is written down). A name already
+	 * removed (a holder that closed) costs one failed unlink. */
 	{
+		/* Relaxed: nobody else writes the entry now. Its last holder
+		 * closed (its stores ordered before ours by the registry
+		 * claim's acquire, registry.c) or is dead (its death was seen
+		 * through the kernel, after its stores). */
 		uint64_t old = atomic_load_explicit(&e->id, memory_order_relaxed);
-		uint32_t w = atomic_load_explicit(&e->state, memory_order_relaxed);
 
 		disarm(h, ps->slot, SHMCHAN__POLL_NONE);
-		if (SHMCHAN__POLL_ST(w) != SHMCHAN__POLL_NONE)
+		if (old != 0)
 			unlink_sock(ch->nonce, old);
 	}
 	err = make_fds(ch);

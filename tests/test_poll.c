@@ -11,7 +11,9 @@
  *                safety net), make the descriptor readable and read -EPIPE;
  *                a replaced channel reads -ESTALE
  *   killed_poller  a poller killed while armed costs one datagram: the count
- *                returns to 0, its socket's name is removed, nothing hangs
+ *                returns to 0, its socket's name is removed, nothing hangs;
+ *                one killed while making its descriptor leaves no name
+ *                once its successor makes one
  *   pingpong     two processes, each in epoll, 20,000 round trips, every byte
  *                checked; wake-ups counted (no busy wake-ups)
  *   no_syscalls  seccomp: a publish makes no system call while the channel's
@@ -347,6 +349,20 @@ static int poll_then_exit(void *arg)
 	return 0;
 }
 
+/* Child: poll, then die as if killed while making its descriptor: the
+ * socket is bound and named in the entry, the entry not yet out of NONE. */
+static int poll_then_die_binding(void *arg)
+{
+	struct shmchan_channel r;
+
+	(void)arg;
+	if (shmchan_channel_open_reader(&r, g_name, NULL) || shmchan_channel_poll_fd(&r) < 0)
+		return 2;
+	atomic_store(&shmchan__hdr(shmchan__chandle_of(&r))->pollers[0].state, SHMCHAN__POLL_NONE);
+	kill(getpid(), SIGKILL);
+	return 3;
+}
+
 static void test_killed_poller(void)
 {
 	const struct shmchan_config cfg = { .slot_size = 64, .slot_count = 8 };
@@ -384,6 +400,17 @@ static void test_killed_poller(void)
 	t_kill_wait(child);
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL)); /* reclaims the entry */
 	ASSERT_EQ(sockets_left(&w), 0);
+	ASSERT_OK(shmchan_channel_close(&r));
+	/* Killed while making its descriptor: the successor that takes the
+	 * entry over removes the name it finds there. */
+	ASSERT_EQ(t_wait_child(t_fork(poll_then_die_binding, NULL), BOUND_MS), 128 + SIGKILL);
+	ASSERT_EQ(sockets_left(&w), 1);
+	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
+	ASSERT_TRUE(shmchan_channel_poll_fd(&r) >= 0);
+	ASSERT_EQ(sockets_left(&w), 1); /* its own */
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_EQ(sockets_left(&w), 0);
+	ASSERT_OK(shmchan_channel_open_reader(&r, g_name, NULL));
 	/* A live poller's socket stays when the channel is removed; one that
 	 * exited without closing goes. */
 	fd = shmchan_channel_poll_fd(&r);
