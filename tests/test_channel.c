@@ -602,6 +602,75 @@ static void test_strerror(void)
 	ASSERT_TRUE(strcmp(shmchan_version(), "0.3.0") == 0);
 }
 
+/* Move @from's bytes to @to and zero @from (a zeroed handle is closed):
+ * what a C++ move does (cpp/include/shmchan.hpp). */
+static void relocate(struct shmchan_channel *to, struct shmchan_channel *from)
+{
+	memcpy(to, from, sizeof(*to));
+	memset(from, 0, sizeof(*from));
+}
+
+/* An open handle moved to other storage by copying its bytes keeps working,
+ * for every kind and role, with a reservation or a peek outstanding and
+ * with its pollable descriptor made (channel.h: the library keeps no
+ * pointer into a handle's storage). */
+static void test_relocated(void)
+{
+	static const struct shmchan_config cfgs[] = {
+		{ .kind = SHMCHAN_KIND_SLOT, .slot_size = 64, .slot_count = 4 },
+		{ .kind = SHMCHAN_KIND_RECORD, .buffer_size = 1024 },
+		{ .kind = SHMCHAN_KIND_BROADCAST, .slot_size = 64, .slot_count = 4 },
+		{ .kind = SHMCHAN_KIND_WORKQUEUE, .slot_size = 64, .slot_count = 4 },
+	};
+
+	for (size_t k = 0; k < sizeof(cfgs) / sizeof(cfgs[0]); k++) {
+		const char *name = t_name("reloc");
+		struct shmchan_channel w[2], r[2], stale;
+		const void *view;
+		void *slot;
+		size_t len;
+		int fd;
+
+		ASSERT_OK(shmchan_channel_create_writer(&w[0], name, &cfgs[k]));
+		if (cfgs[k].kind == SHMCHAN_KIND_BROADCAST)
+			ASSERT_OK(shmchan_channel_subscribe(&r[0], name, NULL, 0));
+		else
+			ASSERT_OK(shmchan_channel_open_reader(&r[0], name, NULL));
+		fd = shmchan_channel_poll_fd(&r[0]);
+		ASSERT_TRUE(fd >= 0);
+		ASSERT_OK(shmchan_channel_write(&w[0], "one", 3));
+		ASSERT_OK(shmchan_channel_reserve(&w[0], 3, &slot));
+		memcpy(slot, "two", 3);
+		ASSERT_OK(shmchan_channel_peek(&r[0], &view, &len));
+		relocate(&w[1], &w[0]);
+		relocate(&r[1], &r[0]);
+		/* The old storage is a closed handle now. */
+		ASSERT_ERR(shmchan_channel_write(&w[0], "x", 1), -EINVAL);
+		ASSERT_OK(shmchan_channel_close(&w[0]));
+		ASSERT_TRUE(len == 3 && memcmp(view, "one", 3) == 0);
+		ASSERT_OK(shmchan_channel_release(&r[1]));
+		ASSERT_OK(shmchan_channel_commit(&w[1], 3));
+		ASSERT_EQ(shmchan_channel_poll_fd(&r[1]), fd);
+		ASSERT_OK(shmchan_channel_wait_readable(&r[1], 1000));
+		ASSERT_OK(shmchan_channel_peek(&r[1], &view, &len));
+		ASSERT_TRUE(len == 3 && memcmp(view, "two", 3) == 0);
+		/* Back again, with the peek outstanding. */
+		relocate(&r[0], &r[1]);
+		ASSERT_OK(shmchan_channel_release(&r[0]));
+		ASSERT_ERR(shmchan_channel_peek(&r[0], &view, &len), -EAGAIN);
+		/* Closing the moved handles detaches: the name can be opened as
+		 * the reader again, and the writer's close ends the stream. */
+		ASSERT_OK(shmchan_channel_close(&w[1]));
+		ASSERT_ERR(shmchan_channel_wait_readable(&r[0], 1000), -EPIPE);
+		ASSERT_OK(shmchan_channel_close(&r[0]));
+		if (cfgs[k].kind == SHMCHAN_KIND_SLOT) {
+			ASSERT_OK(shmchan_channel_open_reader(&stale, name, NULL));
+			ASSERT_OK(shmchan_channel_close(&stale));
+		}
+		ASSERT_OK(shmchan_channel_unlink(name));
+	}
+}
+
 static const struct t_case cases[] = {
 	{ "create_args", test_create_args },
 	{ "roles", test_roles },
@@ -617,6 +686,7 @@ static const struct t_case cases[] = {
 	{ "shared_handle_refused", test_shared_handle_refused },
 	{ "info_sized", test_info_sized },
 	{ "strerror", test_strerror },
+	{ "relocated", test_relocated },
 };
 
 int main(int argc, char **argv)

@@ -172,6 +172,12 @@ struct shmchan_config {
  * are part of the ABI: the library's state grows inside this storage, never
  * beyond it, so a new library under the same SONAME keeps every caller's
  * layout (docs/abi.md).
+ * An open handle may move to other storage by copying its bytes (memcpy; a
+ * C++ move), with a reservation or a peek outstanding, provided no call is
+ * running on it and it is in no wait set (a wait set keeps its address);
+ * then zero the old storage or never use it again. The library keeps no
+ * pointer into a handle's storage; a copy that both ends use is two users
+ * of one handle, which is not allowed.
  */
 #define SHMCHAN_CHANNEL_SIZE 1024
 struct shmchan_channel {
