@@ -35,9 +35,10 @@ endef
 	test-aarch64 test-armhf spin fuzz format format-check install clean
 
 # make test's gcc and clang builds require the Python module and its tests
-# (python/), so that CI cannot skip them for want of a package; a plain
-# make builds the module where the interpreter's headers are installed.
-PYTHON_FLAGS ?= -DSHMCHAN_BUILD_PYTHON=ON
+# (python/) and the C++ header's tests (cpp/), so that CI cannot skip them
+# for want of a package; a plain make builds them where the interpreter's
+# headers and a C++ compiler are installed.
+BINDING_FLAGS ?= -DSHMCHAN_BUILD_PYTHON=ON -DSHMCHAN_BUILD_CPP=ON
 
 all:
 	$(call build,build,)
@@ -54,11 +55,11 @@ check: all
 	cd build && $(CTEST) $(CTEST_FLAGS)
 
 test-gcc:
-	$(call build,build,$(PYTHON_FLAGS))
+	$(call build,build,$(BINDING_FLAGS))
 	cd build && $(CTEST) $(CTEST_FLAGS)
 
 test-clang:
-	$(call build,build-clang,-DCMAKE_C_COMPILER=clang $(PYTHON_FLAGS))
+	$(call build,build-clang,-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ $(BINDING_FLAGS))
 	cd build-clang && $(CTEST) $(CTEST_FLAGS)
 
 test-asan:
@@ -113,9 +114,9 @@ abi-dump: all
 
 # The sources to format: git's list, or (a tarball, no git) the tree's own,
 # never an empty list (clang-format would read its standard input).
-FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null)
 ifeq ($(strip $(FORMAT_FILES)),)
-FORMAT_FILES = $(shell find include src tests tools examples bench -name '*.[ch]' 2>/dev/null | sort)
+FORMAT_FILES = $(shell find include src tests tools examples bench python cpp -name '*.[ch]' -o -name '*.[ch]pp' 2>/dev/null | sort)
 endif
 
 format:
