@@ -60,4 +60,21 @@ cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$prefix" \
 	${TOOLCHAIN:+-DCMAKE_TOOLCHAIN_FILE="$TOOLCHAIN"} >/dev/null
 cmake --build "$work/cm/build" >/dev/null
 LD_LIBRARY_PATH="$libdir" "$work/cm/build/hello" 5000
+
+# 3. The C++ header (installed when the build had a C++ compiler, cpp/):
+# the example against the installed copy, through pkg-config.
+if [ -f "$prefix/include/shmchan.hpp" ]; then
+	${CXX:-c++} -std=c++17 -Wall -Wextra -Werror -o "$work/pingpong" "$src/cpp/examples/pingpong.cpp" \
+		$(pkg-config --cflags --libs shmchan)
+	LD_LIBRARY_PATH="$libdir" "$work/pingpong" 1000 >/dev/null
+fi
+
+# 4. The Python module (installed when the build had the interpreter's
+# headers, python/): imported from the installed copy, outside the tree.
+pkg=$(find "$prefix" -path '*-packages/shmchan/__init__.py' 2>/dev/null | head -n 1)
+if [ -n "$pkg" ]; then
+	site=$(dirname "$(dirname "$pkg")")
+	(cd "$work" && PYTHONPATH="$site" PYTHONDONTWRITEBYTECODE=1 ${PYTHON:-/usr/bin/python3} -c \
+		"import shmchan, sys; assert shmchan.__file__.startswith(sys.argv[1]), shmchan.__file__" "$site")
+fi
 echo "install: ok"
