@@ -97,6 +97,11 @@ class Writer(_core.Writer):
     def loan(self, size, timeout=None):
         """Reserve size bytes in place; commit on leaving, cancel on an exception.
 
+        If an exception leaves the block while a buffer of the view lives
+        (a numpy array kept by the traceback), the reservation stays (so
+        that the array cannot write into a slot given back) and that
+        exception propagates: call cancel() once the array is gone.
+
             with w.loan(n) as view:
                 view[:] = data
         """
@@ -104,7 +109,15 @@ class Writer(_core.Writer):
         try:
             yield view
         except BaseException:
-            self.cancel()
+            try:
+                self.cancel()
+            except BufferError:
+                # A buffer of the view outlives the block (an array held by
+                # the traceback's frames): giving the slot back now would
+                # let it write into another message. The reservation stays;
+                # cancel() once the buffer is gone. The exception that left
+                # the block is the one raised.
+                pass
             raise
         self.commit()
 
@@ -130,14 +143,26 @@ class Reader(_core.Reader):
     def message(self, timeout=None):
         """Peek the oldest message in place; release it on leaving.
 
+        If an exception leaves the block while a buffer of the view lives,
+        the message stays held and that exception propagates: call
+        release() once the buffer is gone.
+
             with r.message() as view:
                 header = bytes(view[:16])
         """
         view = self.peek(timeout)
         try:
             yield view
-        finally:
-            self.release()
+        except BaseException:
+            try:
+                self.release()
+            except BufferError:
+                # As in Writer.loan: the message stays held until a
+                # release() once its buffers are gone; the block's own
+                # exception is the one raised.
+                pass
+            raise
+        self.release()
 
     async def recv_async(self, timeout=None):
         """recv() for asyncio: waits on the pollable descriptor, not a thread."""

@@ -265,6 +265,36 @@ def test_peek_release(name):
             r.peek(timeout=0.01)
 
 
+def test_context_manager_exception_with_live_array(name):
+    """An exception leaving a loan or message block while an array of the
+    view lives (the traceback holds it) propagates as itself; the message
+    or reservation stays until released or cancelled once the array is
+    gone (found by the benchmark's author)."""
+    np = pytest.importorskip("numpy")
+
+    def check(view):
+        a = shmchan.as_array(view, np.uint8, (16,))  # noqa: F841 (kept by the frame)
+        raise ValueError("check failed")
+
+    with shmchan.Writer.create(name, slot_size=16, slot_count=4) as w, shmchan.Reader(name) as r:
+        w.write(bytes(16))
+        with pytest.raises(ValueError) as ei:
+            with r.message(timeout=BOUND) as view:
+                check(view)
+        assert r.depth() == 1
+        del ei, view
+        r.release()
+        assert r.depth() == 0
+        with pytest.raises(ValueError) as ei:
+            with w.loan(16, timeout=BOUND) as view:
+                view[:] = b"x" * 16
+                check(view)
+        del ei, view
+        w.cancel()
+        w.write(b"after")
+        assert r.recv(timeout=BOUND) == b"after"
+
+
 def test_views_after_release(name):
     np = pytest.importorskip("numpy")
     with shmchan.Writer.create(name, slot_size=64, slot_count=4) as w, shmchan.Reader(name) as r:
