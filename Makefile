@@ -19,6 +19,8 @@
 #                 (tests/spin, needs spin)
 #   make install  install into PREFIX (default /usr/local)
 JOBS ?= 2
+# The interpreter the Python module is built for (python/CMakeLists.txt).
+PYTHON ?= /usr/bin/python3
 PREFIX ?= /usr/local
 CMAKE ?= cmake
 CTEST ?= ctest
@@ -50,6 +52,9 @@ bench: all
 	./build/bench/shmchan-bench --csv build/bench.csv $(BENCH_FLAGS)
 	./build/bench/shmchan-wake-bench
 	./build/bench/shmchan-fanout-bench --csv build/fanout.csv
+	@if [ -d build/python/shmchan ]; then \
+		PYTHONPATH=build/python $(PYTHON) bench/python_bench.py --csv build/python_bench.csv; \
+	else echo "make bench: no Python module in build/python (python3-dev missing): Python benchmark skipped"; fi
 
 check: all
 	cd build && $(CTEST) $(CTEST_FLAGS)
