@@ -405,25 +405,49 @@ static int enum_of(PyObject *o, const struct name_val *tab, const char *what, ui
 	return 0;
 }
 
+/* PyArg "O&" converter: a Python int in [0, 2**32 - 1] into the uint32_t at
+ * @p; anything else is an error (OverflowError, TypeError), never a value
+ * masked to 32 bits. */
+static int u32_arg(PyObject *o, void *p)
+{
+	unsigned long v = PyLong_AsUnsignedLong(o);
+
+	if (v == (unsigned long)-1 && PyErr_Occurred())
+		return 0;
+	if (v > UINT32_MAX) {
+		PyErr_Format(PyExc_OverflowError, "%R is above 2**32 - 1", o);
+		return 0;
+	}
+	*(uint32_t *)p = (uint32_t)v;
+	return 1;
+}
+
 /* The configuration keywords, shared by Writer and Reader (after theirs). */
 #define CFG_KW                                                                                     \
 	"kind", "slot_size", "slot_count", "buffer_size", "policy", "mode", "wait", "spin_us",     \
 		"any_owner"
-#define CFG_FMT "OIIIOIOip"
+#define CFG_FMT "OO&O&O&OO&Oip"
 #define CFG_VARS(c)                                                                                \
-	&kind, &(c).slot_size, &(c).slot_count, &(c).buffer_size, &policy, &(c).mode, &wait,       \
-		&(c).spin_us, &any_owner
+	&kind, u32_arg, &(c).slot_size, u32_arg, &(c).slot_count, u32_arg, &(c).buffer_size,       \
+		&policy, u32_arg, &(c).mode, &wait, &(c).spin_us, &any_owner
 
-static int cfg_finish(struct shmchan_config *c, PyObject *kind, PyObject *policy, PyObject *wait,
-		      int any_owner)
+/* What Writer and Reader do after parsing: finish the configuration @c
+ * and check that @h may open @name. Returns the name's UTF-8 (owned by
+ * @name), or NULL with an exception. */
+static const char *cfg_finish(Handle *h, PyObject *name, struct shmchan_config *c, PyObject *kind,
+			      PyObject *policy, PyObject *wait, int any_owner)
 {
 	if (enum_of(kind, kinds, "kind", &c->kind) < 0 ||
 	    enum_of(policy, policies, "policy", &c->policy) < 0 ||
 	    enum_of(wait, waits, "wait strategy", &c->wait) < 0)
-		return -1;
+		return NULL;
 	if (any_owner)
 		c->flags |= SHMCHAN_OPEN_ANY_OWNER;
-	return 0;
+	if (h->open) {
+		PyErr_SetString(PyExc_ValueError, "the handle is already open");
+		return NULL;
+	}
+	return PyUnicode_AsUTF8(name);
 }
 
 /* After a successful open: remember what a handle needs. */
@@ -688,13 +712,11 @@ static int writer_init(PyObject *self, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "U|$pp" CFG_FMT, kwlist, &name, &create,
 					 &replace, CFG_VARS(c)))
 		return -1;
-	if (cfg_finish(&c, kind, policy, wait, any_owner) < 0)
-		return -1;
-	if (h->open) {
-		PyErr_SetString(PyExc_ValueError, "the handle is already open");
+	if (create && replace) {
+		PyErr_SetString(PyExc_ValueError, "create=True and replace=True: choose one");
 		return -1;
 	}
-	s = PyUnicode_AsUTF8(name);
+	s = cfg_finish(h, name, &c, kind, policy, wait, any_owner);
 	if (!s)
 		return -1;
 	if (replace)
@@ -803,6 +825,26 @@ static PyObject *w_reserve(PyObject *self, PyObject *args, PyObject *kw)
 	return mv;
 }
 
+/* @o (None, or an int: Python's or anything with __index__, numpy's
+ * included) as a size in *@n; None leaves *@n. Returns 0, or -1 with
+ * ValueError (negative) or TypeError/OverflowError. */
+static int size_of(PyObject *o, Py_ssize_t *n)
+{
+	Py_ssize_t v;
+
+	if (o == Py_None)
+		return 0;
+	v = PyNumber_AsSsize_t(o, PyExc_OverflowError);
+	if (v == -1 && PyErr_Occurred())
+		return -1;
+	if (v < 0) {
+		PyErr_SetString(PyExc_ValueError, "size must not be negative");
+		return -1;
+	}
+	*n = v;
+	return 0;
+}
+
 static PyObject *w_commit(PyObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "size", NULL };
@@ -816,15 +858,12 @@ static PyObject *w_commit(PyObject *self, PyObject *args, PyObject *kw)
 	if (h->held != HELD_RESERVE)
 		return raise_msg(Error, EINVAL, "nothing is reserved");
 	n = h->held_len;
-	if (size != Py_None) {
-		n = PyLong_AsSsize_t(size);
-		if (n == -1 && PyErr_Occurred())
-			return NULL;
-		if (n < 0 || n > h->held_len) {
-			PyErr_Format(PyExc_ValueError, "size must be 0 to %zd (the reserved size)",
-				     h->held_len);
-			return NULL;
-		}
+	if (size_of(size, &n) < 0)
+		return NULL;
+	if (n > h->held_len) {
+		PyErr_Format(PyExc_ValueError, "size must be 0 to %zd (the reserved size)",
+			     h->held_len);
+		return NULL;
 	}
 	if (unlend(h) < 0)
 		return NULL;
@@ -866,19 +905,19 @@ static PyObject *w_wait_writable(PyObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "timeout", "size", NULL };
 	Handle *h = (Handle *)self;
-	PyObject *timeout = Py_None;
-	Py_ssize_t n = -1;
+	PyObject *timeout = Py_None, *size = Py_None;
+	Py_ssize_t n = -1; /* no size: any room */
 	int64_t deadline;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|On", kwlist, &timeout, &n) ||
-	    deadline_of(timeout, &deadline) < 0 || ready(h) < 0)
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO", kwlist, &timeout, &size) ||
+	    size_of(size, &n) < 0 || deadline_of(timeout, &deadline) < 0 || ready(h) < 0)
 		return NULL;
 	return wait_result(h, blocking(h, op_writable, &n, deadline));
 }
 
 static int op_readers(Handle *h, int ms, void *arg)
 {
-	return shmchan_channel_wait_for_readers(&h->ch, *(unsigned *)arg, ms);
+	return shmchan_channel_wait_for_readers(&h->ch, *(uint32_t *)arg, ms);
 }
 
 static PyObject *w_wait_for_readers(PyObject *self, PyObject *args, PyObject *kw)
@@ -886,10 +925,10 @@ static PyObject *w_wait_for_readers(PyObject *self, PyObject *args, PyObject *kw
 	static char *kwlist[] = { "n", "timeout", NULL };
 	Handle *h = (Handle *)self;
 	PyObject *timeout = Py_None;
-	unsigned n = 1;
+	uint32_t n = 1;
 	int64_t deadline;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|IO", kwlist, &n, &timeout) ||
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|O&O", kwlist, u32_arg, &n, &timeout) ||
 	    deadline_of(timeout, &deadline) < 0 || ready(h) < 0)
 		return NULL;
 	return wait_result(h, blocking(h, op_readers, &n, deadline));
@@ -955,13 +994,7 @@ static int reader_init(PyObject *self, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "U|$pp" CFG_FMT, kwlist, &name, &subscribe,
 					 &oldest, CFG_VARS(c)))
 		return -1;
-	if (cfg_finish(&c, kind, policy, wait, any_owner) < 0)
-		return -1;
-	if (h->open) {
-		PyErr_SetString(PyExc_ValueError, "the handle is already open");
-		return -1;
-	}
-	s = PyUnicode_AsUTF8(name);
+	s = cfg_finish(h, name, &c, kind, policy, wait, any_owner);
 	if (!s)
 		return -1;
 	if (subscribe || oldest)

@@ -295,6 +295,43 @@ def test_context_manager_exception_with_live_array(name):
         assert r.recv(timeout=BOUND) == b"after"
 
 
+def test_argument_ranges(name):
+    """Integers outside their C type are refused, never masked to 32 bits
+    (found in review: slot_count=2**32+4 opened a 4-slot channel)."""
+    np = pytest.importorskip("numpy")
+    for bad in ({"slot_count": 2**32 + 4}, {"slot_count": -(2**32) + 4},
+                {"slot_size": 2**32 + 64}, {"mode": 2**32 + 0o600}):
+        cfg = dict(slot_size=64, slot_count=4)
+        cfg.update(bad)
+        with pytest.raises(OverflowError):
+            shmchan.Writer.create(name, **cfg)
+    with pytest.raises(ValueError):
+        shmchan.Writer(name, create=True, replace=True, slot_size=64, slot_count=4)
+    with pytest.raises(shmchan.Error) as ei:
+        shmchan.Reader(name)
+    assert ei.value.errno == errno.ENOENT  # nothing was created by the refusals
+    with shmchan.Writer.create(name, slot_size=64, slot_count=4) as w:
+        with pytest.raises(OverflowError):
+            shmchan.Reader(name, slot_size=2**32 + 64)
+        with pytest.raises(OverflowError):
+            w.wait_for_readers(2**32, timeout=0)
+        with pytest.raises(OverflowError):
+            w.wait_for_readers(-1, timeout=0)
+        assert w.wait_for_readers(1, timeout=0) is False
+        assert w.wait_writable(0, size=None) is True
+        assert w.wait_writable(0, size=np.int64(64)) is True
+        with pytest.raises(ValueError):
+            w.wait_writable(0, size=-5)
+        v = w.reserve(8)
+        v[:4] = b"abcd"
+        del v
+        with pytest.raises(ValueError):
+            w.commit(-1)
+        w.commit(np.int64(4))  # numpy integers are sizes
+        with shmchan.Reader(name) as r:
+            assert r.recv(timeout=BOUND) == b"abcd"
+
+
 def test_views_after_release(name):
     np = pytest.importorskip("numpy")
     with shmchan.Writer.create(name, slot_size=64, slot_count=4) as w, shmchan.Reader(name) as r:
