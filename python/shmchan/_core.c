@@ -1103,6 +1103,29 @@ static int op_read_into(Handle *h, int ms, void *arg)
 	return shmchan_channel_recv(&h->ch, in->buf, in->cap, &in->len, ms);
 }
 
+/* MessageTooBig for a message of @need bytes (its .size, for the caller to
+ * retry with a buffer that large). Returns NULL. */
+static PyObject *too_big(size_t need)
+{
+	PyObject *a = Py_BuildValue("(is)", EMSGSIZE, "the buffer is too small");
+	PyObject *e, *size;
+
+	if (!a)
+		return NULL;
+	e = PyObject_Call(MessageTooBig, a, NULL);
+	Py_DECREF(a);
+	if (!e)
+		return NULL;
+	size = PyLong_FromSize_t(need);
+	if (size) {
+		PyObject_SetAttrString(e, "size", size);
+		Py_DECREF(size);
+	}
+	PyErr_SetObject(MessageTooBig, e);
+	Py_DECREF(e);
+	return NULL;
+}
+
 static PyObject *r_recv_into(PyObject *self, PyObject *args, PyObject *kw)
 {
 	static char *kwlist[] = { "buffer", "timeout", NULL };
@@ -1121,33 +1144,26 @@ static PyObject *r_recv_into(PyObject *self, PyObject *args, PyObject *kw)
 	in.buf = b.buf;
 	in.cap = (size_t)b.len;
 	in.len = 0;
-	rc = shmchan_channel_read(&h->ch, in.buf, in.cap, &in.len);
-	if (rc == -EAGAIN)
-		rc = blocking(h, op_read_into, &in, deadline);
+	if (h->held == HELD_PEEK && !h->loan) {
+		/* A peeked message whose view was dropped: it is the next one
+		 * (as for read and recv). */
+		in.len = (size_t)h->held_len;
+		rc = -EMSGSIZE;
+		if (in.len <= in.cap) {
+			memcpy(in.buf, h->held_ptr, in.len);
+			rc = shmchan_channel_release(&h->ch);
+			h->held = HELD_NONE;
+		}
+	} else {
+		rc = shmchan_channel_read(&h->ch, in.buf, in.cap, &in.len);
+		if (rc == -EAGAIN)
+			rc = blocking(h, op_read_into, &in, deadline);
+	}
 	PyBuffer_Release(&b);
 	if (rc == INT_MIN)
 		return NULL;
-	if (rc == -EMSGSIZE) {
-		PyObject *a = Py_BuildValue("(is)", EMSGSIZE, "the buffer is too small");
-
-		if (a) {
-			PyObject *e = PyObject_Call(MessageTooBig, a, NULL);
-
-			Py_DECREF(a);
-			if (e) {
-				/* The size needed, for the caller to retry. */
-				PyObject *need = PyLong_FromSize_t(in.len);
-
-				if (need) {
-					PyObject_SetAttrString(e, "size", need);
-					Py_DECREF(need);
-				}
-				PyErr_SetObject(MessageTooBig, e);
-				Py_DECREF(e);
-			}
-		}
-		return NULL;
-	}
+	if (rc == -EMSGSIZE)
+		return too_big(in.len);
 	if (rc)
 		return raise_rc(rc, ROLE_READER);
 	return PyLong_FromSize_t(in.len);

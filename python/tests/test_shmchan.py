@@ -332,6 +332,25 @@ def test_argument_ranges(name):
             assert r.recv(timeout=BOUND) == b"abcd"
 
 
+def test_recv_into_after_dropped_peek(name):
+    """recv_into takes a peeked message whose view was dropped, as read and
+    recv do (found in review: it gave EALREADY)."""
+    with shmchan.Writer.create(name, slot_size=64, slot_count=4) as w, shmchan.Reader(name) as r:
+        w.write(b"held")
+        w.write(b"next")
+        v = r.peek(timeout=BOUND)
+        del v
+        small = bytearray(2)
+        with pytest.raises(shmchan.MessageTooBig) as ei:
+            r.recv_into(small)
+        assert ei.value.size == 4
+        buf = bytearray(8)
+        assert r.recv_into(buf, timeout=BOUND) == 4 and buf[:4] == b"held"
+        assert r.recv_into(buf, timeout=BOUND) == 4 and buf[:4] == b"next"
+        with pytest.raises(shmchan.Timeout):
+            r.recv_into(buf, timeout=0.01)
+
+
 def test_views_after_release(name):
     np = pytest.importorskip("numpy")
     with shmchan.Writer.create(name, slot_size=64, slot_count=4) as w, shmchan.Reader(name) as r:
