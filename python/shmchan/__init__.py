@@ -53,9 +53,16 @@ def _timeout_error():
     return Timeout(_errno.ETIMEDOUT, strerror(_errno.ETIMEDOUT))
 
 
-async def _readable(loop, fd, deadline):
-    """Wait until descriptor fd is readable, or raise Timeout at deadline."""
+async def _readable(handle, loop, deadline):
+    """Wait until handle's descriptor is readable, or raise Timeout at
+    deadline. One task at a time per handle (Error EBUSY for another, as
+    the blocking calls give a second thread): the event loop keeps one
+    reader callback per descriptor, so a second would steal the first's."""
+    if getattr(handle, "_async_waiting", False):
+        raise Error(_errno.EBUSY, "another task is waiting on this handle")
+    fd = handle.fileno()
     fut = loop.create_future()
+    handle._async_waiting = True
     loop.add_reader(fd, lambda: fut.done() or fut.set_result(None))
     try:
         if deadline is None:
@@ -70,6 +77,7 @@ async def _readable(loop, fd, deadline):
             raise _timeout_error() from None
     finally:
         loop.remove_reader(fd)
+        handle._async_waiting = False
 
 
 class Writer(_core.Writer):
@@ -81,7 +89,7 @@ class Writer(_core.Writer):
     the name. The fields are those of struct shmchan_config.
     """
 
-    __slots__ = ()
+    __slots__ = ("_async_waiting",)
 
     @classmethod
     def create(cls, name, **config):
@@ -111,12 +119,12 @@ class Writer(_core.Writer):
         except BaseException:
             try:
                 self.cancel()
-            except BufferError:
+            except (BufferError, Error, ValueError):
                 # A buffer of the view outlives the block (an array held by
                 # the traceback's frames): giving the slot back now would
                 # let it write into another message. The reservation stays;
-                # cancel() once the buffer is gone. The exception that left
-                # the block is the one raised.
+                # cancel() once the buffer is gone. Whatever cancel() says,
+                # the exception that left the block is the one raised.
                 pass
             raise
         self.commit()
@@ -130,14 +138,14 @@ class Writer(_core.Writer):
                 return self.write(data)
             except Full:
                 pass
-            await _readable(loop, self.fileno(), deadline)
+            await _readable(self, loop, deadline)
 
 
 class Reader(_core.Reader):
     """The reader of a channel (a broadcast channel: a subscriber from the
     next message written; a work queue: one of the competing readers)."""
 
-    __slots__ = ()
+    __slots__ = ("_async_waiting",)
 
     @_contextlib.contextmanager
     def message(self, timeout=None):
@@ -156,7 +164,7 @@ class Reader(_core.Reader):
         except BaseException:
             try:
                 self.release()
-            except BufferError:
+            except (BufferError, Error, ValueError):
                 # As in Writer.loan: the message stays held until a
                 # release() once its buffers are gone; the block's own
                 # exception is the one raised.
@@ -173,7 +181,7 @@ class Reader(_core.Reader):
                 return self.read()
             except Empty:
                 pass  # the read re-armed the descriptor
-            await _readable(loop, self.fileno(), deadline)
+            await _readable(self, loop, deadline)
 
     def __iter__(self):
         """Messages until end of stream (blocking)."""

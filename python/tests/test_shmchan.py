@@ -351,6 +351,25 @@ def test_recv_into_after_dropped_peek(name):
             r.recv_into(buf, timeout=0.01)
 
 
+def test_asyncio_one_task_per_handle(name):
+    """A second task awaiting the same handle gets EBUSY instead of hanging
+    (found in review: the event loop keeps one callback per descriptor, so
+    the second replaced the first, and one of them waited forever)."""
+    async def main(w, r):
+        first = asyncio.ensure_future(r.recv_async(timeout=BOUND))
+        await asyncio.sleep(0.05)  # first is waiting now
+        with pytest.raises(shmchan.Error) as ei:
+            await r.recv_async(timeout=BOUND)
+        assert ei.value.errno == errno.EBUSY
+        w.write(b"one")
+        assert await asyncio.wait_for(first, BOUND) == b"one"
+        w.write(b"two")  # the handle is free again
+        assert await r.recv_async(timeout=BOUND) == b"two"
+
+    with shmchan.Writer.create(name, slot_size=16, slot_count=4) as w, shmchan.Reader(name) as r:
+        asyncio.run(main(w, r))
+
+
 def test_views_after_release(name):
     np = pytest.importorskip("numpy")
     with shmchan.Writer.create(name, slot_size=64, slot_count=4) as w, shmchan.Reader(name) as r:
