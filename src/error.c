@@ -24,6 +24,7 @@
 	X(EUSERS, "too many writers, subscribers or work-queue readers attached")                  \
 	X(ENOBUFS, "messages lost: overwritten before this subscriber read them")                  \
 	X(EALREADY, "a reservation or peek is already outstanding")                                \
+	X(ECANCELED, "reservation cancelled: the reader judged this writer gone (write it again)") \
 	X(ENOTSUP, "operation not supported by this channel kind or role")                         \
 	X(EPROTO, "not a shmchan object (bad magic)")                                              \
 	X(EPROTONOSUPPORT, "unsupported shmchan layout version")                                   \

@@ -599,6 +599,9 @@ static void test_strerror(void)
 	ASSERT_TRUE(strcmp(shmchan_strerror(-EMSGSIZE), shmchan_strerror(EMSGSIZE)) == 0);
 	ASSERT_TRUE(strstr(shmchan_strerror(SHMCHAN_EBADMAGIC), "magic") != NULL);
 	ASSERT_TRUE(strcmp(shmchan_strerror(-12345), "unknown error") == 0);
+	/* Every error a call documents has its text (commit's -ECANCELED had
+	 * none). */
+	ASSERT_TRUE(strcmp(shmchan_strerror(-ECANCELED), "unknown error") != 0);
 	ASSERT_TRUE(strcmp(shmchan_version(), "0.3.0") == 0);
 }
 
