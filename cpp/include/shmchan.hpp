@@ -276,6 +276,19 @@ template <class T> class result
 	std::error_code ec_;
 };
 
+namespace detail
+{
+// The result of a C call that returned @rc and, on success, made @v. Not
+// for loans and views: one made from a failed call's output would give
+// back, on destruction, what another loan or view holds.
+template <class T> result<std::decay_t<T>> make_result(int rc, T &&v) noexcept
+{
+	if (rc)
+		return make_error_code(rc);
+	return std::forward<T>(v);
+}
+} // namespace detail
+
 // ---- configuration ----
 
 // Wait forever (a timeout of -1 ms in the C API).
@@ -451,7 +464,7 @@ class channel
 	{
 		shmchan_config c{};
 		int rc = shmchan_channel_config(&ch_, &c);
-		return rc ? result<shmchan_config>(make_error_code(rc)) : result<shmchan_config>(c);
+		return detail::make_result(rc, c);
 	}
 	// The largest message a write may carry.
 	std::size_t max_message_size() const noexcept
@@ -666,7 +679,7 @@ class writer : public channel
 	{
 		writer w;
 		int rc = shmchan_channel_create_writer(&w.ch_, name, cfg.get());
-		return rc ? result<writer>(make_error_code(rc)) : result<writer>(std::move(w));
+		return detail::make_result(rc, std::move(w));
 	}
 	// shmchan_channel_create_or_replace_writer: replace whatever holds
 	// @name (its peers get ESTALE). Not for a service that may be started
@@ -675,7 +688,7 @@ class writer : public channel
 	{
 		writer w;
 		int rc = shmchan_channel_create_or_replace_writer(&w.ch_, name, cfg.get());
-		return rc ? result<writer>(make_error_code(rc)) : result<writer>(std::move(w));
+		return detail::make_result(rc, std::move(w));
 	}
 	// shmchan_channel_open_writer: join @name; @expect: kind and geometry
 	// it must have (a default config accepts any).
@@ -683,7 +696,7 @@ class writer : public channel
 	{
 		writer w;
 		int rc = shmchan_channel_open_writer(&w.ch_, name, expect.get());
-		return rc ? result<writer>(make_error_code(rc)) : result<writer>(std::move(w));
+		return detail::make_result(rc, std::move(w));
 	}
 
 	// shmchan_channel_write: EAGAIN when full (never waits).
@@ -767,7 +780,7 @@ class reader : public channel
 	{
 		reader r;
 		int rc = shmchan_channel_open_reader(&r.ch_, name, expect.get());
-		return rc ? result<reader>(make_error_code(rc)) : result<reader>(std::move(r));
+		return detail::make_result(rc, std::move(r));
 	}
 	// shmchan_channel_subscribe: @flags SHMCHAN_SUB_OLDEST starts at the
 	// oldest message retained rather than the next one written.
@@ -776,7 +789,7 @@ class reader : public channel
 	{
 		reader r;
 		int rc = shmchan_channel_subscribe(&r.ch_, name, expect.get(), flags);
-		return rc ? result<reader>(make_error_code(rc)) : result<reader>(std::move(r));
+		return detail::make_result(rc, std::move(r));
 	}
 
 	// shmchan_channel_read: a copy into @buf (EAGAIN when empty, EPIPE at
@@ -785,7 +798,7 @@ class reader : public channel
 	{
 		std::size_t n = 0;
 		int rc = shmchan_channel_read(&ch_, buf.data(), buf.size(), &n);
-		return rc ? result<std::size_t>(make_error_code(rc)) : result<std::size_t>(n);
+		return detail::make_result(rc, n);
 	}
 	// shmchan_channel_recv: as read, waiting up to @timeout (ETIMEDOUT).
 	result<std::size_t> recv(bytes buf, std::chrono::milliseconds timeout = forever) noexcept
@@ -793,7 +806,7 @@ class reader : public channel
 		std::size_t n = 0;
 		int rc = shmchan_channel_recv(&ch_, buf.data(), buf.size(), &n,
 					      detail::to_ms(timeout));
-		return rc ? result<std::size_t>(make_error_code(rc)) : result<std::size_t>(n);
+		return detail::make_result(rc, n);
 	}
 	// Receive one T: r.recv<frame_header>(), waiting up to @timeout.
 	// EMSGSIZE: the message is not sizeof(T) bytes, so the two ends disagree
@@ -811,7 +824,7 @@ class reader : public channel
 		int rc = shmchan_channel_recv(&ch_, &v, sizeof(T), &n, detail::to_ms(timeout));
 		if (rc == 0 && n != sizeof(T))
 			rc = -EMSGSIZE;
-		return rc ? result<T>(make_error_code(rc)) : result<T>(v);
+		return detail::make_result(rc, v);
 	}
 
 	// shmchan_channel_peek (EAGAIN when empty) and shmchan_channel_peek_wait
@@ -847,7 +860,7 @@ class reader : public channel
 	{
 		std::uint64_t n = 0;
 		int rc = shmchan_channel_lost(&ch_, &n);
-		return rc ? result<std::uint64_t>(make_error_code(rc)) : result<std::uint64_t>(n);
+		return detail::make_result(rc, n);
 	}
 };
 

@@ -202,6 +202,14 @@ void test_loans_and_views()
 	}
 	CHECK(w.reserve(33).error() == std::errc::message_size);
 	{
+		// A refused second reservation leaves the first one alone.
+		auto l = w.reserve(4).value();
+		CHECK(w.reserve(4).error() == std::errc::connection_already_in_progress);
+		CHECK(w.reserve(4, 10ms).error() == std::errc::connection_already_in_progress);
+		std::memcpy(l.data().data(), "kept", 4);
+		CHECK(!l.commit());
+	}
+	{
 		auto v = r.peek(bound).value();
 		CHECK(v.size() == 5 && std::memcmp(v.data().data(), "hello", 5) == 0);
 		CHECK(r.peek().error() == std::errc::connection_already_in_progress /* EALREADY */);
@@ -215,6 +223,10 @@ void test_loans_and_views()
 		CHECK(v.as<sample>() == nullptr);
 		CHECK(!v.release());
 		CHECK(!v && !v.release()); // a no-op once released
+	}
+	{
+		auto v = r.peek().value();
+		CHECK(v.size() == 4 && std::memcmp(v.data().data(), "kept", 4) == 0);
 	}
 	CHECK(r.peek().error() == std::errc::resource_unavailable_try_again);
 	CHECK(r.peek(10ms).error() == std::errc::timed_out);
