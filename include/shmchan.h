@@ -9,5 +9,6 @@
 #include "shmchan/channel.h"
 #include "shmchan/inspect.h"
 #include "shmchan/waitset.h"
+#include "shmchan/fdpass.h"
 
 #endif /* SHMCHAN_H */

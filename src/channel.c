@@ -4,6 +4,7 @@
  * validate a named channel, and close. The message calls are in
  * channel_io.c, the registry of peers in registry.c.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <string.h>
@@ -81,14 +82,24 @@ static size_t ring_geometry(uint32_t kind, uint32_t slot_size, uint32_t slot_cou
 	return r ? r->memsize(slot_size, slot_count) : 0;
 }
 
+/* The memory options of @cfg (NULL: none), checked against @allowed. */
+static int mem_of(const struct shmchan_config *cfg, uint32_t allowed, struct shmchan__mem *m)
+{
+	m->flags = cfg ? cfg->mem : 0;
+	m->node = cfg ? cfg->numa_node : 0;
+	return shmchan__mem_check(m, allowed);
+}
+
 /* Check a create config; fill the kind and the geometry (with the flags)
  * the header records. */
 static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind,
 			    struct shmchan__geom *g)
 {
 	const struct shmchan__kind *k;
+	struct shmchan__mem m;
 
-	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777 || cfg->flags)
+	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777 || cfg->flags ||
+	    mem_of(cfg, SHMCHAN__MEM_CREATE_FLAGS, &m) != 0)
 		return -EINVAL;
 	*kind = shmchan__kind_resolve(cfg->kind);
 	k = shmchan__kind_find(*kind);
@@ -109,7 +120,8 @@ static int layout(struct shmchan__handle *ch, uint32_t kind, const struct shmcha
 	h->hdr_size = (uint32_t)SHMCHAN__HDR_SPACE;
 	h->kind = kind;
 	h->flags = g->flags;
-	h->total_size = ch->seg.size;
+	/* The file may be larger (rounded up to its page size). */
+	h->total_size = SHMCHAN__HDR_SPACE + ring_size;
 	h->ring_offset = SHMCHAN__HDR_SPACE;
 	h->ring_size = ring_size;
 	h->slot_size = g->size;
@@ -329,10 +341,17 @@ static int publish_replacing(struct shmchan__handle *ch, const char *name)
 	return 0;
 }
 
+/* How create makes the segment. */
+#define CREATE_NAMED 0	 /* exclusively, under @name */
+#define CREATE_REPLACE 1 /* under a temporary name, renamed over @name */
+#define CREATE_ANON 2	 /* a sealed memfd labelled @name */
+
 static int create(struct shmchan__handle *ch, const char *name, const struct shmchan_config *cfg,
-		  int replace)
+		  int how)
 {
 	struct shmchan__geom g = { 0, 0, 0 };
+	int replace = how == CREATE_REPLACE;
+	struct shmchan__mem m;
 	uint32_t kind = 0;
 	size_t total;
 	int err;
@@ -343,6 +362,11 @@ static int create(struct shmchan__handle *ch, const char *name, const struct shm
 	err = check_create_cfg(cfg, &kind, &g);
 	if (!err)
 		err = set_wait(ch, cfg);
+	if (!err)
+		err = mem_of(cfg, SHMCHAN__MEM_CREATE_FLAGS, &m);
+	/* Explicit huge pages need a hugetlbfs file: anonymous ones (MFD_HUGETLB). */
+	if (!err && (m.flags & SHMCHAN_MEM_HUGETLB) && how != CREATE_ANON)
+		err = -EOPNOTSUPP;
 	if (err)
 		return err;
 	total = SHMCHAN__HDR_SPACE + ring_geometry(kind, g.size, g.count);
@@ -350,9 +374,13 @@ static int create(struct shmchan__handle *ch, const char *name, const struct shm
 		return -EINVAL;
 	/* A replacement is made under a temporary name and renamed over the
 	 * old channel only once it is complete (segment_pvt.h). */
-	err = replace ? shmchan__segment_create_temp(&ch->seg, name, total, cfg->mode)
-		      : shmchan_segment_create(&ch->seg, name, total, cfg->mode);
-	if (err == -EEXIST && !replace)
+	if (how == CREATE_ANON)
+		err = shmchan__segment_create_anon(&ch->seg, name, total, &m);
+	else if (replace)
+		err = shmchan__segment_create_temp(&ch->seg, name, total, cfg->mode, &m);
+	else
+		err = shmchan__segment_create(&ch->seg, name, total, cfg->mode, &m);
+	if (err == -EEXIST && how == CREATE_NAMED)
 		err = existing_error(name);
 	if (err)
 		return err;
@@ -372,7 +400,7 @@ static int create(struct shmchan__handle *ch, const char *name, const struct shm
 	if (err) {
 		if (replace)
 			shmchan__segment_unlink_temp(&ch->seg);
-		else
+		else if (how == CREATE_NAMED)
 			shmchan_segment_unlink(name);
 		shmchan_segment_close(&ch->seg);
 		memset(ch, 0, sizeof(*ch));
@@ -384,14 +412,21 @@ int shmchan_channel_create_writer(struct shmchan_channel *pub, const char *name,
 				  const struct shmchan_config *cfg)
 {
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
-	return create(ch, name, cfg, 0);
+	return create(ch, name, cfg, CREATE_NAMED);
 }
 
 int shmchan_channel_create_or_replace_writer(struct shmchan_channel *pub, const char *name,
 					     const struct shmchan_config *cfg)
 {
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
-	return create(ch, name, cfg, 1);
+	return create(ch, name, cfg, CREATE_REPLACE);
+}
+
+int shmchan_channel_create_anon(struct shmchan_channel *pub, const char *label,
+				const struct shmchan_config *cfg)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	return create(ch, label ? label : "anon", cfg, CREATE_ANON);
 }
 
 /* Attach the ring and check that its own header agrees with the channel's. */
@@ -425,25 +460,33 @@ static int check_owner(const struct shmchan_segment *seg, const struct shmchan_c
 	return st.st_uid == geteuid() ? 0 : -EPERM;
 }
 
-static int open_role(struct shmchan__handle *ch, const char *name,
+/* Open the channel named @name, or (@name NULL) the anonymous one behind
+ * descriptor @fd, in @role. */
+static int open_role(struct shmchan__handle *ch, const char *name, int fd,
 		     const struct shmchan_config *expect, uint32_t role, unsigned sub_flags)
 {
+	struct shmchan__mem m;
 	struct shmchan__id id;
 	int err;
 
 	if (!ch)
 		return -EINVAL;
 	memset(ch, 0, sizeof(*ch));
-	if ((expect && (!reserved_zero(expect) || (expect->flags & ~SHMCHAN_OPEN_ANY_OWNER))) ||
-	    set_wait(ch, expect) != 0)
+	if (!name && fd < 0) /* a NULL name */
 		return -EINVAL;
-	err = shmchan_segment_open(&ch->seg, name);
+	if ((expect && (!reserved_zero(expect) || (expect->flags & ~SHMCHAN_OPEN_ANY_OWNER))) ||
+	    set_wait(ch, expect) != 0 || mem_of(expect, SHMCHAN__MEM_OPEN_FLAGS, &m) != 0)
+		return -EINVAL;
+	err = name ? shmchan__segment_open(&ch->seg, name, &m)
+		   : shmchan__segment_open_fd(&ch->seg, fd, &m);
 	if (err) {
 		memset(ch, 0, sizeof(*ch));
 		return err;
 	}
 	ch->hdr = ch->seg.addr;
-	err = check_owner(&ch->seg, expect);
+	/* A descriptor was handed over on purpose: whoever holds it may use
+	 * it, whoever made it (the rendezvous checks the peer's user). */
+	err = name ? check_owner(&ch->seg, expect) : 0;
 	if (!err)
 		err = validate(&ch->seg, expect, &id);
 	if (!err)
@@ -471,27 +514,84 @@ int shmchan_channel_open_writer(struct shmchan_channel *pub, const char *name,
 				const struct shmchan_config *expect)
 {
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
-	return open_role(ch, name, expect, ROLE_WRITER, 0);
+	return open_role(ch, name, -1, expect, ROLE_WRITER, 0);
 }
 
 int shmchan_channel_open_reader(struct shmchan_channel *pub, const char *name,
 				const struct shmchan_config *expect)
 {
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
-	return open_role(ch, name, expect, ROLE_READER, 0);
+	return open_role(ch, name, -1, expect, ROLE_READER, 0);
+}
+
+/* The fd opens check @fd here, so that a NULL name never reaches open_role
+ * with a bad descriptor. */
+int shmchan_channel_open_writer_fd(struct shmchan_channel *pub, int fd,
+				   const struct shmchan_config *expect)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	if (ch && fd < 0) {
+		memset(ch, 0, sizeof(*ch));
+		return -EBADF;
+	}
+	return open_role(ch, NULL, fd, expect, ROLE_WRITER, 0);
+}
+
+int shmchan_channel_open_reader_fd(struct shmchan_channel *pub, int fd,
+				   const struct shmchan_config *expect)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	if (ch && fd < 0) {
+		memset(ch, 0, sizeof(*ch));
+		return -EBADF;
+	}
+	return open_role(ch, NULL, fd, expect, ROLE_READER, 0);
+}
+
+static int subscribe(struct shmchan__handle *ch, const char *name, int fd,
+		     const struct shmchan_config *expect, unsigned flags)
+{
+	if (ch && (flags & ~SHMCHAN_SUB_OLDEST)) {
+		memset(ch, 0, sizeof(*ch));
+		return -EINVAL;
+	}
+	/* SHMCHAN__SUB_ANY marks the call as a subscribe (kind checked). */
+	return open_role(ch, name, fd, expect, ROLE_READER, flags | SHMCHAN__SUB_ANY);
 }
 
 int shmchan_channel_subscribe(struct shmchan_channel *pub, const char *name,
 			      const struct shmchan_config *expect, unsigned flags)
 {
+	return subscribe(shmchan__handle_of(pub), name, -1, expect, flags);
+}
+
+int shmchan_channel_subscribe_fd(struct shmchan_channel *pub, int fd,
+				 const struct shmchan_config *expect, unsigned flags)
+{
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
-	if (flags & ~SHMCHAN_SUB_OLDEST) {
-		if (ch)
-			memset(ch, 0, sizeof(*ch));
-		return -EINVAL;
+	if (ch && fd < 0) {
+		memset(ch, 0, sizeof(*ch));
+		return -EBADF;
 	}
-	/* SHMCHAN__SUB_ANY marks the call as a subscribe (kind checked). */
-	return open_role(ch, name, expect, ROLE_READER, flags | SHMCHAN__SUB_ANY);
+	return subscribe(ch, NULL, fd, expect, flags);
+}
+
+int shmchan_channel_share_fd(const struct shmchan_channel *pub, int flags)
+{
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
+	if (!ch || !ch->hdr || (flags & ~O_CLOEXEC))
+		return -EINVAL;
+	/* A new open file description, so that no process that gets it
+	 * shares this handle's liveness locks (live_pvt.h). */
+	return shmchan__fd_reopen(ch->seg.fd, flags);
+}
+
+int shmchan_channel_memory(const struct shmchan_channel *pub, struct shmchan_memory *out)
+{
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
+	if (!ch || !ch->hdr)
+		return -EINVAL;
+	return shmchan_segment_memory(&ch->seg, out);
 }
 
 int shmchan_channel_config(const struct shmchan_channel *pub, struct shmchan_config *out)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memory_pvt.h"
 #include "segment_pvt.h"
 #include "shmchan/inspect.h"
 
@@ -57,11 +58,12 @@ static void seg_reset(struct shmchan_segment *seg)
 	seg->path[0] = '\0';
 }
 
-static int seg_map(struct shmchan_segment *seg, int fd, size_t size)
+/* Map @fd's @size bytes as @m asks; the segment then owns @fd. */
+static int seg_map(struct shmchan_segment *seg, int fd, size_t size, const struct shmchan__mem *m)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *p = shmchan__mem_map(fd, size, m);
 
-	if (p == MAP_FAILED)
+	if (!p)
 		return -errno;
 	seg->addr = p;
 	seg->size = size;
@@ -69,8 +71,41 @@ static int seg_map(struct shmchan_segment *seg, int fd, size_t size)
 	return 0;
 }
 
+/* Size, map, place and commit a fresh object on @fd (memory_pvt.h), sealing
+ * it against resizing first when @seals. On failure @seg is unmapped and
+ * @fd left open for the caller. */
+static int size_and_map(struct shmchan_segment *seg, int fd, size_t size,
+			const struct shmchan__mem *m, int seals)
+{
+	int err;
+
+	size = shmchan__mem_round(fd, size, m);
+	if (size == 0 || (off_t)size < 0)
+		return -EINVAL;
+	if ((m->flags & SHMCHAN_MEM_HUGETLB) && shmchan__mem_is_hugetlb(fd) != 1)
+		return -EOPNOTSUPP;
+	if (ftruncate(fd, (off_t)size) < 0)
+		return -errno;
+	if (seals && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		return -errno;
+	err = seg_map(seg, fd, size, m);
+	/* hugetlbfs reserves the pages at mmap: none free is -ENOMEM there. */
+	if (err == -ENOMEM && shmchan__mem_is_hugetlb(fd) == 1)
+		err = -ENOSPC;
+	if (!err)
+		err = shmchan__mem_place(fd, seg->addr, size, m);
+	if (!err)
+		err = shmchan__mem_commit(seg->addr, size, m);
+	if (err && seg->addr) {
+		munmap(seg->addr, seg->size);
+		seg->addr = NULL;
+	}
+	return err;
+}
+
 /* Create, size and map the object at @path (exclusively). */
-static int create_at(struct shmchan_segment *seg, const char *path, size_t size, unsigned mode)
+static int create_at(struct shmchan_segment *seg, const char *path, size_t size, unsigned mode,
+		     const struct shmchan__mem *m)
 {
 	int fd, err;
 
@@ -78,30 +113,18 @@ static int create_at(struct shmchan_segment *seg, const char *path, size_t size,
 		      mode ? (mode_t)mode : SHMCHAN_DEFAULT_MODE);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)size) < 0) {
-		err = -errno;
-		goto fail;
+	err = size_and_map(seg, fd, size, m, 0);
+	if (err) {
+		close(fd);
+		shm_unlink(path);
 	}
-	/* tmpfs accepts any size at ftruncate and would raise SIGBUS at the
-	 * first touch of a page it cannot provide: reserve the pages now so
-	 * that a lack of memory is -ENOSPC here instead. */
-	err = posix_fallocate(fd, 0, (off_t)size);
-	if (err && err != EOPNOTSUPP) {
-		err = -err;
-		goto fail;
-	}
-	err = seg_map(seg, fd, size);
-	if (err)
-		goto fail;
-	return 0;
-fail:
-	close(fd);
-	shm_unlink(path);
 	return err;
 }
 
-int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t size,
-			   unsigned mode)
+static const struct shmchan__mem no_mem = { 0, 0 };
+
+int shmchan__segment_create(struct shmchan_segment *seg, const char *name, size_t size,
+			    unsigned mode, const struct shmchan__mem *m)
 {
 	int err;
 
@@ -110,14 +133,20 @@ int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t
 	seg_reset(seg);
 	err = make_path(seg->path, sizeof(seg->path), name);
 	if (!err)
-		err = create_at(seg, seg->path, size, mode);
+		err = create_at(seg, seg->path, size, mode, m);
 	if (err)
 		seg_reset(seg);
 	return err;
 }
 
+int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t size,
+			   unsigned mode)
+{
+	return shmchan__segment_create(seg, name, size, mode, &no_mem);
+}
+
 int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, size_t size,
-				 unsigned mode)
+				 unsigned mode, const struct shmchan__mem *m)
 {
 	unsigned attempt;
 	int err;
@@ -135,7 +164,7 @@ int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, 
 			rnd = ((uint64_t)(uintptr_t)seg << 16) ^ attempt;
 		snprintf(seg->path, sizeof(seg->path), "/%s~%ld.%016llx", SHMCHAN_PREFIX,
 			 (long)getpid(), (unsigned long long)rnd);
-		err = create_at(seg, seg->path, size, mode);
+		err = create_at(seg, seg->path, size, mode, m);
 		if (err != -EEXIST)
 			break;
 	}
@@ -169,7 +198,7 @@ void shmchan__segment_unlink_temp(const struct shmchan_segment *seg)
 int shmchan_segment_create_or_replace(struct shmchan_segment *seg, const char *name, size_t size,
 				      unsigned mode)
 {
-	int err = shmchan__segment_create_temp(seg, name, size, mode);
+	int err = shmchan__segment_create_temp(seg, name, size, mode, &no_mem);
 
 	if (err)
 		return err;
@@ -181,22 +210,13 @@ int shmchan_segment_create_or_replace(struct shmchan_segment *seg, const char *n
 	return err;
 }
 
-int shmchan_segment_open(struct shmchan_segment *seg, const char *name)
+/* Map the object @fd (which the segment then owns) at its size, as @m
+ * asks. On failure @fd is closed. */
+static int open_fd(struct shmchan_segment *seg, int fd, const struct shmchan__mem *m)
 {
 	struct stat st;
-	int fd, err;
+	int err;
 
-	if (!seg)
-		return -EINVAL;
-	seg_reset(seg);
-	err = make_path(seg->path, sizeof(seg->path), name);
-	if (err)
-		return err;
-	fd = shm_open(seg->path, O_RDWR | O_CLOEXEC, 0);
-	if (fd < 0) {
-		err = -errno;
-		goto fail_path;
-	}
 	if (fstat(fd, &st) < 0) {
 		err = -errno;
 		goto fail;
@@ -209,15 +229,109 @@ int shmchan_segment_open(struct shmchan_segment *seg, const char *name)
 		err = -ENOMEM;
 		goto fail;
 	}
-	err = seg_map(seg, fd, (size_t)st.st_size);
+	err = seg_map(seg, fd, (size_t)st.st_size, m);
 	if (err)
 		goto fail;
+	err = shmchan__mem_commit(seg->addr, seg->size, m);
+	if (err) {
+		munmap(seg->addr, seg->size);
+		goto fail;
+	}
 	return 0;
 fail:
 	close(fd);
-fail_path:
-	seg_reset(seg);
+	seg->addr = NULL;
+	seg->fd = -1;
 	return err;
+}
+
+int shmchan__segment_open(struct shmchan_segment *seg, const char *name,
+			  const struct shmchan__mem *m)
+{
+	int fd, err;
+
+	if (!seg)
+		return -EINVAL;
+	seg_reset(seg);
+	err = make_path(seg->path, sizeof(seg->path), name);
+	if (err)
+		return err;
+	fd = shm_open(seg->path, O_RDWR | O_CLOEXEC, 0);
+	err = fd < 0 ? -errno : open_fd(seg, fd, m);
+	if (err)
+		seg_reset(seg);
+	return err;
+}
+
+int shmchan_segment_open(struct shmchan_segment *seg, const char *name)
+{
+	return shmchan__segment_open(seg, name, &no_mem);
+}
+
+int shmchan__segment_create_anon(struct shmchan_segment *seg, const char *label, size_t size,
+				 const struct shmchan__mem *m)
+{
+	char name[sizeof(SHMCHAN_PREFIX) + SHMCHAN_NAME_MAX];
+	unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+	int fd, err;
+
+	if (!seg || size == 0 || (off_t)size < 0)
+		return -EINVAL;
+	seg_reset(seg);
+	err = shmchan_name_check(label);
+	if (err)
+		return err;
+	/* The name shows in /proc/PID/fd and maps as "/memfd:shmchan.LABEL";
+	 * it names nothing in any directory. */
+	snprintf(name, sizeof(name), "%s%s", SHMCHAN_PREFIX, label);
+	if (m->flags & SHMCHAN_MEM_HUGETLB)
+		flags |= MFD_HUGETLB;
+	fd = memfd_create(name, flags);
+	if (fd < 0)
+		return errno == EINVAL && (m->flags & SHMCHAN_MEM_HUGETLB) ? -EOPNOTSUPP : -errno;
+	err = size_and_map(seg, fd, size, m, 1);
+	if (err) {
+		close(fd);
+		seg_reset(seg);
+	}
+	return err;
+}
+
+int shmchan__segment_open_fd(struct shmchan_segment *seg, int fd, const struct shmchan__mem *m)
+{
+	int seals, own, err;
+
+	if (!seg || fd < 0)
+		return -EINVAL;
+	seg_reset(seg);
+	/* Only an object that cannot shrink (nor grow, nor be resealed) can
+	 * be trusted not to SIGBUS its mappers: a named file, an unsealed
+	 * memfd, or anything else is refused. */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return errno == EINVAL ? -EPERM : -errno;
+	if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) !=
+	    (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL))
+		return -EPERM;
+	/* Liveness locks belong to an open file description (live_pvt.h):
+	 * @fd shares the sender's, so the segment opens its own. */
+	own = shmchan__fd_reopen(fd, O_CLOEXEC);
+	if (own < 0)
+		return own;
+	err = open_fd(seg, own, m);
+	if (err)
+		seg_reset(seg);
+	return err;
+}
+
+int shmchan__fd_reopen(int fd, int flags)
+{
+	char path[40];
+	int nfd;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, O_RDWR | (flags & O_CLOEXEC));
+	return nfd < 0 ? -errno : nfd;
 }
 
 int shmchan_segment_close(struct shmchan_segment *seg)

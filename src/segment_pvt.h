@@ -15,12 +15,36 @@
 #ifndef SHMCHAN_SEGMENT_PVT_H
 #define SHMCHAN_SEGMENT_PVT_H
 
+#include "memory_pvt.h"
 #include "shmchan/segment.h"
+
+/* shmchan_segment_create and _open with memory options (memory_pvt.h). */
+int shmchan__segment_create(struct shmchan_segment *seg, const char *name, size_t size,
+			    unsigned mode, const struct shmchan__mem *m);
+int shmchan__segment_open(struct shmchan_segment *seg, const char *name,
+			  const struct shmchan__mem *m);
+
+/*
+ * Anonymous segments: a memfd ("memfd:" SHMCHAN_PREFIX @label, a name in
+ * /proc only), sized, then sealed against shrinking, growing and further
+ * seals before it is mapped or handed to anyone; seg->path stays empty.
+ * Errors of create, and -EOPNOTSUPP (MFD_HUGETLB not supported).
+ */
+int shmchan__segment_create_anon(struct shmchan_segment *seg, const char *label, size_t size,
+				 const struct shmchan__mem *m);
+/* Open the anonymous segment behind @fd (the caller keeps @fd): -EPERM
+ * unless it carries the seals above; the segment maps a new open file
+ * description of it (shmchan__fd_reopen), never @fd's own. */
+int shmchan__segment_open_fd(struct shmchan_segment *seg, int fd, const struct shmchan__mem *m);
+/* A new open file description of @fd's file, through /proc/self/fd;
+ * @flags: 0 or O_CLOEXEC. Returns the descriptor or a negative errno
+ * (-ENOENT: no /proc). */
+int shmchan__fd_reopen(int fd, int flags);
 
 /* Create a segment as shmchan_segment_create() does, under a temporary name
  * for @name (seg->path names it). Errors as for create. */
 int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, size_t size,
-				 unsigned mode);
+				 unsigned mode, const struct shmchan__mem *m);
 
 /* Rename the temporary segment @seg over @name (replacing any object of
  * that name); seg->path then names @name. Returns 0 or a negative errno

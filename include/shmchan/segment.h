@@ -91,6 +91,78 @@ SHMCHAN_API int shmchan_segment_close(struct shmchan_segment *seg);
  */
 SHMCHAN_API int shmchan_segment_unlink(const char *name);
 
+/*
+ * config.mem: where a channel's memory lives (docs/memory.md). 0 keeps the
+ * defaults: 4 KiB pages of /dev/shm, reserved at create, placed by the
+ * kernel's default policy, faulted in as first touched.
+ *   At create and at open (what this handle's mapping does):
+ *   SHMCHAN_MEM_PREFAULT: fault in every page of the channel before the
+ *       call returns, so that no message call takes a page fault.
+ *   SHMCHAN_MEM_LOCK: also lock the mapping in memory (mlock(2)): no page of
+ *       it is ever swapped out. -ENOMEM beyond RLIMIT_MEMLOCK (ulimit -l),
+ *       -EPERM where that limit is 0, unless the process has CAP_IPC_LOCK.
+ *   SHMCHAN_MEM_THP: transparent huge pages: the mapping is aligned to the
+ *       PMD size (2 MiB on x86-64) and advised MADV_HUGEPAGE; at create the
+ *       size rounds up to a PMD multiple and the pages are reserved through
+ *       that mapping. Effective only where the kernel allows huge pages
+ *       for that file: anonymous channels where
+ *       /sys/kernel/mm/transparent_hugepage/shmem_enabled is "advise",
+ *       "within_size" or "always", named ones where /dev/shm is mounted
+ *       with huge=advise (or within_size, always). Never an error
+ *       otherwise: shmchan_channel_memory() reports what was obtained.
+ *   At create only (-EINVAL when opening: they belong to the memory, and
+ *   every process's mapping follows them):
+ *   SHMCHAN_MEM_HUGETLB: explicit huge pages from the kernel's hugetlb pool
+ *       (vm.nr_hugepages). Anonymous channels only (MFD_HUGETLB); the size
+ *       rounds up to the huge page size. -ENOSPC when the pool has too few
+ *       free pages, -EOPNOTSUPP for a named channel or a kernel without
+ *       hugetlb.
+ *   SHMCHAN_MEM_NUMA_NODE: bind the pages to NUMA node config.numa_node
+ *       (mbind(2) MPOL_BIND, set before any page is allocated; every
+ *       process's faults follow it). -EINVAL for a node that does not exist.
+ *   SHMCHAN_MEM_FIRST_TOUCH: reserve no page at create: each page is
+ *       allocated when first touched, on the node of the CPU that touches
+ *       it ("near the reader": the reader opens with SHMCHAN_MEM_PREFAULT
+ *       before the writer writes). A lack of memory then shows at that
+ *       touch (a SIGBUS, or -ENOMEM from an open with PREFAULT) instead of
+ *       -ENOSPC at create.
+ */
+#define SHMCHAN_MEM_PREFAULT 1u
+#define SHMCHAN_MEM_LOCK 2u
+#define SHMCHAN_MEM_THP 4u
+#define SHMCHAN_MEM_HUGETLB 8u
+#define SHMCHAN_MEM_NUMA_NODE 16u
+#define SHMCHAN_MEM_FIRST_TOUCH 32u
+/* config.numa_node is below this. */
+#define SHMCHAN_MAX_NUMA_NODES 1024u
+
+/*
+ * What the memory behind a mapping actually is, read from this process's
+ * /proc/self/smaps (the kernel's account of this mapping, not of other
+ * processes' mappings of the same file) and from the file itself.
+ */
+struct shmchan_memory {
+	uint64_t size;	    /* bytes mapped */
+	uint64_t page_size; /* the page size backing it (KernelPageSize): 4096,
+			     * or the huge page size on hugetlbfs */
+	uint64_t resident;  /* bytes of it present in this process (Rss) */
+	uint64_t huge;	    /* bytes of it mapped by huge pages: transparent ones
+			     * (ShmemPmdMapped, FilePmdMapped) and hugetlb ones */
+	uint64_t locked;    /* bytes of it locked in memory (Locked) */
+	uint32_t hugetlb;   /* 1: the file is on hugetlbfs (MFD_HUGETLB) */
+	uint32_t seals;	    /* the file's seals (F_GET_SEALS: F_SEAL_*), 0 if none */
+	uint64_t reserved[4];
+};
+
+/*
+ * shmchan_segment_memory - what the memory behind @seg's mapping is.
+ * Returns 0, or -EINVAL (NULL argument, closed segment), -ENOENT (/proc is
+ * not mounted, or the mapping is not in /proc/self/smaps), and the errors
+ * of open(2) on /proc/self/smaps.
+ */
+SHMCHAN_API int shmchan_segment_memory(const struct shmchan_segment *seg,
+				       struct shmchan_memory *out);
+
 /* shmchan_segment_data - the mapping's base address, or NULL. */
 SHMCHAN_API void *shmchan_segment_data(const struct shmchan_segment *seg);
 
