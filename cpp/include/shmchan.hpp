@@ -369,6 +369,15 @@ class config
 	{
 		return c_.flags = f, *this;
 	}
+	// SHMCHAN_MEM_* (channel.h): pre-fault, lock, huge pages, NUMA.
+	config &mem(std::uint32_t m) noexcept
+	{
+		return c_.mem = m, *this;
+	}
+	config &numa_node(std::uint32_t node) noexcept
+	{
+		return c_.numa_node = node, *this;
+	}
 
 	const shmchan_config *get() const noexcept
 	{

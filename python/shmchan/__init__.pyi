@@ -15,6 +15,11 @@ POLICY_OVERWRITE: int
 WAIT_FUTEX: int
 WAIT_SPIN: int
 WAIT_BACKOFF: int
+MEM_PREFAULT: int
+MEM_LOCK: int
+MEM_THP: int
+MEM_NUMA_NODE: int
+MEM_FIRST_TOUCH: int
 MAX_WRITERS: int
 MAX_SUBSCRIBERS: int
 library_version: str
@@ -61,6 +66,8 @@ class Writer(_Handle):
         wait: Optional[Union[int, str]] = ...,  # "futex", "spin", "backoff"
         spin_us: int = ...,
         any_owner: bool = ...,
+        mem: int = ...,
+        numa_node: int = ...,
     ) -> None: ...
     @classmethod
     def create(cls, name: str, **config: Any) -> "Writer": ...
@@ -94,6 +101,8 @@ class Reader(_Handle):
         wait: Optional[Union[int, str]] = ...,
         spin_us: int = ...,
         any_owner: bool = ...,
+        mem: int = ...,
+        numa_node: int = ...,
     ) -> None: ...
     @property
     def lost(self) -> int: ...

@@ -425,11 +425,12 @@ static int u32_arg(PyObject *o, void *p)
 /* The configuration keywords, shared by Writer and Reader (after theirs). */
 #define CFG_KW                                                                                     \
 	"kind", "slot_size", "slot_count", "buffer_size", "policy", "mode", "wait", "spin_us",     \
-		"any_owner"
-#define CFG_FMT "OO&O&O&OO&Oip"
+		"any_owner", "mem", "numa_node"
+#define CFG_FMT "OO&O&O&OO&OipO&O&"
 #define CFG_VARS(c)                                                                                \
 	&kind, u32_arg, &(c).slot_size, u32_arg, &(c).slot_count, u32_arg, &(c).buffer_size,       \
-		&policy, u32_arg, &(c).mode, &wait, &(c).spin_us, &any_owner
+		&policy, u32_arg, &(c).mode, &wait, &(c).spin_us, &any_owner, u32_arg, &(c).mem,   \
+		u32_arg, &(c).numa_node
 
 /* What Writer and Reader do after parsing: finish the configuration @c
  * and check that @h may open @name. Returns the name's UTF-8 (owned by
@@ -970,7 +971,8 @@ static PyTypeObject WriterType = {
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
 	.tp_doc = "Writer(name, *, create=False, replace=False, kind=None, slot_size=0, "
 		  "slot_count=0, buffer_size=0, policy=None, mode=0, wait=None, spin_us=0, "
-		  "any_owner=False)\n--\n\nA writer of channel name: create it (create=True), "
+		  "any_owner=False, mem=0, numa_node=0)\n--\n\nA writer of channel name: create it "
+		  "(create=True), "
 		  "replace whatever holds the name (replace=True), or join it.",
 	.tp_weaklistoffset = offsetof(Handle, weakreflist),
 	.tp_methods = writer_methods,
@@ -1483,6 +1485,11 @@ PyMODINIT_FUNC PyInit__core(void)
 	    PyModule_AddIntConstant(m, "WAIT_SPIN", SHMCHAN_WAIT_SPIN) < 0 ||
 	    PyModule_AddIntConstant(m, "WAIT_BACKOFF", SHMCHAN_WAIT_BACKOFF) < 0 ||
 	    PyModule_AddIntConstant(m, "MAX_WRITERS", SHMCHAN_MAX_WRITERS) < 0 ||
+	    PyModule_AddIntConstant(m, "MEM_PREFAULT", SHMCHAN_MEM_PREFAULT) < 0 ||
+	    PyModule_AddIntConstant(m, "MEM_LOCK", SHMCHAN_MEM_LOCK) < 0 ||
+	    PyModule_AddIntConstant(m, "MEM_THP", SHMCHAN_MEM_THP) < 0 ||
+	    PyModule_AddIntConstant(m, "MEM_NUMA_NODE", SHMCHAN_MEM_NUMA_NODE) < 0 ||
+	    PyModule_AddIntConstant(m, "MEM_FIRST_TOUCH", SHMCHAN_MEM_FIRST_TOUCH) < 0 ||
 	    PyModule_AddIntConstant(m, "MAX_SUBSCRIBERS", SHMCHAN_MAX_SUBSCRIBERS) < 0 ||
 	    PyModule_AddIntConstant(m, "SLICE_MS", SLICE_MS) < 0 ||
 	    PyModule_AddStringConstant(m, "library_version", shmchan_version()) < 0)

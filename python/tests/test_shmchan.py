@@ -75,6 +75,24 @@ def test_create_open_close(name):
         w.write(b"x")
 
 
+def test_memory_options(name):
+    # Pre-faulted and locked at create, pre-faulted at open; create-only
+    # options are refused when opening, unknown bits always.
+    with shmchan.Writer.create(name, slot_size=4096, slot_count=64,
+                               mem=shmchan.MEM_PREFAULT | shmchan.MEM_THP):
+        with shmchan.Reader(name, mem=shmchan.MEM_PREFAULT) as r:
+            assert r.depth() == 0
+        with pytest.raises(shmchan.Error) as e:
+            shmchan.Reader(name, mem=shmchan.MEM_FIRST_TOUCH)
+        assert e.value.errno == errno.EINVAL
+        with pytest.raises(shmchan.Error) as e:
+            shmchan.Reader(name, mem=1 << 20)
+        assert e.value.errno == errno.EINVAL
+    with pytest.raises(shmchan.Error) as e:
+        shmchan.Writer.create(name, slot_size=64, slot_count=8, numa_node=1)
+    assert e.value.errno == errno.EINVAL
+
+
 def test_context_managers_and_kinds(name):
     with shmchan.Writer(name, create=True, kind="record", buffer_size=4096) as w:
         assert w.max_message_size == 4096 // 2 - 8
