@@ -50,7 +50,7 @@ static int wait_in(int fd, const struct shmchan__deadline *dl)
 {
 	for (;;) {
 		int64_t left = shmchan__deadline_left(dl);
-		int ms = left == INT64_MAX	 ? -1
+		int ms = left == INT64_MAX	  ? -1
 			 : left / 1000000 > 60000 ? 60000
 						  : (int)((left + 999999) / 1000000);
 		struct pollfd p = { fd, POLLIN, 0 };

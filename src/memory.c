@@ -145,14 +145,14 @@ int shmchan__mem_place(int fd, void *addr, size_t size, const struct shmchan__me
 		unsigned long mask[SHMCHAN_MAX_NUMA_NODES / (8 * sizeof(unsigned long))];
 
 		memset(mask, 0, sizeof(mask));
-		mask[m->node / (8 * sizeof(unsigned long))] = 1ul
-							      << (m->node % (8 * sizeof(unsigned long)));
+		mask[m->node / (8 * sizeof(unsigned long))] =
+			1ul << (m->node % (8 * sizeof(unsigned long)));
 		/* On a shared mapping of a shmem file the policy is the file's
 		 * (every process's faults of it follow it), set before any
 		 * page exists so that none is placed elsewhere. */
 		if (syscall(SYS_mbind, addr, size, MPOL_BIND, mask, SHMCHAN_MAX_NUMA_NODES + 1,
 			    0) != 0)
-			return errno == EINVAL || errno == ENOSYS ? -EINVAL : -errno;
+			return -errno; /* -EINVAL: no such node; -ENOSYS: no NUMA */
 	}
 	if (m->flags & SHMCHAN_MEM_FIRST_TOUCH)
 		return 0;

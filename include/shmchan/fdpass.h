@@ -86,8 +86,7 @@ SHMCHAN_API int shmchan_rendezvous_serve(int lfd, int fd, int timeout_ms, unsign
  * -EPERM (the server runs as another user, without SHMCHAN_RV_ANY_USER),
  * -EINVAL, -ENAMETOOLONG, and the errors of shmchan_fd_recv.
  */
-SHMCHAN_API int shmchan_rendezvous_fetch(const char *name, int *fd, int timeout_ms,
-					 unsigned flags);
+SHMCHAN_API int shmchan_rendezvous_fetch(const char *name, int *fd, int timeout_ms, unsigned flags);
 
 #ifdef __cplusplus
 }

@@ -119,7 +119,8 @@ SHMCHAN_API int shmchan_segment_unlink(const char *name);
  *       hugetlb.
  *   SHMCHAN_MEM_NUMA_NODE: bind the pages to NUMA node config.numa_node
  *       (mbind(2) MPOL_BIND, set before any page is allocated; every
- *       process's faults follow it). -EINVAL for a node that does not exist.
+ *       process's faults follow it). -EINVAL for a node that does not exist,
+ *       -ENOSYS for a kernel without NUMA support (CONFIG_NUMA).
  *   SHMCHAN_MEM_FIRST_TOUCH: reserve no page at create: each page is
  *       allocated when first touched, on the node of the CPU that touches
  *       it ("near the reader": the reader opens with SHMCHAN_MEM_PREFAULT
