@@ -19,6 +19,7 @@ fail=0
 pid=
 bpid=
 socks=
+dir="/dev/shm/$tag.dir"
 
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -27,6 +28,7 @@ cleanup() {
 		"/dev/shm/shmchan.$bcast" "/dev/shm/shmchan.$tag.p1" "/dev/shm/shmchan.$tag.p2" \
 		"/dev/shm/$foreign" "/dev/shm/$planted"
 	for sock in $socks; do rm -f "/dev/shm/$sock"; done
+	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
 
@@ -136,6 +138,26 @@ check "rm NAME removes a channel" "$tool" rm "$live" "$corrupt"
 check "rm removed it" [ ! -e "/dev/shm/shmchan.$live" ]
 "$tool" rm "$live" 2>/dev/null
 check "rm of a missing channel exits 1" [ $? = 1 ]
+
+# Another directory: --dir for bare names, /DIR/NAME for one channel.
+mkdir "$dir"
+"$fixture" stale "$dir/$tag.d"
+out=$("$tool" --dir "$dir" ls)
+check "--dir ls lists the channel there" \
+	sh -c "echo \"\$1\" | grep -E \"^$tag.d .* stale \" >/dev/null" _ "$out"
+st=$("$tool" stat "$dir/$tag.d")
+check "stat of /DIR/NAME names the file" \
+	sh -c "echo \"\$1\" | grep -E \"^channel +$dir/$tag.d\$\" >/dev/null" _ "$st"
+check "stat shows the pages behind it" \
+	sh -c "echo \"\$1\" | grep -E '^memory +pages of 4 kB$' >/dev/null" _ "$st"
+st=$("$tool" --dir "$dir" stat "$tag.d")
+check "--dir stat shows the directory" \
+	sh -c "echo \"\$1\" | grep -F \"($dir/shmchan.$tag.d)\" >/dev/null" _ "$st"
+"$tool" --dir relative ls 2>/dev/null
+check "--dir wants an absolute path (exit 2)" [ $? = 2 ]
+check "--dir rm --stale removes it" "$tool" --dir "$dir" rm --stale
+check "the directory is empty" [ -z "$(ls -A "$dir")" ]
+rmdir "$dir"
 
 [ $fail = 0 ] && echo "test_tool: ok"
 exit $fail

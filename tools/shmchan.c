@@ -2,6 +2,7 @@
 /* shmchan: list, inspect and remove shmchan channels. See usage() below. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,14 +23,17 @@ static const char *const usage_text =
 	"    shmchan - list, inspect and remove shmchan channels\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    shmchan ls [--json]\n"
-	"    shmchan stat [--json] NAME\n"
-	"    shmchan rm NAME...\n"
-	"    shmchan rm --stale\n"
+	"    shmchan [--dir DIR] ls [--json]\n"
+	"    shmchan [--dir DIR] stat [--json] NAME\n"
+	"    shmchan [--dir DIR] rm NAME...\n"
+	"    shmchan [--dir DIR] rm --stale\n"
 	"    shmchan --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
-	"    A shmchan channel NAME is the file " SHMCHAN_SHM_DIR "/" SHMCHAN_PREFIX "NAME. Its\n"
+	"    A shmchan channel NAME is the file DIR/" SHMCHAN_PREFIX "NAME, where DIR is\n"
+	"    --dir, else $" SHMCHAN_DIR_ENV ", else " SHMCHAN_SHM_DIR
+	"; a NAME of the form /DIR/NAME\n"
+	"    names its own directory. Its\n"
 	"    header records every writer and the reader by pid and process start time,\n"
 	"    so this tool can tell which of them still run, even after a kill -9.\n"
 	"\n"
@@ -49,6 +53,9 @@ static const char *const usage_text =
 	"            that no process holds any more), and nothing else.\n"
 	"\n"
 	"OPTIONS\n"
+	"    --dir DIR  The directory of the channels (an absolute path), as\n"
+	"               " SHMCHAN_DIR_ENV " gives it to the library: a hugetlbfs mount, a\n"
+	"               tmpfs volume shared between containers.\n"
 	"    --json     Print JSON instead of a table (ls: an array; stat: an object).\n"
 	"    --stale    With rm: select the stale channels.\n"
 	"    -h, --help Print this text.\n"
@@ -238,17 +245,28 @@ static void text_peers(char *out, size_t cap, const struct shmchan_peer_info *p,
 		snprintf(out, cap, "-");
 }
 
-/* Calls @fn for each object in the shm directory that has our prefix. */
+/* The directory of bare names: $SHMCHAN_DIR (which --dir sets), or the
+ * default. */
+static const char *chan_dir(void)
+{
+	const char *d = getenv(SHMCHAN_DIR_ENV);
+
+	return d && d[0] ? d : SHMCHAN_SHM_DIR;
+}
+
+/* Calls @fn for each object in the channels' directory that has our prefix. */
 static int for_each(int (*fn)(const char *name, void *ctx), void *ctx)
 {
-	DIR *d = opendir(SHMCHAN_SHM_DIR);
+	DIR *d = opendir(chan_dir());
 	struct dirent *e;
 	size_t plen = strlen(SHMCHAN_PREFIX);
 	int rc = EXIT_OK;
 
 	if (!d) {
-		fprintf(stderr, "shmchan: cannot list %s: %s (is /dev/shm mounted?)\n",
-			SHMCHAN_SHM_DIR, strerror(errno));
+		char esc[SHOWN_MAX];
+
+		fprintf(stderr, "shmchan: cannot list %s: %s (is it mounted?)\n",
+			shown(chan_dir(), esc), strerror(errno));
 		return EXIT_FAIL;
 	}
 	while ((e = readdir(d)) != NULL)
@@ -309,16 +327,41 @@ static int cmd_ls(int json)
 	return rc;
 }
 
+/* The pages behind the channel's file, as this process maps it (what a
+ * peer's own mapping got, huge pages by THP included, is
+ * shmchan_channel_memory's to tell). Silent where the tool cannot map it. */
+static void text_memory(const char *name)
+{
+	struct shmchan_segment seg;
+	struct shmchan_memory m;
+
+	if (shmchan_segment_open(&seg, name) != 0)
+		return;
+	if (shmchan_segment_memory(&seg, &m) == 0)
+		printf("memory      pages of %llu kB%s%s\n", (unsigned long long)m.page_size / 1024,
+		       m.hugetlb ? " (hugetlbfs)" : "",
+		       (m.seals & F_SEAL_SHRINK) ? ", sealed" : "");
+	shmchan_segment_close(&seg);
+}
+
 static void text_stat(const char *name, const struct shmchan_info *in)
 {
 	char esc[SHOWN_MAX];
 	uint32_t i;
 
 	shown(name, esc);
-	printf("channel     %s (%s/%s%s)\n", esc, SHMCHAN_SHM_DIR, SHMCHAN_PREFIX, esc);
+	if (name[0] == '/')
+		printf("channel     %s\n", esc);
+	else {
+		char dir[SHOWN_MAX];
+
+		printf("channel     %s (%s/%s%s)\n", esc, shown(chan_dir(), dir), SHMCHAN_PREFIX,
+		       esc);
+	}
 	printf("kind        %s\n", kind_name(in->kind));
 	printf("geometry    %u slots of %u bytes, %llu bytes in all\n", in->slot_count,
 	       in->slot_size, (unsigned long long)in->size);
+	text_memory(name);
 	printf("state       %s%s\n", state_name(in->state),
 	       in->stale ? ", stale (no live peer)" : "");
 	printf("depth       %u of %u (highest seen %llu)\n", in->depth, in->slot_count,
@@ -450,8 +493,22 @@ static int rm_stale_one(const char *name, void *ctx)
 int main(int argc, char **argv)
 {
 	int json = 0, stale = 0, i, n = 0, rc = EXIT_OK;
-	const char *cmd = argc > 1 ? argv[1] : NULL, *args[64];
+	const char *cmd, *args[64];
 
+	/* --dir DIR: the directory of bare names, for the library too. */
+	if (argc > 2 && !strcmp(argv[1], "--dir")) {
+		if (argv[2][0] != '/') {
+			fprintf(stderr, "shmchan: --dir wants an absolute path\n");
+			return EXIT_USAGE;
+		}
+		if (setenv(SHMCHAN_DIR_ENV, argv[2], 1) != 0) {
+			fprintf(stderr, "shmchan: --dir: %s\n", strerror(errno));
+			return EXIT_FAIL;
+		}
+		argc -= 2;
+		argv += 2;
+	}
+	cmd = argc > 1 ? argv[1] : NULL;
 	if (!cmd) {
 		usage(stderr);
 		return EXIT_USAGE;
