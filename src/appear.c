@@ -2,19 +2,16 @@
 /*
  * Waiting for a channel to appear: shmchan_channel_wait_created (channel.h).
  *
- * An inotify watch on SHMCHAN_SHM_DIR wakes the wait whenever a name is
- * created or renamed there (a create_or_replace writer renames its
- * complete channel over the name) or a file there is written or truncated
- * (create_writer sizes the new file); a wake-up looks at the channel only
- * if the event names its file (or the kernel's queue overflowed). The watch
- * is made before the first look, so a channel created between the look and
- * the sleep is not missed. A channel whose creator has not published its
- * header yet (open's -EAGAIN, between the size and the magic, which no file
- * event marks: microseconds) is looked at again every millisecond for
- * CREATING_GRACE_MS; a creator that died there leaves it so for good, and
- * from then on it is looked at once a second, as any wait is at least
- * (SAFETY_SLICE_MS). The descriptor is the call's own and closed before it
- * returns.
+ * An inotify watch on the name's directory (SHMCHAN_SHM_DIR by default) wakes the wait whenever a
+ * name is created or renamed there (a create_or_replace writer renames its complete channel over
+ * the name) or a file there is written or truncated (create_writer sizes the new file); a wake-up
+ * looks at the channel only if the event names its file (or the kernel's queue overflowed). The
+ * watch is made before the first look, so a channel created between the look and the sleep is not
+ * missed. A channel whose creator has not published its header yet (open's -EAGAIN, between the
+ * size and the magic, which no file event marks: microseconds) is looked at again every millisecond
+ * for CREATING_GRACE_MS; a creator that died there leaves it so for good, and from then on it is
+ * looked at once a second, as any wait is at least (SAFETY_SLICE_MS). The descriptor is the call's
+ * own and closed before it returns.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,6 +22,7 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "segment_pvt.h"
 #include "wait_pvt.h"
 #include "shmchan/inspect.h"
 
@@ -98,20 +96,21 @@ int shmchan_channel_wait_created(const char *name, int timeout_ms)
 	char file[sizeof(SHMCHAN_PREFIX) + SHMCHAN_NAME_MAX];
 	struct shmchan__deadline dl;
 	int64_t creating_since = -1;
+	struct shmchan__loc loc;
 	int fd, err;
 
 	if (timeout_ms < -1)
 		return -EINVAL;
-	err = shmchan_name_check(name);
+	err = shmchan__loc_of(name, &loc);
 	if (err)
 		return err;
-	/* The name's file in SHMCHAN_SHM_DIR (segment.c's naming). */
-	snprintf(file, sizeof(file), "%s%s", SHMCHAN_PREFIX, name);
+	/* The name's file in its directory (segment.c's naming). */
+	snprintf(file, sizeof(file), "%s%s", SHMCHAN_PREFIX, loc.base);
 	shmchan__deadline_init(&dl, timeout_ms);
 	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	if (inotify_add_watch(fd, SHMCHAN_SHM_DIR, IN_CREATE | IN_MOVED_TO | IN_MODIFY) < 0) {
+	if (inotify_add_watch(fd, loc.dir, IN_CREATE | IN_MOVED_TO | IN_MODIFY) < 0) {
 		/* No directory to watch is not "no such channel": -ENOTSUP. */
 		err = errno == ENOENT ? -ENOTSUP : -errno;
 		close(fd);

@@ -364,9 +364,6 @@ static int create(struct shmchan__handle *ch, const char *name, const struct shm
 		err = set_wait(ch, cfg);
 	if (!err)
 		err = mem_of(cfg, SHMCHAN__MEM_CREATE_FLAGS, &m);
-	/* Explicit huge pages need a hugetlbfs file: anonymous ones (MFD_HUGETLB). */
-	if (!err && (m.flags & SHMCHAN_MEM_HUGETLB) && how != CREATE_ANON)
-		err = -EOPNOTSUPP;
 	if (err)
 		return err;
 	total = SHMCHAN__HDR_SPACE + ring_geometry(kind, g.size, g.count);
@@ -399,7 +396,7 @@ static int create(struct shmchan__handle *ch, const char *name, const struct shm
 		publish_magic(ch);
 	if (err) {
 		if (replace)
-			shmchan__segment_unlink_temp(&ch->seg);
+			shmchan__segment_unlink_temp(&ch->seg, name);
 		else if (how == CREATE_NAMED)
 			shmchan_segment_unlink(name);
 		shmchan_segment_close(&ch->seg);

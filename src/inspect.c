@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "channel_pvt.h"
+#include "segment_pvt.h"
 #include "registry_pvt.h"
 #include "kind_pvt.h"
 #include "shmchan/inspect.h"
@@ -132,6 +133,7 @@ static void deliver(struct shmchan_info *info, struct shmchan_info *full)
 
 int shmchan_inspect(const char *name, struct shmchan_info *info)
 {
+	static const struct shmchan__mem ro = { SHMCHAN__MEM_RDONLY, 0 };
 	struct shmchan_segment seg;
 	struct shmchan_info full;
 	struct shmchan__id id;
@@ -140,6 +142,11 @@ int shmchan_inspect(const char *name, struct shmchan_info *info)
 	if (!info_ok(info))
 		return -EINVAL;
 	err = shmchan_segment_open(&seg, name);
+	/* An observer with read permission only: inspecting reads the header
+	 * and nothing else (liveness through F_OFD_GETLK, which needs no
+	 * write access), so a read-only mapping does. */
+	if (err == -EACCES)
+		err = shmchan__segment_open(&seg, name, &ro);
 	if (err)
 		return err;
 	err = shmchan__validate(&seg, NULL, &id);

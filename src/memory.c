@@ -66,8 +66,7 @@ int shmchan__mem_is_hugetlb(int fd)
 
 size_t shmchan__mem_round(int fd, size_t size, const struct shmchan__mem *m)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t unit = page > 0 ? (size_t)page : 4096;
+	size_t unit = 1;
 	struct statfs sf;
 
 	if (fstatfs(fd, &sf) == 0 && sf.f_type == HUGETLBFS_MAGIC && sf.f_bsize > 0)
@@ -82,13 +81,11 @@ size_t shmchan__mem_round(int fd, size_t size, const struct shmchan__mem *m)
 void *shmchan__mem_map(int fd, size_t size, const struct shmchan__mem *m)
 {
 	size_t align = (m && (m->flags & SHMCHAN_MEM_THP)) ? pmd_size() : 0;
+	int prot = (m && (m->flags & SHMCHAN__MEM_RDONLY)) ? PROT_READ : PROT_READ | PROT_WRITE;
 	char *p, *want;
 
 	if (!align)
-		return (p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
-				       MAP_FAILED
-			       ? NULL
-			       : p;
+		return (p = mmap(NULL, size, prot, MAP_SHARED, fd, 0)) == MAP_FAILED ? NULL : p;
 	/* A PMD can map only an aligned range: take an address range one
 	 * PMD larger, put the file at its first aligned address, and give
 	 * back the ends. */
@@ -98,7 +95,7 @@ void *shmchan__mem_map(int fd, size_t size, const struct shmchan__mem *m)
 	if (p == MAP_FAILED)
 		return NULL;
 	want = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
-	if (mmap(want, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+	if (mmap(want, size, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
 		int e = errno;
 
 		munmap(p, size + align);
@@ -229,7 +226,9 @@ static void smaps_line(const char *line, uintptr_t start, int *in, struct shmcha
 	}
 	if (!*in)
 		return;
-	if ((v = smaps_field(line, "KernelPageSize")) >= 0)
+	if ((v = smaps_field(line, "Size")) >= 0)
+		out->size = (uint64_t)v;
+	else if ((v = smaps_field(line, "KernelPageSize")) >= 0)
 		out->page_size = (uint64_t)v;
 	else if ((v = smaps_field(line, "Rss")) >= 0)
 		out->resident = (uint64_t)v;

@@ -29,6 +29,9 @@ struct shmchan__mem {
 	uint32_t node;	/* SHMCHAN_MEM_NUMA_NODE: the node */
 };
 
+/* Internal: map read-only (an observer that may not write, inspect.c). */
+#define SHMCHAN__MEM_RDONLY (1u << 31)
+
 /* The flags accepted at create, and at open. */
 #define SHMCHAN__MEM_CREATE_FLAGS                                                                  \
 	(SHMCHAN_MEM_PREFAULT | SHMCHAN_MEM_LOCK | SHMCHAN_MEM_THP | SHMCHAN_MEM_HUGETLB |         \
@@ -40,11 +43,12 @@ struct shmchan__mem {
 int shmchan__mem_check(const struct shmchan__mem *m, uint32_t allowed);
 
 /* The size a file of @size bytes on descriptor @fd is given: rounded up to
- * the page size, the backing's huge page (hugetlbfs) or the PMD size (THP).
+ * the backing's huge page (hugetlbfs) or the PMD size (THP).
  * 0 on overflow. */
 size_t shmchan__mem_round(int fd, size_t size, const struct shmchan__mem *m);
 
-/* Map @size bytes of @fd read-write and shared, aligned to the PMD size
+/* Map @size bytes of @fd shared, read-write (read-only with
+ * SHMCHAN__MEM_RDONLY), aligned to the PMD size
  * when @m asks for THP, and advise it. Returns the address or NULL (errno
  * set). */
 void *shmchan__mem_map(int fd, size_t size, const struct shmchan__mem *m);

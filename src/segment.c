@@ -2,6 +2,7 @@
 /* Segment layer: named POSIX shared memory, validated names, no truncation. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -33,6 +34,54 @@ int shmchan_name_check(const char *name)
 	return 0;
 }
 
+int shmchan__loc_of(const char *name, struct shmchan__loc *loc)
+{
+	const char *dir = NULL, *slash;
+	size_t dlen;
+	int err;
+
+	if (!name)
+		return -EINVAL;
+	if (name[0] == '/') {
+		/* "/DIR/NAME": the directory is the name's. */
+		slash = strrchr(name, '/');
+		dir = name;
+		dlen = (size_t)(slash - name);
+		loc->base = slash + 1;
+	} else {
+		/* The environment's choice, read at every call (secure_getenv:
+		 * not for a set-user-ID program's caller to redirect). */
+		dir = secure_getenv(SHMCHAN_DIR_ENV);
+		if (!dir || !dir[0])
+			dir = SHMCHAN_SHM_DIR;
+		if (dir[0] != '/')
+			return -EINVAL;
+		dlen = strlen(dir);
+		loc->base = name;
+	}
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	err = shmchan_name_check(loc->base);
+	if (err)
+		return err;
+	if (dlen == 0) /* "/NAME": the root directory */
+		dlen = 1;
+	/* Room for "/" SHMCHAN_PREFIX "~pid.random" and the longest name. */
+	if (dlen + 1 + sizeof(SHMCHAN_PREFIX) + SHMCHAN_NAME_MAX + 1 > sizeof(loc->dir))
+		return -ENAMETOOLONG;
+	memcpy(loc->dir, dir, dlen);
+	loc->dir[dlen] = '\0';
+	loc->custom = strcmp(loc->dir, SHMCHAN_SHM_DIR) != 0;
+	return 0;
+}
+
+int shmchan__loc_file(const struct shmchan__loc *loc, const char *file, char *path, size_t cap)
+{
+	int n = snprintf(path, cap, "%s%s%s", loc->dir, strcmp(loc->dir, "/") ? "/" : "", file);
+
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
 /* Build "/" SHMCHAN_PREFIX name into @path, which has room for the longest. */
 static int make_path(char *path, size_t cap, const char *name)
 {
@@ -48,6 +97,12 @@ static int make_path(char *path, size_t cap, const char *name)
 	memcpy(path + 1, SHMCHAN_PREFIX, plen);
 	memcpy(path + 1 + plen, name, nlen + 1);
 	return 0;
+}
+
+/* The file of segment path @seg_path ("/" SHMCHAN_PREFIX ...) in @loc. */
+static int full_path(const struct shmchan__loc *loc, const char *seg_path, char *out, size_t cap)
+{
+	return shmchan__loc_file(loc, seg_path + 1, out, cap);
 }
 
 static void seg_reset(struct shmchan_segment *seg)
@@ -103,20 +158,24 @@ static int size_and_map(struct shmchan_segment *seg, int fd, size_t size,
 	return err;
 }
 
-/* Create, size and map the object at @path (exclusively). */
-static int create_at(struct shmchan_segment *seg, const char *path, size_t size, unsigned mode,
-		     const struct shmchan__mem *m)
+/* Create, size and map the object seg->path names in @loc (exclusively;
+ * O_NOFOLLOW as glibc's shm_open). */
+static int create_at(struct shmchan_segment *seg, const struct shmchan__loc *loc, size_t size,
+		     unsigned mode, const struct shmchan__mem *m)
 {
-	int fd, err;
+	char path[SHMCHAN__PATH_MAX];
+	int fd, err = full_path(loc, seg->path, path, sizeof(path));
 
-	fd = shm_open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-		      mode ? (mode_t)mode : SHMCHAN_DEFAULT_MODE);
+	if (err)
+		return err;
+	fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW,
+		  mode ? (mode_t)mode : SHMCHAN_DEFAULT_MODE);
 	if (fd < 0)
 		return -errno;
 	err = size_and_map(seg, fd, size, m, 0);
 	if (err) {
 		close(fd);
-		shm_unlink(path);
+		unlink(path);
 	}
 	return err;
 }
@@ -126,14 +185,17 @@ static const struct shmchan__mem no_mem = { 0, 0 };
 int shmchan__segment_create(struct shmchan_segment *seg, const char *name, size_t size,
 			    unsigned mode, const struct shmchan__mem *m)
 {
+	struct shmchan__loc loc;
 	int err;
 
 	if (!seg || size == 0 || mode > 07777 || (off_t)size < 0)
 		return -EINVAL;
 	seg_reset(seg);
-	err = make_path(seg->path, sizeof(seg->path), name);
+	err = shmchan__loc_of(name, &loc);
 	if (!err)
-		err = create_at(seg, seg->path, size, mode, m);
+		err = make_path(seg->path, sizeof(seg->path), loc.base);
+	if (!err)
+		err = create_at(seg, &loc, size, mode, m);
 	if (err)
 		seg_reset(seg);
 	return err;
@@ -148,13 +210,14 @@ int shmchan_segment_create(struct shmchan_segment *seg, const char *name, size_t
 int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, size_t size,
 				 unsigned mode, const struct shmchan__mem *m)
 {
+	struct shmchan__loc loc;
 	unsigned attempt;
 	int err;
 
 	if (!seg || size == 0 || mode > 07777 || (off_t)size < 0)
 		return -EINVAL;
 	seg_reset(seg);
-	err = shmchan_name_check(name);
+	err = shmchan__loc_of(name, &loc);
 	/* "~<pid>.<random>": never a user name, and not one another user
 	 * can guess and take first. */
 	for (attempt = 0; !err && attempt < 16; attempt++) {
@@ -164,7 +227,7 @@ int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, 
 			rnd = ((uint64_t)(uintptr_t)seg << 16) ^ attempt;
 		snprintf(seg->path, sizeof(seg->path), "/%s~%ld.%016llx", SHMCHAN_PREFIX,
 			 (long)getpid(), (unsigned long long)rnd);
-		err = create_at(seg, seg->path, size, mode, m);
+		err = create_at(seg, &loc, size, mode, m);
 		if (err != -EEXIST)
 			break;
 	}
@@ -175,24 +238,32 @@ int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, 
 
 int shmchan__segment_rename(struct shmchan_segment *seg, const char *name)
 {
-	char from[sizeof(SHMCHAN_SHM_DIR) + sizeof(seg->path)];
-	char to[sizeof(SHMCHAN_SHM_DIR) + sizeof(seg->path)];
+	char from[SHMCHAN__PATH_MAX], to[SHMCHAN__PATH_MAX];
 	char path[sizeof(seg->path)];
-	int err = make_path(path, sizeof(path), name);
+	struct shmchan__loc loc;
+	int err = shmchan__loc_of(name, &loc);
 
+	if (!err)
+		err = make_path(path, sizeof(path), loc.base);
+	if (!err)
+		err = full_path(&loc, seg->path, from, sizeof(from));
+	if (!err)
+		err = full_path(&loc, path, to, sizeof(to));
 	if (err)
 		return err;
-	snprintf(from, sizeof(from), "%s%s", SHMCHAN_SHM_DIR, seg->path);
-	snprintf(to, sizeof(to), "%s%s", SHMCHAN_SHM_DIR, path);
 	if (rename(from, to) != 0)
 		return -errno;
 	memcpy(seg->path, path, sizeof(path));
 	return 0;
 }
 
-void shmchan__segment_unlink_temp(const struct shmchan_segment *seg)
+void shmchan__segment_unlink_temp(const struct shmchan_segment *seg, const char *name)
 {
-	shm_unlink(seg->path);
+	char path[SHMCHAN__PATH_MAX];
+	struct shmchan__loc loc;
+
+	if (shmchan__loc_of(name, &loc) == 0 && full_path(&loc, seg->path, path, sizeof(path)) == 0)
+		unlink(path);
 }
 
 int shmchan_segment_create_or_replace(struct shmchan_segment *seg, const char *name, size_t size,
@@ -204,7 +275,7 @@ int shmchan_segment_create_or_replace(struct shmchan_segment *seg, const char *n
 		return err;
 	err = shmchan__segment_rename(seg, name);
 	if (err) {
-		shmchan__segment_unlink_temp(seg);
+		shmchan__segment_unlink_temp(seg, name);
 		shmchan_segment_close(seg);
 	}
 	return err;
@@ -248,15 +319,24 @@ fail:
 int shmchan__segment_open(struct shmchan_segment *seg, const char *name,
 			  const struct shmchan__mem *m)
 {
+	char path[SHMCHAN__PATH_MAX];
+	struct shmchan__loc loc;
 	int fd, err;
 
 	if (!seg)
 		return -EINVAL;
 	seg_reset(seg);
-	err = make_path(seg->path, sizeof(seg->path), name);
-	if (err)
+	err = shmchan__loc_of(name, &loc);
+	if (!err)
+		err = make_path(seg->path, sizeof(seg->path), loc.base);
+	if (!err)
+		err = full_path(&loc, seg->path, path, sizeof(path));
+	if (err) {
+		seg_reset(seg);
 		return err;
-	fd = shm_open(seg->path, O_RDWR | O_CLOEXEC, 0);
+	}
+	fd = open(path,
+		  ((m->flags & SHMCHAN__MEM_RDONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW);
 	err = fd < 0 ? -errno : open_fd(seg, fd, m);
 	if (err)
 		seg_reset(seg);
@@ -350,12 +430,17 @@ int shmchan_segment_close(struct shmchan_segment *seg)
 
 int shmchan_segment_unlink(const char *name)
 {
-	char path[sizeof(((struct shmchan_segment *)0)->path)];
-	int err = make_path(path, sizeof(path), name);
+	char file[sizeof(((struct shmchan_segment *)0)->path)], path[SHMCHAN__PATH_MAX];
+	struct shmchan__loc loc;
+	int err = shmchan__loc_of(name, &loc);
 
+	if (!err)
+		err = make_path(file, sizeof(file), loc.base);
+	if (!err)
+		err = full_path(&loc, file, path, sizeof(path));
 	if (err)
 		return err;
-	return shm_unlink(path) < 0 ? -errno : 0;
+	return unlink(path) < 0 ? -errno : 0;
 }
 
 void *shmchan_segment_data(const struct shmchan_segment *seg)

@@ -18,6 +18,23 @@
 #include "memory_pvt.h"
 #include "shmchan/segment.h"
 
+/*
+ * Where a name's file is: "/DIR/NAME" names NAME in DIR; a bare NAME is in
+ * the directory SHMCHAN_DIR_ENV names, if set (an absolute path), else in
+ * SHMCHAN_SHM_DIR. The file is DIR "/" SHMCHAN_PREFIX NAME.
+ */
+#define SHMCHAN__PATH_MAX 4096
+struct shmchan__loc {
+	char dir[SHMCHAN__PATH_MAX]; /* no trailing '/' but for "/" itself */
+	const char *base;	     /* NAME, within the name given */
+	int custom;		     /* 1: not SHMCHAN_SHM_DIR */
+};
+/* Returns 0, -EINVAL (NULL, a bad NAME, SHMCHAN_DIR_ENV not absolute),
+ * -ENAMETOOLONG. */
+int shmchan__loc_of(const char *name, struct shmchan__loc *loc);
+/* @loc's directory joined with @file into @path. 0 or -ENAMETOOLONG. */
+int shmchan__loc_file(const struct shmchan__loc *loc, const char *file, char *path, size_t cap);
+
 /* shmchan_segment_create and _open with memory options (memory_pvt.h). */
 int shmchan__segment_create(struct shmchan_segment *seg, const char *name, size_t size,
 			    unsigned mode, const struct shmchan__mem *m);
@@ -51,7 +68,8 @@ int shmchan__segment_create_temp(struct shmchan_segment *seg, const char *name, 
  * (the temporary object is left as it is). */
 int shmchan__segment_rename(struct shmchan_segment *seg, const char *name);
 
-/* Remove the temporary segment @seg's name (after a failure). */
-void shmchan__segment_unlink_temp(const struct shmchan_segment *seg);
+/* Remove the temporary segment @seg's name (after a failure); @name, the
+ * name it was made for, gives the directory. */
+void shmchan__segment_unlink_temp(const struct shmchan_segment *seg, const char *name);
 
 #endif /* SHMCHAN_SEGMENT_PVT_H */

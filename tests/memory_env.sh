@@ -1,8 +1,11 @@
 #!/bin/sh
 # The memory cases that need what a default machine lacks (tests/test_memory.c):
-# a hugetlb pool and transparent huge pages for shmem. As root, give the
-# kernel both for the duration of the run (vm.nr_hugepages, shmem_enabled
-# "advise"), run the thp and hugetlb cases, and put both settings back.
+# a hugetlb pool, transparent huge pages for shmem and a hugetlbfs mount. As
+# root, give the kernel the first two for the duration of the run
+# (vm.nr_hugepages, shmem_enabled "advise"), mount hugetlbfs in a private
+# mount namespace (unshare -m: no other process sees it, and it goes with
+# the namespace), run the thp, hugetlb and hugetlb_dir cases, and put both
+# settings back.
 # Here a skip (exit 77) is a failure: the cases must run.
 # Usage: memory_env.sh BUILD_DIR
 set -eu
@@ -32,4 +35,17 @@ for c in hugetlb thp; do
 		fail=1
 	fi
 done
+rc=0
+unshare -m --propagation private sh -c '
+	dir=$(mktemp -d /tmp/shmchan-hugetlbfs.XXXXXX)
+	mount -t hugetlbfs -o mode=0700 none "$dir" || exit 1
+	SHMCHAN_DIR=$dir "$1" hugetlb_dir
+	rc=$?
+	umount "$dir"
+	rmdir "$dir"
+	exit $rc' memory_env "$test_memory" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "memory_env: test_memory hugetlb_dir in a hugetlbfs mount exited $rc" >&2
+	fail=1
+fi
 exit $fail

@@ -10,12 +10,14 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 
 #include "handle_pvt.h"
 #include "t_util.h"
@@ -741,6 +743,167 @@ static void test_first_touch(void)
 	shmchan_channel_unlink(name);
 }
 
+/* Files of our prefix in @dir. */
+static int entries_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strncmp(e->d_name, SHMCHAN_PREFIX, strlen(SHMCHAN_PREFIX)) == 0;
+	closedir(d);
+	return n;
+}
+
+static char g_dir[64];
+
+/* Child: join the channel by its bare name through SHMCHAN_DIR, read 100. */
+static int child_reads_by_env(void *arg)
+{
+	struct shmchan_channel r;
+	int err;
+
+	(void)arg;
+	if (setenv(SHMCHAN_DIR_ENV, g_dir, 1) != 0)
+		return 2;
+	if (shmchan_channel_wait_created("t.dir", 10000) != 0)
+		return 3;
+	if (shmchan_channel_open_reader(&r, "t.dir", NULL) != 0)
+		return 4;
+	err = read_all(&r, 100, 300);
+	shmchan_channel_close(&r);
+	return err;
+}
+
+static void test_directory(void)
+{
+	struct shmchan_channel w, r;
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
+	char path[128], file[160], msg[300];
+	struct stat st;
+	pid_t pid;
+
+	snprintf(g_dir, sizeof(g_dir), "/dev/shm/t.dir.%d", (int)getpid());
+	ASSERT_TRUE(mkdir(g_dir, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/t.dir", g_dir);
+	/* The reader waits for the name to appear there, by its bare name. */
+	pid = t_fork(child_reads_by_env, NULL);
+	t_sleep_us(20000);
+	ASSERT_OK(shmchan_channel_create_writer(&w, path, &slot_cfg));
+	snprintf(file, sizeof(file), "%s/" SHMCHAN_PREFIX "t.dir", g_dir);
+	ASSERT_TRUE(stat(file, &st) == 0);
+	ASSERT_OK(shmchan_channel_wait_for_reader(&w, 10000));
+	for (uint32_t n = 0; n < 100; n++) {
+		fill((unsigned char *)msg, sizeof(msg), n);
+		ASSERT_OK(shmchan_channel_send(&w, msg, sizeof(msg), 10000));
+	}
+	ASSERT_EQ(t_wait_child(pid, 20000), 0);
+	/* Inspect, replace and unlink follow the path too. */
+	ASSERT_OK(shmchan_inspect(path, &in));
+	ASSERT_EQ(in.written, 100);
+	ASSERT_OK(shmchan_channel_create_or_replace_writer(&r, path, &slot_cfg));
+	ASSERT_EQ(entries_in(g_dir), 1); /* no temporary left behind */
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_close(&w));
+	ASSERT_OK(shmchan_channel_unlink(path));
+	ASSERT_EQ(entries_in(g_dir), 0);
+	ASSERT_ERR(shmchan_channel_unlink(path), -ENOENT);
+	/* Through the environment, and its errors. */
+	ASSERT_TRUE(setenv(SHMCHAN_DIR_ENV, g_dir, 1) == 0);
+	ASSERT_OK(shmchan_channel_create_writer(&w, "t.env", &slot_cfg));
+	ASSERT_EQ(entries_in(g_dir), 1);
+	ASSERT_OK(shmchan_channel_close(&w));
+	ASSERT_OK(shmchan_channel_unlink("t.env"));
+	ASSERT_TRUE(setenv(SHMCHAN_DIR_ENV, "relative/dir", 1) == 0);
+	ASSERT_ERR(shmchan_channel_create_writer(&w, "t.env", &slot_cfg), -EINVAL);
+	ASSERT_TRUE(setenv(SHMCHAN_DIR_ENV, "", 1) == 0); /* empty: the default */
+	ASSERT_ERR(shmchan_channel_open_reader(&r, "t.env.none", NULL), -ENOENT);
+	ASSERT_TRUE(unsetenv(SHMCHAN_DIR_ENV) == 0);
+	snprintf(path, sizeof(path), "%s/no/such/dir/x", g_dir);
+	ASSERT_ERR(shmchan_channel_create_writer(&w, path, &slot_cfg), -ENOENT);
+	snprintf(path, sizeof(path), "%s/bad name", g_dir);
+	ASSERT_ERR(shmchan_channel_create_writer(&w, path, &slot_cfg), -EINVAL);
+	snprintf(path, sizeof(path), "%s/", g_dir);
+	ASSERT_ERR(shmchan_channel_create_writer(&w, path, &slot_cfg), -EINVAL);
+	ASSERT_TRUE(rmdir(g_dir) == 0);
+}
+
+/* Child: as another user with read permission only, inspect the channel
+ * (read-only) but not open it. */
+static int child_observes(void *arg)
+{
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
+	struct shmchan_channel r;
+	const char *name = arg;
+
+	if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+		return 2;
+	if (shmchan_inspect(name, &in) != 0)
+		return 3;
+	if (in.written != 5 || in.nwriters != 1 || !in.writers[0].alive)
+		return 4;
+	/* Joining writes to the registry: not for a read-only user. */
+	if (shmchan_channel_open_reader(
+		    &r, name, &(struct shmchan_config){ .flags = SHMCHAN_OPEN_ANY_OWNER }) !=
+	    -EACCES)
+		return 5;
+	return 0;
+}
+
+static void test_readonly_inspect(void)
+{
+	struct shmchan_channel w;
+	struct shmchan_config cfg = slot_cfg;
+	const char *name = t_name("ro");
+
+	if (geteuid() != 0)
+		T_SKIP("needs root to run an observer as another user");
+	cfg.mode = 0644;
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &cfg));
+	for (int i = 0; i < 5; i++)
+		ASSERT_OK(shmchan_channel_write(&w, "hello", 5));
+	ASSERT_EQ(t_wait_child(t_fork(child_observes, (void *)name), 10000), 0);
+	ASSERT_OK(shmchan_channel_close(&w));
+	shmchan_channel_unlink(name);
+}
+
+/* A named channel in a hugetlbfs directory (SHMCHAN_DIR): memory_env.sh
+ * mounts one in a private mount namespace and runs this case there. */
+static void test_hugetlb_dir(void)
+{
+	struct shmchan_channel w, r;
+	struct shmchan_memory mem;
+	struct shmchan_config cfg = big_cfg;
+	const char *dir = getenv(SHMCHAN_DIR_ENV);
+	long page_kb, nfree = huge_free(&page_kb);
+	struct statfs sf;
+
+	SKIP_IF_EMULATED("hugetlbfs");
+	if (!dir || statfs(dir, &sf) != 0 || sf.f_type != HUGETLBFS_MAGIC)
+		T_SKIP("SHMCHAN_DIR is not a hugetlbfs mount (tests/memory_env.sh makes one)");
+	if (nfree < 3)
+		T_SKIP("%ld free huge pages, 3 needed", nfree);
+	cfg.mem = SHMCHAN_MEM_HUGETLB;
+	ASSERT_OK(shmchan_channel_create_writer(&w, "t.hdir", &cfg));
+	ASSERT_OK(shmchan_channel_open_reader(&r, "t.hdir", NULL));
+	ASSERT_OK(shmchan_channel_memory(&r, &mem));
+	ASSERT_EQ(mem.hugetlb, 1);
+	ASSERT_EQ(mem.page_size, (uint64_t)page_kb * 1024);
+	unsigned char msg[1000], buf[1000];
+	size_t got;
+	fill(msg, sizeof(msg), 3);
+	ASSERT_OK(shmchan_channel_write(&w, msg, sizeof(msg)));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &got));
+	ASSERT_TRUE(got == sizeof(msg) && check(buf, got, 3));
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_close(&w));
+	ASSERT_OK(shmchan_channel_unlink("t.hdir"));
+	ASSERT_EQ(entries_in(dir), 0);
+}
+
 static const struct t_case cases[] = {
 	{ "anon_basics", test_anon_basics },
 	{ "anon_sealed", test_anon_sealed },
@@ -755,6 +918,9 @@ static const struct t_case cases[] = {
 	{ "hugetlb", test_hugetlb },
 	{ "numa", test_numa },
 	{ "first_touch", test_first_touch },
+	{ "directory", test_directory },
+	{ "readonly_inspect", test_readonly_inspect },
+	{ "hugetlb_dir", test_hugetlb_dir },
 };
 
 int main(int argc, char **argv)

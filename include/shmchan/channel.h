@@ -604,7 +604,7 @@ SHMCHAN_API int shmchan_channel_config(const struct shmchan_channel *ch,
 SHMCHAN_API int shmchan_channel_close(struct shmchan_channel *ch);
 
 /*
- * shmchan_channel_unlink - remove channel @name from /dev/shm; attached
+ * shmchan_channel_unlink - remove channel @name from its directory; attached
  * processes keep working on it until they close. Returns 0, or -EINVAL,
  * -ENAMETOOLONG, -ENOENT, -EACCES.
  */

@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Segment layer: a named POSIX shared-memory object, mapped read-write.
+ * Segment layer: a named shared-memory object, mapped read-write.
  *
- * Every object lives in /dev/shm under the library prefix SHMCHAN_PREFIX, so
- * the segment "video_ch0" is the file /dev/shm/shmchan.video_ch0. Names are
- * 1 to SHMCHAN_NAME_MAX characters from [A-Za-z0-9._-]; they are validated
- * and never truncated.
+ * Every object is a file named SHMCHAN_PREFIX NAME in a directory: by
+ * default /dev/shm (where glibc's shm_open keeps its objects), so the
+ * segment "video_ch0" is the file /dev/shm/shmchan.video_ch0. Another
+ * directory may hold them (a hugetlbfs mount, a tmpfs volume shared
+ * between containers):
+ *   - a name that starts with '/' is "/DIR/NAME": NAME in directory DIR
+ *     ("/mnt/huge/cam0" is /mnt/huge/shmchan.cam0);
+ *   - a bare NAME is in the directory the environment variable
+ *     SHMCHAN_DIR names (an absolute path) when it is set and not empty,
+ *     read at every call (secure_getenv: ignored in set-user-ID programs).
+ * Every call that takes a name, at every layer (channels, inspect,
+ * wait_created, unlink, the tool), follows the same rule; peers find each
+ * other through the file, so they must agree on it. NAME is 1 to
+ * SHMCHAN_NAME_MAX characters from [A-Za-z0-9._-]; DIR is any absolute
+ * path (up to about 3,800 bytes). Both are validated and never truncated.
  *
  * The handle is a caller-owned struct. A closed or zeroed handle is inert:
  * closing it again is harmless.
@@ -23,6 +34,8 @@ extern "C" {
 
 /* Prefix of every shmchan object name in /dev/shm. */
 #define SHMCHAN_PREFIX "shmchan."
+/* The environment variable naming the directory of bare names. */
+#define SHMCHAN_DIR_ENV "SHMCHAN_DIR"
 /* Longest user name, in bytes (the prefix is not counted). */
 #define SHMCHAN_NAME_MAX 200
 /* Mode used when the caller passes 0. */
@@ -37,7 +50,7 @@ struct shmchan_segment {
 };
 
 /*
- * shmchan_name_check - validate a user name.
+ * shmchan_name_check - validate a user name (NAME, without a directory).
  *
  * Returns 0, -EINVAL (NULL, empty, or a character outside [A-Za-z0-9._-]),
  * or -ENAMETOOLONG (longer than SHMCHAN_NAME_MAX).
@@ -50,7 +63,7 @@ SHMCHAN_API int shmchan_name_check(const char *name);
  *        umask applies as for open(2).
  *
  * The memory is zero-filled and reserved up front (posix_fallocate), so a
- * lack of memory in /dev/shm is reported here, not by a SIGBUS later.
+ * lack of memory in /dev/shm (or the directory) is reported here, not by a SIGBUS later.
  * Returns 0, or -EINVAL (bad name, NULL handle,
  * size 0, or mode outside 07777), -ENAMETOOLONG, -EEXIST (an object of that
  * name exists), -EACCES, -ENOSPC, -ENOMEM, -EMFILE, -ENFILE.
@@ -60,7 +73,7 @@ SHMCHAN_API int shmchan_segment_create(struct shmchan_segment *seg, const char *
 
 /*
  * shmchan_segment_create_or_replace - create a new segment as
- * shmchan_segment_create() does, under a temporary name in /dev/shm, then
+ * shmchan_segment_create() does, under a temporary name in its directory, then
  * rename it over @name, replacing any object of that name in one step: the
  * old object stays until the new one exists, and a failure (-ENOSPC, say)
  * leaves it untouched. Processes that still map the old object keep it until
@@ -86,7 +99,7 @@ SHMCHAN_API int shmchan_segment_open(struct shmchan_segment *seg, const char *na
 SHMCHAN_API int shmchan_segment_close(struct shmchan_segment *seg);
 
 /*
- * shmchan_segment_unlink - remove the name @name from /dev/shm. Mappings stay
+ * shmchan_segment_unlink - remove the name @name from its directory. Mappings stay
  * valid until closed. Returns 0, or -EINVAL, -ENAMETOOLONG, -ENOENT, -EACCES.
  */
 SHMCHAN_API int shmchan_segment_unlink(const char *name);
@@ -113,10 +126,11 @@ SHMCHAN_API int shmchan_segment_unlink(const char *name);
  *   At create only (-EINVAL when opening: they belong to the memory, and
  *   every process's mapping follows them):
  *   SHMCHAN_MEM_HUGETLB: explicit huge pages from the kernel's hugetlb pool
- *       (vm.nr_hugepages). Anonymous channels only (MFD_HUGETLB); the size
- *       rounds up to the huge page size. -ENOSPC when the pool has too few
- *       free pages, -EOPNOTSUPP for a named channel or a kernel without
- *       hugetlb.
+ *       (vm.nr_hugepages): anonymous channels (MFD_HUGETLB), and named ones
+ *       in a directory on hugetlbfs ("/mnt/huge/NAME", or SHMCHAN_DIR). The
+ *       size rounds up to the huge page size. -ENOSPC when the pool has too
+ *       few free pages, -EOPNOTSUPP for a named channel elsewhere (a
+ *       channel in a hugetlbfs directory has huge pages without the flag).
  *   SHMCHAN_MEM_NUMA_NODE: bind the pages to NUMA node config.numa_node
  *       (mbind(2) MPOL_BIND, set before any page is allocated; every
  *       process's faults follow it). -EINVAL for a node that does not exist,
@@ -143,7 +157,7 @@ SHMCHAN_API int shmchan_segment_unlink(const char *name);
  * processes' mappings of the same file) and from the file itself.
  */
 struct shmchan_memory {
-	uint64_t size;	    /* bytes mapped */
+	uint64_t size;	    /* bytes mapped: the segment's size rounded up to pages */
 	uint64_t page_size; /* the page size backing it (KernelPageSize): 4096,
 			     * or the huge page size on hugetlbfs */
 	uint64_t resident;  /* bytes of it present in this process (Rss) */
