@@ -52,6 +52,7 @@ bench: all
 	./build/bench/shmchan-bench --csv build/bench.csv $(BENCH_FLAGS)
 	./build/bench/shmchan-wake-bench
 	./build/bench/shmchan-fanout-bench --csv build/fanout.csv
+	./build/bench/shmchan-memory-bench --csv build/memory_bench.csv
 	@if [ -d build/python/shmchan ]; then \
 		PYTHONPATH=build/python $(PYTHON) bench/python_bench.py --csv build/python_bench.csv; \
 	else echo "make bench: no Python module in build/python (python3-dev missing): Python benchmark skipped"; fi
