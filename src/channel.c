@@ -462,6 +462,7 @@ static int check_owner(const struct shmchan_segment *seg, const struct shmchan_c
 static int open_role(struct shmchan__handle *ch, const char *name, int fd,
 		     const struct shmchan_config *expect, uint32_t role, unsigned sub_flags)
 {
+	int observe = (sub_flags & SHMCHAN_SUB_OBSERVE) != 0;
 	struct shmchan__mem m;
 	struct shmchan__id id;
 	int err;
@@ -474,6 +475,10 @@ static int open_role(struct shmchan__handle *ch, const char *name, int fd,
 	if ((expect && (!reserved_zero(expect) || (expect->flags & ~SHMCHAN_OPEN_ANY_OWNER))) ||
 	    set_wait(ch, expect) != 0 || mem_of(expect, SHMCHAN__MEM_OPEN_FLAGS, &m) != 0)
 		return -EINVAL;
+	/* An observer maps read-only: that it writes nothing is the kernel's
+	 * to enforce, not only ours (observe_pvt.h). */
+	if (observe)
+		m.flags |= SHMCHAN__MEM_RDONLY;
 	err = name ? shmchan__segment_open(&ch->seg, name, &m)
 		   : shmchan__segment_open_fd(&ch->seg, fd, &m);
 	if (err) {
@@ -490,14 +495,20 @@ static int open_role(struct shmchan__handle *ch, const char *name, int fd,
 		err = attach_checked(ch, &id);
 	/* A reader joins as its kind says: where it starts, what it takes
 	 * over (kind_pvt.h); a subscribe of a kind without is SHMCHAN_EKIND. */
-	if (!err && role == ROLE_READER)
+	if (!err && observe) {
+		const struct shmchan__reader_ops *r = shmchan__kind_of(ch->kind)->reader;
+
+		err = r->observe ? r->observe(ch, sub_flags) : SHMCHAN_EKIND;
+		ch->role = SHMCHAN__ROLE_OBSERVER;
+	} else if (!err && role == ROLE_READER) {
 		err = shmchan__kind_of(ch->kind)->reader->join(ch, sub_flags);
-	else if (!err)
+	} else if (!err) {
 		err = shmchan__join(ch, role, 0);
+	}
 	/* Writers in wait_for_reader(s), readers in wait_for_writer: this
 	 * join's generation bump is what they wait for (a system call only
-	 * if someone sleeps). */
-	if (!err)
+	 * if someone sleeps). An observer joined nothing. */
+	if (!err && !observe)
 		shmchan__wake_peers(ch);
 	if (err) {
 		shmchan_segment_close(&ch->seg);
@@ -548,7 +559,7 @@ int shmchan_channel_open_reader_fd(struct shmchan_channel *pub, int fd,
 static int subscribe(struct shmchan__handle *ch, const char *name, int fd,
 		     const struct shmchan_config *expect, unsigned flags)
 {
-	if (ch && (flags & ~SHMCHAN_SUB_OLDEST)) {
+	if (ch && (flags & ~(SHMCHAN_SUB_OLDEST | SHMCHAN_SUB_OBSERVE))) {
 		memset(ch, 0, sizeof(*ch));
 		return -EINVAL;
 	}
@@ -580,7 +591,7 @@ int shmchan_channel_share_fd(const struct shmchan_channel *pub, int flags)
 		return -EINVAL;
 	/* A new open file description, so that no process that gets it
 	 * shares this handle's liveness locks (live_pvt.h). */
-	return shmchan__fd_reopen(ch->seg.fd, flags);
+	return shmchan__fd_reopen(ch->seg.fd, flags, 0);
 }
 
 int shmchan_channel_memory(const struct shmchan_channel *pub, struct shmchan_memory *out)

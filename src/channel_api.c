@@ -16,6 +16,7 @@
  * calls carries its state with it whatever the hand-over used.
  */
 #include "channel_io_pvt.h"
+#include "observe_pvt.h"
 #include "channel_pvt.h"
 #include "poll_pvt.h"
 
@@ -72,12 +73,22 @@ int shmchan_channel_cancel(struct shmchan_channel *pub)
 	return err ? err : leave(ch, shmchan__io_cancel(ch));
 }
 
+/* A read-only observer's calls go to observe.c, everyone else's to
+ * channel_io.c. */
+static int observer(const struct shmchan__handle *ch)
+{
+	return ch->hdr && ch->role == SHMCHAN__ROLE_OBSERVER;
+}
+
 int shmchan_channel_read(struct shmchan_channel *pub, void *buf, size_t cap, size_t *len)
 {
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_read(ch, buf, cap, len));
+	if (err)
+		return err;
+	return leave(ch, observer(ch) ? shmchan__obs_read(ch, buf, cap, len)
+				      : shmchan__io_read(ch, buf, cap, len));
 }
 
 int shmchan_channel_peek(struct shmchan_channel *pub, const void **data, size_t *len)
@@ -85,7 +96,10 @@ int shmchan_channel_peek(struct shmchan_channel *pub, const void **data, size_t 
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_peek(ch, data, len));
+	if (err)
+		return err;
+	return leave(ch, observer(ch) ? shmchan__obs_peek(ch, data, len)
+				      : shmchan__io_peek(ch, data, len));
 }
 
 int shmchan_channel_release(struct shmchan_channel *pub)
@@ -93,7 +107,9 @@ int shmchan_channel_release(struct shmchan_channel *pub)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_release(ch));
+	if (err)
+		return err;
+	return leave(ch, observer(ch) ? shmchan__obs_release(ch) : shmchan__io_release(ch));
 }
 
 int shmchan_channel_wait_readable(struct shmchan_channel *pub, int timeout_ms)
@@ -101,7 +117,10 @@ int shmchan_channel_wait_readable(struct shmchan_channel *pub, int timeout_ms)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_wait_readable(ch, timeout_ms));
+	if (err)
+		return err;
+	return leave(ch, observer(ch) ? shmchan__obs_wait_readable(ch, timeout_ms)
+				      : shmchan__io_wait_readable(ch, timeout_ms));
 }
 
 int shmchan_channel_wait_writable(struct shmchan_channel *pub, int timeout_ms)
@@ -134,7 +153,10 @@ int shmchan_channel_recv(struct shmchan_channel *pub, void *buf, size_t cap, siz
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_recv(ch, buf, cap, len, timeout_ms));
+	if (err)
+		return err;
+	return leave(ch, observer(ch) ? shmchan__obs_recv(ch, buf, cap, len, timeout_ms)
+				      : shmchan__io_recv(ch, buf, cap, len, timeout_ms));
 }
 
 int shmchan_channel_wait_for_reader(struct shmchan_channel *pub, int timeout_ms)
@@ -176,7 +198,10 @@ int shmchan_channel_peek_wait(struct shmchan_channel *pub, const void **data, si
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_peek_wait(ch, data, len, timeout_ms));
+	if (err)
+		return err;
+	return leave(ch, observer(ch) ? shmchan__obs_peek_wait(ch, data, len, timeout_ms)
+				      : shmchan__io_peek_wait(ch, data, len, timeout_ms));
 }
 
 int shmchan_channel_poll_fd(struct shmchan_channel *pub)
@@ -188,6 +213,9 @@ int shmchan_channel_poll_fd(struct shmchan_channel *pub)
 		return err;
 	if (!ch->hdr)
 		return leave(ch, -EINVAL);
+	/* A poller takes an entry in the segment: not an observer's. */
+	if (observer(ch))
+		return leave(ch, -ENOTSUP);
 	err = shmchan__poll_open(ch);
 	/* Armed at once: ready now means readable now. */
 	if (err >= 0 && shmchan__io_poll_arm(ch))

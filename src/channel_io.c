@@ -811,6 +811,8 @@ int shmchan_channel_lost(const struct shmchan_channel *pub, uint64_t *lost)
 	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 	int err = check_role(ch, ROLE_READER);
 
+	if (err == -ENOTSUP && ch->role == SHMCHAN__ROLE_OBSERVER)
+		err = 0;
 	if (!err && !lost)
 		err = -EINVAL;
 	if (!err)

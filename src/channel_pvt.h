@@ -45,6 +45,7 @@
  * queue holds an entry of subscribers[]; of the other kinds, the reader entry. */
 #define SHMCHAN__ROLE_WRITER 1u
 #define SHMCHAN__ROLE_READER 2u
+#define SHMCHAN__ROLE_OBSERVER 3u /* read-only, unregistered (observe.c) */
 
 /* Test hooks (struct shmchan__handle.hooks), set by tests only.
  * STEP_LIVE: this reader steps over a claim stuck at head even when its

@@ -60,12 +60,22 @@ static uint64_t oldest_of(uint64_t tail, uint32_t n)
 
 /* ---- subscribers ---- */
 
-/* Move the cursor to @pos (S3). */
+/* Move the cursor to @pos (S3). An observer has no entry: its cursor is
+ * its own, and nobody waits for it. */
 static void advance(struct shmchan__handle *ch, uint64_t pos)
 {
 	ch->bc.sub.pos = pos;
-	atomic_store_explicit(&self_of(ch)->claim, pos,
-			      blocking(ch) ? memory_order_seq_cst : memory_order_relaxed);
+	if (self_of(ch))
+		atomic_store_explicit(&self_of(ch)->claim, pos,
+				      blocking(ch) ? memory_order_seq_cst : memory_order_relaxed);
+}
+
+/* Publish the loss count to the inspector (an observer has nowhere to). */
+static void note_lost(struct shmchan__handle *ch)
+{
+	/* Relaxed: a statistic read by the inspector. */
+	if (self_of(ch))
+		atomic_store_explicit(&self_of(ch)->aux, ch->bc.sub.lost, memory_order_relaxed);
 }
 
 static int bc_join(struct shmchan__handle *ch, unsigned flags)
@@ -95,6 +105,21 @@ static int bc_join(struct shmchan__handle *ch, unsigned flags)
 	return 0;
 }
 
+/* An observer starts where a subscriber would (bc_join), from the tail it
+ * reads: no writer waits for it, so under either policy it may be
+ * overwritten, which its reads report as losses (SHMCHAN_ELOST). */
+static int bc_observe(struct shmchan__handle *ch, unsigned flags)
+{
+	int oldest = (flags & SHMCHAN_SUB_OLDEST) != 0;
+	uint64_t t = shmchan__bring_tail(&ch->ring);
+
+	if (t >= SHMCHAN__BPOS_MAX)
+		return -EBADMSG;
+	ch->bc.sub.pos = oldest ? oldest_of(t, ch->ring.slot_count) : t;
+	ch->bc.sub.started = !oldest;
+	return 0;
+}
+
 /* The cursor fell behind what the slot holds: jump to the oldest message
  * retained. Returns SHMCHAN_ELOST with the count added, 0 if the loss is
  * not counted (see bc_join), or -EBADMSG (corrupt tail). */
@@ -111,8 +136,7 @@ static int overrun(struct shmchan__handle *ch)
 	if (!ch->bc.sub.started)
 		return 0;
 	ch->bc.sub.lost += nc - c;
-	/* Relaxed: a statistic read by the inspector. */
-	atomic_store_explicit(&self_of(ch)->aux, ch->bc.sub.lost, memory_order_relaxed);
+	note_lost(ch);
 	return SHMCHAN_ELOST;
 }
 
@@ -190,8 +214,7 @@ static int bc_release(struct shmchan__handle *ch)
 	/* The view may be torn: always reported, and counted, even before the
 	 * first message of a subscriber from the oldest. */
 	ch->bc.sub.lost++;
-	/* Relaxed: a statistic. */
-	atomic_store_explicit(&self_of(ch)->aux, ch->bc.sub.lost, memory_order_relaxed);
+	note_lost(ch);
 	return SHMCHAN_ELOST;
 }
 
@@ -480,7 +503,7 @@ static int bc_depth(const struct shmchan__handle *ch)
 	/* Relaxed: a snapshot. */
 	uint64_t t = atomic_load_explicit(&((struct shmchan__bring_hdr *)ch->ring.hdr)->tail,
 					  memory_order_relaxed);
-	uint64_t c = ch->role == SHMCHAN__ROLE_READER ? ch->bc.sub.pos
+	uint64_t c = ch->role != SHMCHAN__ROLE_WRITER ? ch->bc.sub.pos
 						      : shmchan__subs_min_cursor(shmchan__hdr(ch));
 
 	if (c == UINT64_MAX || t <= c)
@@ -525,7 +548,7 @@ static void bc_config(const struct shmchan__handle *ch, struct shmchan_config *o
 
 static int bc_lost(const struct shmchan__handle *ch, uint64_t *lost)
 {
-	if (ch->role != SHMCHAN__ROLE_READER)
+	if (ch->role != SHMCHAN__ROLE_READER && ch->role != SHMCHAN__ROLE_OBSERVER)
 		return -ENOTSUP;
 	*lost = ch->bc.sub.lost; /* the handle's own count */
 	return 0;
@@ -656,6 +679,7 @@ const struct shmchan__reader_ops shmchan__bcast_reader = {
 	.readable = bc_readable,
 	.head = bc_head,
 	.join = bc_join,
+	.observe = bc_observe,
 	.skip = bc_skip_op,
 	.reclaim = shmchan__no_reclaim,
 	.hold_pending = shmchan__no_hold,

@@ -63,6 +63,12 @@ struct shmchan__reader_ops {
 	 * @flags: shmchan_channel_subscribe's, with SHMCHAN__SUB_ANY set when
 	 * the call was a subscribe (SHMCHAN_EKIND for a kind without). */
 	int (*join)(struct shmchan__handle *ch, unsigned flags);
+	/* Attach as a read-only observer (SHMCHAN_SUB_OBSERVE): find the start
+	 * (@flags as for join) without writing to the segment; the handle has
+	 * no registry entry (ch->self NULL) and its pop, peek, release and
+	 * readable write nothing either. NULL: the kind cannot be observed
+	 * (SHMCHAN_EKIND). */
+	int (*observe)(struct shmchan__handle *ch, unsigned flags);
 	/* Step over the claim at @pos, of a writer judged dead (@live 0) or,
 	 * test hook, alive; @extent: the span its claim covers (records).
 	 * Returns 0, -EAGAIN if the claim changed meanwhile (read again), or

@@ -15,8 +15,11 @@
 #include "memory_pvt.h"
 #include "shmchan/segment.h"
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
 #ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#define MADV_POPULATE_WRITE 23
 #endif
 
 /* The PMD size THP maps with: 2 MiB on x86-64 (4 KiB pages), read from
@@ -119,11 +122,11 @@ void *shmchan__mem_map(int fd, size_t size, const struct shmchan__mem *m)
  * (a read fault of a shared shmem mapping allocates the page), which
  * raises SIGBUS where no page can be had: callers that cannot take that
  * reserve their pages first (everything but FIRST_TOUCH does). */
-static int populate(void *addr, size_t size)
+static int populate(void *addr, size_t size, int rdonly)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (madvise(addr, size, MADV_POPULATE_WRITE) == 0)
+	if (madvise(addr, size, rdonly ? MADV_POPULATE_READ : MADV_POPULATE_WRITE) == 0)
 		return 0;
 	if (errno != EINVAL)
 		return errno == EFAULT || errno == EHWPOISON ? -ENOMEM : -errno;
@@ -159,7 +162,7 @@ int shmchan__mem_place(int fd, void *addr, size_t size, const struct shmchan__me
 	 * mapping, whose advice lets the fault take huge pages (fallocate
 	 * has no mapping to ask). */
 	if (m->flags & SHMCHAN_MEM_THP) {
-		err = populate(addr, size);
+		err = populate(addr, size, 0);
 		return err == -ENOMEM ? -ENOSPC : err;
 	}
 	err = posix_fallocate(fd, 0, (off_t)size);
@@ -173,7 +176,7 @@ int shmchan__mem_commit(void *addr, size_t size, const struct shmchan__mem *m)
 	int err;
 
 	if (m->flags & (SHMCHAN_MEM_PREFAULT | SHMCHAN_MEM_LOCK)) {
-		err = populate(addr, size);
+		err = populate(addr, size, (m->flags & SHMCHAN__MEM_RDONLY) != 0);
 		if (err)
 			return err;
 	}

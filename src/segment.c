@@ -395,7 +395,7 @@ int shmchan__segment_open_fd(struct shmchan_segment *seg, int fd, const struct s
 		return -EPERM;
 	/* Liveness locks belong to an open file description (live_pvt.h):
 	 * @fd shares the sender's, so the segment opens its own. */
-	own = shmchan__fd_reopen(fd, O_CLOEXEC);
+	own = shmchan__fd_reopen(fd, O_CLOEXEC, (m->flags & SHMCHAN__MEM_RDONLY) != 0);
 	if (own < 0)
 		return own;
 	err = open_fd(seg, own, m);
@@ -404,13 +404,13 @@ int shmchan__segment_open_fd(struct shmchan_segment *seg, int fd, const struct s
 	return err;
 }
 
-int shmchan__fd_reopen(int fd, int flags)
+int shmchan__fd_reopen(int fd, int flags, int rdonly)
 {
 	char path[40];
 	int nfd;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	nfd = open(path, O_RDWR | (flags & O_CLOEXEC));
+	nfd = open(path, (rdonly ? O_RDONLY : O_RDWR) | (flags & O_CLOEXEC));
 	return nfd < 0 ? -errno : nfd;
 }
 

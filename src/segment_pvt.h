@@ -53,10 +53,10 @@ int shmchan__segment_create_anon(struct shmchan_segment *seg, const char *label,
  * unless it carries the seals above; the segment maps a new open file
  * description of it (shmchan__fd_reopen), never @fd's own. */
 int shmchan__segment_open_fd(struct shmchan_segment *seg, int fd, const struct shmchan__mem *m);
-/* A new open file description of @fd's file, through /proc/self/fd;
- * @flags: 0 or O_CLOEXEC. Returns the descriptor or a negative errno
- * (-ENOENT: no /proc). */
-int shmchan__fd_reopen(int fd, int flags);
+/* A new open file description of @fd's file, through /proc/self/fd,
+ * read-write (read-only with @rdonly); @flags: 0 or O_CLOEXEC. Returns the
+ * descriptor or a negative errno (-ENOENT: no /proc). */
+int shmchan__fd_reopen(int fd, int flags, int rdonly);
 
 /* Create a segment as shmchan_segment_create() does, under a temporary name
  * for @name (seg->path names it). Errors as for create. */

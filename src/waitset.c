@@ -124,6 +124,10 @@ int shmchan_waitset_add(struct shmchan_waitset *pub, struct shmchan_channel *ch,
 	if (!ws || !h || !h->hdr || events == 0 ||
 	    (events & ~(SHMCHAN_READABLE | SHMCHAN_WRITABLE)))
 		return -EINVAL;
+	/* An observer never registers as a sleeper: publishers would not
+	 * wake it. */
+	if (h->role == SHMCHAN__ROLE_OBSERVER)
+		return -ENOTSUP;
 	want = h->role == SHMCHAN__ROLE_WRITER ? SHMCHAN_WRITABLE : SHMCHAN_READABLE;
 	if (events != want)
 		return -ENOTSUP;

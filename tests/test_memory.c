@@ -904,6 +904,151 @@ static void test_hugetlb_dir(void)
 	ASSERT_EQ(entries_in(dir), 0);
 }
 
+/* Observer child: follow the broadcast channel read-only as another user,
+ * in steps the parent paces through two pipes. */
+static int g_to_child[2], g_to_parent[2];
+
+static int step(int fd, char want)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1 && c == want;
+}
+
+#define OBS_CHECK(cond, code)                                                                      \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return (code);                                                             \
+	} while (0)
+
+/* The permissions ("rw-s") of this process's mapping at @addr. */
+static int mapping_perms(const void *addr, unsigned char *out, size_t cap)
+{
+	char line[512], want[32];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = -1;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)(uintptr_t)addr);
+	while (found && fgets(line, sizeof(line), f))
+		if (strncmp(line, want, strlen(want)) == 0) {
+			const char *sp = strchr(line, ' ');
+
+			snprintf((char *)out, cap, "%.4s", sp ? sp + 1 : "");
+			found = 0;
+		}
+	fclose(f);
+	return found;
+}
+
+static int child_observer(void *arg)
+{
+	struct shmchan_config ex = { .flags = SHMCHAN_OPEN_ANY_OWNER };
+	struct shmchan_channel o;
+	struct shmchan_waitset ws;
+	unsigned char buf[256];
+	const char *name = arg;
+	uint64_t lost = 0;
+	size_t got;
+	uint32_t n;
+
+	if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+		return 2;
+	OBS_CHECK(shmchan_channel_subscribe(&o, name, &ex,
+					    SHMCHAN_SUB_OBSERVE | SHMCHAN_SUB_OLDEST) == 0,
+		  3);
+	/* Mapped read-only: a write would fault, so none is made. */
+	OBS_CHECK(mapping_perms(shmchan_segment_data(&T_H(&o)->seg), buf, sizeof(buf)) == 0 &&
+			  strncmp((char *)buf, "r--s", 4) == 0,
+		  23);
+	for (n = 0; n < 5; n++) {
+		OBS_CHECK(shmchan_channel_read(&o, buf, sizeof(buf), &got) == 0, 4);
+		OBS_CHECK(got == 100 && check(buf, got, n), 5);
+	}
+	OBS_CHECK(shmchan_channel_read(&o, buf, sizeof(buf), &got) == -EAGAIN, 6);
+	OBS_CHECK(shmchan_channel_poll_fd(&o) == -ENOTSUP, 7);
+	OBS_CHECK(shmchan_waitset_init(&ws) == 0, 8);
+	OBS_CHECK(shmchan_waitset_add(&ws, &o, SHMCHAN_READABLE) == -ENOTSUP, 9);
+	shmchan_waitset_close(&ws);
+	OBS_CHECK(write(g_to_parent[1], "a", 1) == 1 && step(g_to_child[0], 'b'), 10);
+	/* 20 more were written into 8 slots: 12 lost, then the 8 retained. */
+	OBS_CHECK(shmchan_channel_read(&o, buf, sizeof(buf), &got) == SHMCHAN_ELOST, 11);
+	OBS_CHECK(shmchan_channel_lost(&o, &lost) == 0 && lost == 12, 12);
+	for (n = 17; n < 25; n++) {
+		const void *v;
+
+		OBS_CHECK(shmchan_channel_peek(&o, &v, &got) == 0, 13);
+		OBS_CHECK(got == 100 && check(v, got, n), 14);
+		OBS_CHECK(shmchan_channel_release(&o) == 0, 15);
+	}
+	OBS_CHECK(shmchan_channel_recv(&o, buf, sizeof(buf), &got, 30) == -ETIMEDOUT, 16);
+	/* A message written while it waits: found by polling. */
+	OBS_CHECK(write(g_to_parent[1], "c", 1) == 1, 17);
+	OBS_CHECK(shmchan_channel_recv(&o, buf, sizeof(buf), &got, 10000) == 0, 18);
+	OBS_CHECK(got == 100 && check(buf, got, 25), 19);
+	OBS_CHECK(write(g_to_parent[1], "d", 1) == 1, 20);
+	/* The channel replaced: -ESTALE once nothing is left. */
+	OBS_CHECK(shmchan_channel_recv(&o, buf, sizeof(buf), &got, 10000) == -ESTALE, 21);
+	OBS_CHECK(shmchan_channel_close(&o) == 0, 22);
+	return 0;
+}
+
+static void test_observer(void)
+{
+	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
+				      .slot_size = 256,
+				      .slot_count = 8,
+				      .policy = SHMCHAN_POLICY_BLOCK,
+				      .mode = 0644 };
+	struct shmchan_info in = SHMCHAN_INFO_INIT;
+	struct shmchan_channel w, w2, s;
+	const char *name = t_name("obs"), *slot = t_name("obs.slot");
+	unsigned char msg[100];
+	uint32_t n;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		T_SKIP("needs root to run the observer as another user");
+	/* Slot channels cannot be observed. */
+	ASSERT_OK(shmchan_channel_create_writer(&w, slot, &slot_cfg));
+	ASSERT_ERR(shmchan_channel_subscribe(&s, slot, NULL, SHMCHAN_SUB_OBSERVE), SHMCHAN_EKIND);
+	ASSERT_OK(shmchan_channel_close(&w));
+	shmchan_channel_unlink(slot);
+	/* BLOCK: the observer holds no writer back either. */
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &cfg));
+	for (n = 0; n < 5; n++) {
+		fill(msg, sizeof(msg), n);
+		ASSERT_OK(shmchan_channel_write(&w, msg, sizeof(msg)));
+	}
+	ASSERT_TRUE(pipe2(g_to_child, O_CLOEXEC) == 0 && pipe2(g_to_parent, O_CLOEXEC) == 0);
+	pid = t_fork(child_observer, (void *)name);
+	ASSERT_TRUE(step(g_to_parent[0], 'a'));
+	/* Not registered: no subscriber listed, none waited for. */
+	ASSERT_OK(shmchan_inspect(name, &in));
+	ASSERT_EQ(in.nsubscribers, 0);
+	ASSERT_ERR(shmchan_channel_wait_for_reader(&w, 0), -ETIMEDOUT);
+	for (n = 5; n < 25; n++) {
+		fill(msg, sizeof(msg), n);
+		ASSERT_OK(shmchan_channel_write(&w, msg, sizeof(msg)));
+	}
+	ASSERT_EQ(write(g_to_child[1], "b", 1), 1);
+	ASSERT_TRUE(step(g_to_parent[0], 'c'));
+	t_sleep_us(20000);
+	fill(msg, sizeof(msg), 25);
+	ASSERT_OK(shmchan_channel_write(&w, msg, sizeof(msg)));
+	ASSERT_TRUE(step(g_to_parent[0], 'd'));
+	ASSERT_OK(shmchan_channel_create_or_replace_writer(&w2, name, &cfg));
+	ASSERT_EQ(t_wait_child(pid, 20000), 0);
+	ASSERT_OK(shmchan_channel_close(&w2));
+	ASSERT_OK(shmchan_channel_close(&w));
+	shmchan_channel_unlink(name);
+	close(g_to_child[0]);
+	close(g_to_child[1]);
+	close(g_to_parent[0]);
+	close(g_to_parent[1]);
+}
+
 static const struct t_case cases[] = {
 	{ "anon_basics", test_anon_basics },
 	{ "anon_sealed", test_anon_sealed },
@@ -921,6 +1066,7 @@ static const struct t_case cases[] = {
 	{ "directory", test_directory },
 	{ "readonly_inspect", test_readonly_inspect },
 	{ "hugetlb_dir", test_hugetlb_dir },
+	{ "observer", test_observer },
 };
 
 int main(int argc, char **argv)

@@ -88,7 +88,8 @@ extern "C" {
 #define SHMCHAN_ELOST (-ENOBUFS)
 
 /* shmchan_channel_subscribe flags. */
-#define SHMCHAN_SUB_OLDEST 1u /* start at the oldest message still retained */
+#define SHMCHAN_SUB_OLDEST 1u  /* start at the oldest message still retained */
+#define SHMCHAN_SUB_OBSERVE 2u /* a read-only observer (see subscribe) */
 
 /* Most writer handles attached to one channel at once. */
 #define SHMCHAN_MAX_WRITERS 64
@@ -246,9 +247,11 @@ SHMCHAN_API int shmchan_channel_open_reader(struct shmchan_channel *ch, const ch
  * subscriber. @flags: 0 (start at the next message written, as open_reader)
  * or SHMCHAN_SUB_OLDEST (start at the oldest message still retained when it
  * joins; under BLOCK nothing from there on is overwritten before this
- * subscriber read it; under OVERWRITE, losses count from its first message).
+ * subscriber read it; under OVERWRITE, losses count from its first message),
+ * either with SHMCHAN_SUB_OBSERVE (a read-only observer: see below).
  * Returns 0, or the errors of open_reader, SHMCHAN_EKIND (not a broadcast
- * channel), -EINVAL (unknown flag).
+ * channel), -EINVAL (unknown flag); an observer never gets -EUSERS or
+ * -EBUSY, and gets -EACCES only without read permission.
  */
 SHMCHAN_API int shmchan_channel_subscribe(struct shmchan_channel *ch, const char *name,
 					  const struct shmchan_config *expect, unsigned flags);
@@ -321,6 +324,25 @@ SHMCHAN_API int shmchan_channel_share_fd(const struct shmchan_channel *ch, int f
  */
 SHMCHAN_API int shmchan_channel_memory(const struct shmchan_channel *ch,
 				       struct shmchan_memory *out);
+
+/*
+ * Read-only observers: shmchan_channel_subscribe (or _subscribe_fd) with
+ * SHMCHAN_SUB_OBSERVE follows a broadcast channel without writing a byte
+ * of it: the file is opened and mapped read-only (read permission is
+ * enough; add SHMCHAN_OPEN_ANY_OWNER to @expect for another user's
+ * channel), no registry entry is taken (the channel does not list it, and
+ * wait_for_reader does not count it), its cursor stays in the handle. No
+ * writer ever waits for it, under either policy: a message overwritten
+ * before it read it is SHMCHAN_ELOST and counted in shmchan_channel_lost,
+ * exactly as for an OVERWRITE subscriber. It supports read, peek, release,
+ * wait_readable, recv, peek_wait, lost, depth, info and close; its waits
+ * poll (sleeps of 50 us doubling to 1 ms: a sleeper must be counted in the
+ * segment to be woken), and poll_fd and wait sets refuse it (-ENOTSUP). It
+ * sees no end of stream (-EAGAIN, or -ETIMEDOUT, while nothing comes) but
+ * sees a replacement (-ESTALE); it never steps over a dead writer's claim
+ * itself: a subscriber's recovery or an overwrite does. Other kinds:
+ * SHMCHAN_EKIND.
+ */
 
 /*
  * shmchan_channel_lost - subscriber: messages this handle lost to
