@@ -303,8 +303,8 @@ static void stream_rows(const struct opts *o)
 
 	printf("\nstream (anonymous channels, writer CPU 0, reader CPU 1; median of %u rounds)\n",
 	       o->rounds);
-	printf("%-24s %-9s %-8s %12s %9s %7s  %s\n", "shape", "mode", "pages", "messages/s",
-	       "GB/s", "spread", "obtained");
+	printf("%-24s %-9s %-8s %12s %9s %7s  %s\n", "shape", "mode", "pages", "messages/s", "GB/s",
+	       "spread", "obtained");
 	for (si = 0; si < sizeof(shapes) / sizeof(shapes[0]); si++)
 		for (mi = COPY; mi <= IN_PLACE; mi++) {
 			double v[NPAGES][MAX_ROUNDS];
@@ -325,7 +325,8 @@ static void stream_rows(const struct opts *o)
 					} else {
 						cfg.buffer_size = 4u << 20;
 					}
-					last[pi] = run_one(&cfg, (enum mode)mi, count, shapes[si].len);
+					last[pi] =
+						run_one(&cfg, (enum mode)mi, count, shapes[si].len);
 					v[pi][r] = last[pi].ok ? last[pi].per_s : 0;
 				}
 			for (pi = 0; pi < NPAGES; pi++) {
@@ -335,18 +336,22 @@ static void stream_rows(const struct opts *o)
 				judge(&last[pi], page_kinds[pi].mem);
 				if (!last[pi].ok) {
 					printf("%-24s %-9s %-8s %12s  (%s)\n", shapes[si].what,
-					       mode_name[mi], page_kinds[pi].name, "-", last[pi].why);
+					       mode_name[mi], page_kinds[pi].name, "-",
+					       last[pi].why);
 					continue;
 				}
 				med_spread(v[pi], o->rounds, &med, &spread);
-				printf("%-24s %-9s %-8s %12.0f %9.2f %6.0f%%%s %s\n", shapes[si].what,
-				       mode_name[mi], page_kinds[pi].name, med,
+				printf("%-24s %-9s %-8s %12.0f %9.2f %6.0f%%%s %s\n",
+				       shapes[si].what, mode_name[mi], page_kinds[pi].name, med,
 				       med * (double)shapes[si].len / 1e9, spread * 100,
-				       spread > 0.20 ? "!" : " ", pages_got(&last[pi], got, sizeof(got)));
+				       spread > 0.20 ? "!" : " ",
+				       pages_got(&last[pi], got, sizeof(got)));
 				if (g_csv)
-					fprintf(g_csv, "stream,%s,%s,%s,%.0f,%.3f,%.3f,%" PRIu64 "\n",
-						shapes[si].what, mode_name[mi], page_kinds[pi].name, med,
-						med * (double)shapes[si].len / 1e9, spread, last[pi].huge);
+					fprintf(g_csv,
+						"stream,%s,%s,%s,%.0f,%.3f,%.3f,%" PRIu64 "\n",
+						shapes[si].what, mode_name[mi], page_kinds[pi].name,
+						med, med * (double)shapes[si].len / 1e9, spread,
+						last[pi].huge);
 			}
 		}
 }
@@ -397,7 +402,8 @@ static void touch_rows(const struct opts *o)
 		for (f = 0; f < 5; f++)
 			med_spread(v[k][f], o->rounds, &med[f], &spread[f]);
 		printf("%-24s %9.0f %9.0f %9.0f %9.0f %11.0f %6.0f%%%s\n", kinds[k].name, med[0],
-		       med[1], med[2], med[3], med[4], spread[0] * 100, spread[0] > 0.20 ? "!" : " ");
+		       med[1], med[2], med[3], med[4], spread[0] * 100,
+		       spread[0] > 0.20 ? "!" : " ");
 		if (g_csv)
 			fprintf(g_csv, "touch,%s,%.0f,%.0f,%.0f,%.0f,%.0f,%.3f\n", kinds[k].name,
 				med[0], med[1], med[2], med[3], med[4], spread[0]);

@@ -91,10 +91,11 @@ int shmchan__obs_wait_readable(struct shmchan__handle *ch, int timeout_ms)
 	return poll_until(ch, &dl);
 }
 
-/* Bounded: every round either takes a message, reports an error, or waits
- * until the deadline. */
-int shmchan__obs_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
-		      int timeout_ms)
+/* Read (@view NULL) or peek, polling up to @timeout_ms for a message.
+ * Bounded: every round takes a message, reports an error, or waits until
+ * the deadline. */
+static int take_wait(struct shmchan__handle *ch, void *buf, size_t cap, const void **view,
+		     size_t *len, int timeout_ms)
 {
 	struct shmchan__deadline dl;
 	int err;
@@ -103,7 +104,8 @@ int shmchan__obs_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t 
 		return -EINVAL;
 	shmchan__deadline_init(&dl, timeout_ms);
 	for (;;) {
-		err = shmchan__obs_read(ch, buf, cap, len);
+		err = view ? shmchan__obs_peek(ch, view, len)
+			   : shmchan__obs_read(ch, buf, cap, len);
 		if (err != -EAGAIN)
 			return err;
 		err = poll_until(ch, &dl);
@@ -112,21 +114,16 @@ int shmchan__obs_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t 
 	}
 }
 
+int shmchan__obs_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
+		      int timeout_ms)
+{
+	return take_wait(ch, buf, cap, NULL, len, timeout_ms);
+}
+
 int shmchan__obs_peek_wait(struct shmchan__handle *ch, const void **data, size_t *len,
 			   int timeout_ms)
 {
-	struct shmchan__deadline dl;
-	int err;
-
-	if (timeout_ms < -1)
+	if (!data)
 		return -EINVAL;
-	shmchan__deadline_init(&dl, timeout_ms);
-	for (;;) {
-		err = shmchan__obs_peek(ch, data, len);
-		if (err != -EAGAIN)
-			return err;
-		err = poll_until(ch, &dl);
-		if (err)
-			return err;
-	}
+	return take_wait(ch, NULL, 0, data, len, timeout_ms);
 }
