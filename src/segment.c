@@ -71,7 +71,6 @@ int shmchan__loc_of(const char *name, struct shmchan__loc *loc)
 		return -ENAMETOOLONG;
 	memcpy(loc->dir, dir, dlen);
 	loc->dir[dlen] = '\0';
-	loc->custom = strcmp(loc->dir, SHMCHAN_SHM_DIR) != 0;
 	return 0;
 }
 

@@ -27,7 +27,6 @@
 struct shmchan__loc {
 	char dir[SHMCHAN__PATH_MAX]; /* no trailing '/' but for "/" itself */
 	const char *base;	     /* NAME, within the name given */
-	int custom;		     /* 1: not SHMCHAN_SHM_DIR */
 };
 /* Returns 0, -EINVAL (NULL, a bad NAME, SHMCHAN_DIR_ENV not absolute),
  * -ENAMETOOLONG. */
