@@ -139,6 +139,50 @@ static void test_anon_basics(void)
 	ASSERT_EQ(shm_entries(), before);
 }
 
+/* Every kind works on an anonymous channel: opened by descriptor in each
+ * reader role, a message across, and the channel's info. */
+static void test_anon_kinds(void)
+{
+	static const struct shmchan_config cfgs[] = {
+		{ .kind = SHMCHAN_KIND_SLOT, .slot_size = 256, .slot_count = 8 },
+		{ .kind = SHMCHAN_KIND_RECORD, .buffer_size = 4096 },
+		{ .kind = SHMCHAN_KIND_BROADCAST, .slot_size = 256, .slot_count = 8 },
+		{ .kind = SHMCHAN_KIND_BROADCAST,
+		  .slot_size = 256,
+		  .slot_count = 8,
+		  .policy = SHMCHAN_POLICY_OVERWRITE },
+		{ .kind = SHMCHAN_KIND_WORKQUEUE, .slot_size = 256, .slot_count = 8 },
+	};
+	unsigned char msg[200], buf[256];
+	size_t i, got;
+
+	for (i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		struct shmchan_info in = SHMCHAN_INFO_INIT;
+		struct shmchan_channel w, r;
+		int fd;
+
+		ASSERT_OK(shmchan_channel_create_anon(&w, "t.kinds", &cfgs[i]));
+		fd = shmchan_channel_share_fd(&w, O_CLOEXEC);
+		ASSERT_TRUE(fd >= 0);
+		if (cfgs[i].kind == SHMCHAN_KIND_BROADCAST)
+			ASSERT_OK(shmchan_channel_subscribe_fd(&r, fd, NULL, SHMCHAN_SUB_OLDEST));
+		else
+			ASSERT_OK(shmchan_channel_open_reader_fd(&r, fd, &cfgs[i]));
+		close(fd);
+		fill(msg, sizeof(msg), (uint32_t)i);
+		ASSERT_OK(shmchan_channel_write(&w, msg, sizeof(msg)));
+		ASSERT_OK(shmchan_channel_recv(&r, buf, sizeof(buf), &got, 1000));
+		ASSERT_TRUE(got == sizeof(msg) && check(buf, got, (uint32_t)i));
+		ASSERT_OK(shmchan_channel_info(&r, &in));
+		ASSERT_EQ(in.kind, cfgs[i].kind);
+		ASSERT_EQ(in.written, 1);
+		/* The writer's close ends the stream, as for a named channel. */
+		ASSERT_OK(shmchan_channel_close(&w));
+		ASSERT_ERR(shmchan_channel_recv(&r, buf, sizeof(buf), &got, 1000), -EPIPE);
+		ASSERT_OK(shmchan_channel_close(&r));
+	}
+}
+
 /* Child: a hostile holder of the descriptor tries to shrink and grow the
  * file under its peers. */
 static int child_shrinks(void *arg)
@@ -1051,6 +1095,7 @@ static void test_observer(void)
 
 static const struct t_case cases[] = {
 	{ "anon_basics", test_anon_basics },
+	{ "anon_kinds", test_anon_kinds },
 	{ "anon_sealed", test_anon_sealed },
 	{ "anon_refused", test_anon_refused },
 	{ "anon_crash", test_anon_crash },
