@@ -164,7 +164,7 @@ static void test_api_create(void)
 		expect.kind = SHMCHAN_KIND_SLOT;
 		ASSERT_ERR(shmchan_channel_open_reader(&s, name, &expect), SHMCHAN_EKIND);
 	}
-	ASSERT_ERR(shmchan_channel_subscribe(&s, name, NULL, 2), -EINVAL);
+	ASSERT_ERR(shmchan_channel_subscribe(&s, name, NULL, 4), -EINVAL);
 	ASSERT_ERR(shmchan_channel_subscribe(&s, name, NULL, ~0u), -EINVAL);
 	ASSERT_ERR(shmchan_channel_subscribe(NULL, name, NULL, 0), -EINVAL);
 	ASSERT_ERR(shmchan_channel_lost(&w, &n), -ENOTSUP);
