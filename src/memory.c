@@ -181,8 +181,11 @@ int shmchan__mem_commit(void *addr, size_t size, const struct shmchan__mem *m)
 			return err;
 	}
 	/* mlock: -ENOMEM over RLIMIT_MEMLOCK, -EPERM with a limit of 0
-	 * (without CAP_IPC_LOCK either way). */
-	if ((m->flags & SHMCHAN_MEM_LOCK) && mlock(addr, size) != 0)
+	 * (without CAP_IPC_LOCK either way). Through the system call, as
+	 * mbind is: ASan and TSan replace libc's mlock with a no-op that
+	 * returns 0, and a program built with them would believe its pages
+	 * locked while they are not. */
+	if ((m->flags & SHMCHAN_MEM_LOCK) && syscall(SYS_mlock, addr, size) != 0)
 		return -errno;
 	return 0;
 }
