@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Channel layer, the public message calls: each runs its channel_io.c
- * counterpart inside the one-call-at-a-time guard.
+ * Channel layer, the public message calls: each runs the entry of the same
+ * name in the calls table of the handle's class (calls_pvt.h) inside the
+ * one-call-at-a-time guard.
  *
  * A handle is used by one thread at a time (channel.h). Two threads inside
  * calls on the same handle at once would interleave their updates of its
@@ -15,8 +16,8 @@
  * previous call's exit, so a handle passed from thread to thread between
  * calls carries its state with it whatever the hand-over used.
  */
+#include "calls_pvt.h"
 #include "channel_io_pvt.h"
-#include "observe_pvt.h"
 #include "channel_pvt.h"
 #include "poll_pvt.h"
 
@@ -41,12 +42,22 @@ static int leave(struct shmchan__handle *ch, int ret)
 	return ret;
 }
 
+/* The calls of @ch's class: a read-only observer's go to observe.c,
+ * everyone else's (a closed handle's too, which they refuse) to
+ * channel_io.c. */
+static const struct shmchan__calls *calls(const struct shmchan__handle *ch)
+{
+	if (ch->hdr && ch->role == SHMCHAN__ROLE_OBSERVER)
+		return &shmchan__obs_calls;
+	return &shmchan__io_calls;
+}
+
 int shmchan_channel_write(struct shmchan_channel *pub, const void *data, size_t len)
 {
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_write(ch, data, len));
+	return err ? err : leave(ch, calls(ch)->write(ch, data, len));
 }
 
 int shmchan_channel_reserve(struct shmchan_channel *pub, size_t len, void **data)
@@ -54,7 +65,7 @@ int shmchan_channel_reserve(struct shmchan_channel *pub, size_t len, void **data
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_reserve(ch, len, data));
+	return err ? err : leave(ch, calls(ch)->reserve(ch, len, data));
 }
 
 int shmchan_channel_commit(struct shmchan_channel *pub, size_t len)
@@ -62,7 +73,7 @@ int shmchan_channel_commit(struct shmchan_channel *pub, size_t len)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_commit(ch, len));
+	return err ? err : leave(ch, calls(ch)->commit(ch, len));
 }
 
 int shmchan_channel_cancel(struct shmchan_channel *pub)
@@ -70,14 +81,7 @@ int shmchan_channel_cancel(struct shmchan_channel *pub)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_cancel(ch));
-}
-
-/* A read-only observer's calls go to observe.c, everyone else's to
- * channel_io.c. */
-static int observer(const struct shmchan__handle *ch)
-{
-	return ch->hdr && ch->role == SHMCHAN__ROLE_OBSERVER;
+	return err ? err : leave(ch, calls(ch)->cancel(ch));
 }
 
 int shmchan_channel_read(struct shmchan_channel *pub, void *buf, size_t cap, size_t *len)
@@ -85,10 +89,7 @@ int shmchan_channel_read(struct shmchan_channel *pub, void *buf, size_t cap, siz
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	if (err)
-		return err;
-	return leave(ch, observer(ch) ? shmchan__obs_read(ch, buf, cap, len)
-				      : shmchan__io_read(ch, buf, cap, len));
+	return err ? err : leave(ch, calls(ch)->read(ch, buf, cap, len));
 }
 
 int shmchan_channel_peek(struct shmchan_channel *pub, const void **data, size_t *len)
@@ -96,10 +97,7 @@ int shmchan_channel_peek(struct shmchan_channel *pub, const void **data, size_t 
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	if (err)
-		return err;
-	return leave(ch, observer(ch) ? shmchan__obs_peek(ch, data, len)
-				      : shmchan__io_peek(ch, data, len));
+	return err ? err : leave(ch, calls(ch)->peek(ch, data, len));
 }
 
 int shmchan_channel_release(struct shmchan_channel *pub)
@@ -107,9 +105,7 @@ int shmchan_channel_release(struct shmchan_channel *pub)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	if (err)
-		return err;
-	return leave(ch, observer(ch) ? shmchan__obs_release(ch) : shmchan__io_release(ch));
+	return err ? err : leave(ch, calls(ch)->release(ch));
 }
 
 int shmchan_channel_wait_readable(struct shmchan_channel *pub, int timeout_ms)
@@ -117,10 +113,7 @@ int shmchan_channel_wait_readable(struct shmchan_channel *pub, int timeout_ms)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	if (err)
-		return err;
-	return leave(ch, observer(ch) ? shmchan__obs_wait_readable(ch, timeout_ms)
-				      : shmchan__io_wait_readable(ch, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->wait_readable(ch, timeout_ms));
 }
 
 int shmchan_channel_wait_writable(struct shmchan_channel *pub, int timeout_ms)
@@ -128,7 +121,7 @@ int shmchan_channel_wait_writable(struct shmchan_channel *pub, int timeout_ms)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_wait_writable(ch, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->wait_writable(ch, timeout_ms));
 }
 
 int shmchan_channel_wait_writable_len(struct shmchan_channel *pub, size_t len, int timeout_ms)
@@ -136,7 +129,7 @@ int shmchan_channel_wait_writable_len(struct shmchan_channel *pub, size_t len, i
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_wait_writable_len(ch, len, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->wait_writable_len(ch, len, timeout_ms));
 }
 
 int shmchan_channel_send(struct shmchan_channel *pub, const void *data, size_t len, int timeout_ms)
@@ -144,7 +137,7 @@ int shmchan_channel_send(struct shmchan_channel *pub, const void *data, size_t l
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_send(ch, data, len, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->send(ch, data, len, timeout_ms));
 }
 
 int shmchan_channel_recv(struct shmchan_channel *pub, void *buf, size_t cap, size_t *len,
@@ -153,10 +146,7 @@ int shmchan_channel_recv(struct shmchan_channel *pub, void *buf, size_t cap, siz
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	if (err)
-		return err;
-	return leave(ch, observer(ch) ? shmchan__obs_recv(ch, buf, cap, len, timeout_ms)
-				      : shmchan__io_recv(ch, buf, cap, len, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->recv(ch, buf, cap, len, timeout_ms));
 }
 
 int shmchan_channel_wait_for_reader(struct shmchan_channel *pub, int timeout_ms)
@@ -164,7 +154,7 @@ int shmchan_channel_wait_for_reader(struct shmchan_channel *pub, int timeout_ms)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_wait_for_readers(ch, 1, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->wait_for_readers(ch, 1, timeout_ms));
 }
 
 int shmchan_channel_wait_for_readers(struct shmchan_channel *pub, unsigned n, int timeout_ms)
@@ -172,7 +162,7 @@ int shmchan_channel_wait_for_readers(struct shmchan_channel *pub, unsigned n, in
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_wait_for_readers(ch, n, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->wait_for_readers(ch, n, timeout_ms));
 }
 
 int shmchan_channel_wait_for_writer(struct shmchan_channel *pub, int timeout_ms)
@@ -180,7 +170,7 @@ int shmchan_channel_wait_for_writer(struct shmchan_channel *pub, int timeout_ms)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_wait_for_writer(ch, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->wait_for_writer(ch, timeout_ms));
 }
 
 int shmchan_channel_reserve_wait(struct shmchan_channel *pub, size_t len, void **data,
@@ -189,7 +179,7 @@ int shmchan_channel_reserve_wait(struct shmchan_channel *pub, size_t len, void *
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, shmchan__io_reserve_wait(ch, len, data, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->reserve_wait(ch, len, data, timeout_ms));
 }
 
 int shmchan_channel_peek_wait(struct shmchan_channel *pub, const void **data, size_t *len,
@@ -198,10 +188,7 @@ int shmchan_channel_peek_wait(struct shmchan_channel *pub, const void **data, si
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	if (err)
-		return err;
-	return leave(ch, observer(ch) ? shmchan__obs_peek_wait(ch, data, len, timeout_ms)
-				      : shmchan__io_peek_wait(ch, data, len, timeout_ms));
+	return err ? err : leave(ch, calls(ch)->peek_wait(ch, data, len, timeout_ms));
 }
 
 int shmchan_channel_poll_fd(struct shmchan_channel *pub)
@@ -214,7 +201,7 @@ int shmchan_channel_poll_fd(struct shmchan_channel *pub)
 	if (!ch->hdr)
 		return leave(ch, -EINVAL);
 	/* A poller takes an entry in the segment: not an observer's. */
-	if (observer(ch))
+	if (ch->role != SHMCHAN__ROLE_WRITER && ch->role != SHMCHAN__ROLE_READER)
 		return leave(ch, -ENOTSUP);
 	err = shmchan__poll_open(ch);
 	/* Armed at once: ready now means readable now. */

@@ -9,6 +9,7 @@
  * and every liveness check sits on a path where the reader found nothing to
  * read, rate-limited in time.
  */
+#include "calls_pvt.h"
 #include "channel_io_pvt.h"
 #include "channel_pvt.h"
 #include "registry_pvt.h"
@@ -819,3 +820,22 @@ int shmchan_channel_lost(const struct shmchan_channel *pub, uint64_t *lost)
 		err = kops(ch)->lost ? kops(ch)->lost(ch, lost) : -ENOTSUP;
 	return err;
 }
+
+const struct shmchan__calls shmchan__io_calls = {
+	.write = shmchan__io_write,
+	.reserve = shmchan__io_reserve,
+	.commit = shmchan__io_commit,
+	.cancel = shmchan__io_cancel,
+	.read = shmchan__io_read,
+	.peek = shmchan__io_peek,
+	.release = shmchan__io_release,
+	.wait_readable = shmchan__io_wait_readable,
+	.wait_writable = shmchan__io_wait_writable,
+	.wait_writable_len = shmchan__io_wait_writable_len,
+	.send = shmchan__io_send,
+	.recv = shmchan__io_recv,
+	.reserve_wait = shmchan__io_reserve_wait,
+	.peek_wait = shmchan__io_peek_wait,
+	.wait_for_readers = shmchan__io_wait_for_readers,
+	.wait_for_writer = shmchan__io_wait_for_writer,
+};

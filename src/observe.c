@@ -3,6 +3,8 @@
  * (see observe_pvt.h). */
 #include <errno.h>
 
+#include "calls_pvt.h"
+#include "channel_io_pvt.h"
 #include "channel_pvt.h"
 #include "kind_pvt.h"
 #include "observe_pvt.h"
@@ -127,3 +129,24 @@ int shmchan__obs_peek_wait(struct shmchan__handle *ch, const void **data, size_t
 		return -EINVAL;
 	return take_wait(ch, NULL, 0, data, len, timeout_ms);
 }
+
+/* An observer's writes and peer waits go to channel_io.c, which refuses
+ * them by role (-ENOTSUP). */
+const struct shmchan__calls shmchan__obs_calls = {
+	.write = shmchan__io_write,
+	.reserve = shmchan__io_reserve,
+	.commit = shmchan__io_commit,
+	.cancel = shmchan__io_cancel,
+	.read = shmchan__obs_read,
+	.peek = shmchan__obs_peek,
+	.release = shmchan__obs_release,
+	.wait_readable = shmchan__obs_wait_readable,
+	.wait_writable = shmchan__io_wait_writable,
+	.wait_writable_len = shmchan__io_wait_writable_len,
+	.send = shmchan__io_send,
+	.recv = shmchan__obs_recv,
+	.reserve_wait = shmchan__io_reserve_wait,
+	.peek_wait = shmchan__obs_peek_wait,
+	.wait_for_readers = shmchan__io_wait_for_readers,
+	.wait_for_writer = shmchan__io_wait_for_writer,
+};

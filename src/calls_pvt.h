@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal: the message calls of one class of handle. Not installed.
+ *
+ * channel_api.c runs every public message call through the table of the
+ * handle's class, chosen by its role: channel_io.c's for writers and
+ * readers of shmchan channels, observe.c's for read-only observers. Each entry returns as the
+ * public call of the same name (channel.h) does; the tables are const, so
+ * no pointer the library calls through sits in writable memory.
+ */
+#ifndef SHMCHAN_CALLS_PVT_H
+#define SHMCHAN_CALLS_PVT_H
+
+#include <stddef.h>
+
+#include "handle_pvt.h"
+
+struct shmchan__calls {
+	int (*write)(struct shmchan__handle *ch, const void *data, size_t len);
+	int (*reserve)(struct shmchan__handle *ch, size_t len, void **data);
+	int (*commit)(struct shmchan__handle *ch, size_t len);
+	int (*cancel)(struct shmchan__handle *ch);
+	int (*read)(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len);
+	int (*peek)(struct shmchan__handle *ch, const void **data, size_t *len);
+	int (*release)(struct shmchan__handle *ch);
+	int (*wait_readable)(struct shmchan__handle *ch, int timeout_ms);
+	int (*wait_writable)(struct shmchan__handle *ch, int timeout_ms);
+	int (*wait_writable_len)(struct shmchan__handle *ch, size_t len, int timeout_ms);
+	int (*send)(struct shmchan__handle *ch, const void *data, size_t len, int timeout_ms);
+	int (*recv)(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
+		    int timeout_ms);
+	int (*reserve_wait)(struct shmchan__handle *ch, size_t len, void **data, int timeout_ms);
+	int (*peek_wait)(struct shmchan__handle *ch, const void **data, size_t *len,
+			 int timeout_ms);
+	int (*wait_for_readers)(struct shmchan__handle *ch, unsigned n, int timeout_ms);
+	int (*wait_for_writer)(struct shmchan__handle *ch, int timeout_ms);
+};
+
+extern const struct shmchan__calls shmchan__io_calls;
+extern const struct shmchan__calls shmchan__obs_calls;
+
+#endif /* SHMCHAN_CALLS_PVT_H */
