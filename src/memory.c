@@ -64,7 +64,8 @@ int shmchan__mem_is_hugetlb(int fd)
 
 	if (fstatfs(fd, &sf) != 0)
 		return -errno;
-	return sf.f_type == HUGETLBFS_MAGIC;
+	/* f_type is a long on 64-bit ABIs, an int on 32-bit ones. */
+	return (uint32_t)sf.f_type == (uint32_t)HUGETLBFS_MAGIC;
 }
 
 size_t shmchan__mem_round(int fd, size_t size, const struct shmchan__mem *m)
@@ -72,7 +73,8 @@ size_t shmchan__mem_round(int fd, size_t size, const struct shmchan__mem *m)
 	size_t unit = 1;
 	struct statfs sf;
 
-	if (fstatfs(fd, &sf) == 0 && sf.f_type == HUGETLBFS_MAGIC && sf.f_bsize > 0)
+	if (fstatfs(fd, &sf) == 0 && (uint32_t)sf.f_type == (uint32_t)HUGETLBFS_MAGIC &&
+	    sf.f_bsize > 0)
 		unit = (size_t)sf.f_bsize; /* the huge page size of that mount */
 	else if (m && (m->flags & SHMCHAN_MEM_THP))
 		unit = pmd_size();
