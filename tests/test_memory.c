@@ -926,7 +926,7 @@ static void test_hugetlb_dir(void)
 	struct statfs sf;
 
 	SKIP_IF_EMULATED("hugetlbfs");
-	if (!dir || statfs(dir, &sf) != 0 || sf.f_type != HUGETLBFS_MAGIC)
+	if (!dir || statfs(dir, &sf) != 0 || (uint32_t)sf.f_type != (uint32_t)HUGETLBFS_MAGIC)
 		T_SKIP("SHMCHAN_DIR is not a hugetlbfs mount (tests/memory_env.sh makes one)");
 	if (nfree < 3)
 		T_SKIP("%ld free huge pages, 3 needed", nfree);
