@@ -10,5 +10,6 @@
 #include "shmchan/inspect.h"
 #include "shmchan/waitset.h"
 #include "shmchan/fdpass.h"
+#include "shmchan/newosp.h"
 
 #endif /* SHMCHAN_H */

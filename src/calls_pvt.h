@@ -4,7 +4,8 @@
  *
  * channel_api.c runs every public message call through the table of the
  * handle's class, chosen by its role: channel_io.c's for writers and
- * readers of shmchan channels, observe.c's for read-only observers. Each entry returns as the
+ * readers of shmchan channels, observe.c's for read-only observers,
+ * newosp.c's for channels in newosp's format. Each entry returns as the
  * public call of the same name (channel.h) does; the tables are const, so
  * no pointer the library calls through sits in writable memory.
  */
@@ -27,8 +28,7 @@ struct shmchan__calls {
 	int (*wait_writable)(struct shmchan__handle *ch, int timeout_ms);
 	int (*wait_writable_len)(struct shmchan__handle *ch, size_t len, int timeout_ms);
 	int (*send)(struct shmchan__handle *ch, const void *data, size_t len, int timeout_ms);
-	int (*recv)(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
-		    int timeout_ms);
+	int (*recv)(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len, int timeout_ms);
 	int (*reserve_wait)(struct shmchan__handle *ch, size_t len, void **data, int timeout_ms);
 	int (*peek_wait)(struct shmchan__handle *ch, const void **data, size_t *len,
 			 int timeout_ms);
@@ -38,5 +38,6 @@ struct shmchan__calls {
 
 extern const struct shmchan__calls shmchan__io_calls;
 extern const struct shmchan__calls shmchan__obs_calls;
+extern const struct shmchan__calls shmchan__osp_calls;
 
 #endif /* SHMCHAN_CALLS_PVT_H */

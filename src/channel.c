@@ -18,6 +18,7 @@
 #include "poll_pvt.h"
 #include "registry_pvt.h"
 #include "kind_pvt.h"
+#include "newosp_pvt.h"
 #include "wake_pvt.h"
 #include "segment_pvt.h"
 
@@ -607,6 +608,9 @@ int shmchan_channel_config(const struct shmchan_channel *pub, struct shmchan_con
 	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 	if (!ch || !ch->hdr || !out)
 		return -EINVAL;
+	/* newosp's format keeps no shmchan geometry (newosp.h). */
+	if (shmchan__foreign(ch))
+		return -ENOTSUP;
 	memset(out, 0, sizeof(*out));
 	/* From the handle's validated copy, not from shared memory. */
 	out->kind = ch->kind;
@@ -623,6 +627,8 @@ int shmchan_channel_close(struct shmchan_channel *pub)
 		return -EINVAL;
 	if (!ch->hdr)
 		return 0;
+	if (shmchan__foreign(ch))
+		return shmchan__osp_close(ch);
 	/* A handle inherited across fork belongs to the parent: the child only
 	 * unmaps its copy and leaves the parent's registry entry alone. */
 	owned = ch->self &&

@@ -42,13 +42,15 @@ static int leave(struct shmchan__handle *ch, int ret)
 	return ret;
 }
 
-/* The calls of @ch's class: a read-only observer's go to observe.c,
- * everyone else's (a closed handle's too, which they refuse) to
- * channel_io.c. */
+/* The calls of @ch's class: a read-only observer's go to observe.c, a
+ * newosp-format channel's to newosp.c, everyone else's (a closed handle's
+ * too, which they refuse) to channel_io.c. */
 static const struct shmchan__calls *calls(const struct shmchan__handle *ch)
 {
 	if (ch->hdr && ch->role == SHMCHAN__ROLE_OBSERVER)
 		return &shmchan__obs_calls;
+	if (ch->hdr && shmchan__foreign(ch))
+		return &shmchan__osp_calls;
 	return &shmchan__io_calls;
 }
 
@@ -200,7 +202,8 @@ int shmchan_channel_poll_fd(struct shmchan_channel *pub)
 		return err;
 	if (!ch->hdr)
 		return leave(ch, -EINVAL);
-	/* A poller takes an entry in the segment: not an observer's. */
+	/* A poller takes an entry in the segment: not an observer's, and
+	 * newosp's format has no registry to take one from. */
 	if (ch->role != SHMCHAN__ROLE_WRITER && ch->role != SHMCHAN__ROLE_READER)
 		return leave(ch, -ENOTSUP);
 	err = shmchan__poll_open(ch);

@@ -14,6 +14,7 @@
 #include "channel_pvt.h"
 #include "registry_pvt.h"
 #include "kind_pvt.h"
+#include "newosp_pvt.h"
 #include "poll_pvt.h"
 #include "stall_pvt.h"
 #include "wake_pvt.h"
@@ -790,21 +791,29 @@ int shmchan__depth(const struct shmchan__handle *ch)
 
 int shmchan_channel_depth(const struct shmchan_channel *pub)
 {
-	return shmchan__depth(shmchan__chandle_of(pub));
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
+
+	if (ch && ch->hdr && shmchan__foreign(ch))
+		return shmchan__osp_depth(ch);
+	return shmchan__depth(ch);
 }
 
 int shmchan_channel_depth_bytes(const struct shmchan_channel *pub)
 {
 	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 
-	return (ch && ch->hdr) ? kops(ch)->depth_bytes(ch) : -EINVAL;
+	if (!ch || !ch->hdr)
+		return -EINVAL;
+	return shmchan__foreign(ch) ? shmchan__osp_depth_bytes(ch) : kops(ch)->depth_bytes(ch);
 }
 
 int shmchan_channel_capacity(const struct shmchan_channel *pub)
 {
 	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 
-	return (ch && ch->hdr) ? shmchan_ring_capacity(&ch->ring) : -EINVAL;
+	if (!ch || !ch->hdr)
+		return -EINVAL;
+	return shmchan__foreign(ch) ? shmchan__osp_capacity(ch) : shmchan_ring_capacity(&ch->ring);
 }
 
 int shmchan_channel_lost(const struct shmchan_channel *pub, uint64_t *lost)

@@ -46,6 +46,9 @@
 #define SHMCHAN__ROLE_WRITER 1u
 #define SHMCHAN__ROLE_READER 2u
 #define SHMCHAN__ROLE_OBSERVER 3u /* read-only, unregistered (observe.c) */
+/* A channel in newosp's format (newosp.c): no header, no registry. */
+#define SHMCHAN__ROLE_OSP_WRITER 4u
+#define SHMCHAN__ROLE_OSP_READER 5u
 
 /* Test hooks (struct shmchan__handle.hooks), set by tests only.
  * STEP_LIVE: this reader steps over a claim stuck at head even when its

@@ -57,6 +57,23 @@ struct shmchan__wq_state {
 	uint32_t holding; /* 1: holds the message at pos (adopted, or too big) */
 };
 
+/* Channels in newosp's format (newosp.c, osp_slot.c, osp_bytes.c). */
+struct shmchan__osp_state {
+	uint32_t format;     /* SHMCHAN_OSP_SLOT or SHMCHAN_OSP_BYTES */
+	uint32_t slot_size;  /* SLOT: payload bytes of a slot */
+	uint32_t slot_count; /* SLOT: slots, a power of two */
+	uint32_t stride;     /* SLOT: bytes from one slot to the next */
+	uint32_t capacity;   /* BYTES: ring bytes, a power of two */
+	/* SLOT writer: the reserved position; SLOT reader: the next position
+	 * to read; BYTES: this side's counter (writer head, reader tail),
+	 * kept here so that a peer's store into it is never trusted. */
+	uint32_t pos;
+	uint32_t busy;	     /* 1 while a reservation (a peek) is outstanding */
+	uint32_t stuck_ms;   /* SLOT reader: step over a stuck claim after this */
+	uint32_t stuck_pos;  /* the position stuck_since refers to */
+	int64_t stuck_since; /* when it was first seen claimed, unpublished (0: not) */
+};
+
 /* A pollable handle's descriptors and state (poll.c); zero: none. */
 struct shmchan__poll_state {
 	int ep1, sock1, timer1; /* the epoll set, its socket and timer, each fd + 1 */
@@ -107,6 +124,7 @@ struct shmchan__handle {
 	union {
 		struct shmchan__bc_state bc;
 		struct shmchan__wq_state wq;
+		struct shmchan__osp_state osp;
 	};
 };
 
@@ -124,6 +142,13 @@ static inline struct shmchan__handle *shmchan__handle_of(struct shmchan_channel 
 static inline const struct shmchan__handle *shmchan__chandle_of(const struct shmchan_channel *ch)
 {
 	return (const struct shmchan__handle *)(const void *)ch;
+}
+
+/* Whether the handle is a channel in newosp's format (newosp.c): its
+ * mapping holds no shmchan header, so nothing that reads one may run. */
+static inline int shmchan__foreign(const struct shmchan__handle *ch)
+{
+	return ch->role == SHMCHAN__ROLE_OSP_WRITER || ch->role == SHMCHAN__ROLE_OSP_READER;
 }
 
 /* The channel header a handle has mapped. */

@@ -169,6 +169,9 @@ int shmchan_channel_info(const struct shmchan_channel *pub, struct shmchan_info 
 
 	if (!ch || !ch->hdr || !info_ok(info))
 		return -EINVAL;
+	/* newosp's format has no header or registry to describe. */
+	if (shmchan__foreign(ch))
+		return -ENOTSUP;
 	memset(&id, 0, sizeof(id));
 	/* The handle's validated geometry, not a new read of the header. */
 	id.kind = ch->kind;

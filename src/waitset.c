@@ -125,8 +125,8 @@ int shmchan_waitset_add(struct shmchan_waitset *pub, struct shmchan_channel *ch,
 	    (events & ~(SHMCHAN_READABLE | SHMCHAN_WRITABLE)))
 		return -EINVAL;
 	/* An observer never registers as a sleeper: publishers would not
-	 * wake it. */
-	if (h->role == SHMCHAN__ROLE_OBSERVER)
+	 * wake it; newosp's format has no wait queue to register on. */
+	if (h->role != SHMCHAN__ROLE_WRITER && h->role != SHMCHAN__ROLE_READER)
 		return -ENOTSUP;
 	want = h->role == SHMCHAN__ROLE_WRITER ? SHMCHAN_WRITABLE : SHMCHAN_READABLE;
 	if (events != want)
