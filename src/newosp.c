@@ -115,8 +115,7 @@ static void unmap(struct shmchan__handle *ch)
 	ch->seg.fd = -1;
 }
 
-static void prepare(struct shmchan__handle *ch, const struct shmchan_osp_config *cfg,
-		    uint32_t role)
+static void prepare(struct shmchan__handle *ch, const struct shmchan_osp_config *cfg, uint32_t role)
 {
 	memset(ch, 0, sizeof(*ch));
 	ch->seg.fd = -1;
@@ -229,6 +228,32 @@ int shmchan_osp_open_reader(struct shmchan_channel *pub, const char *name,
 			    const struct shmchan_osp_config *cfg)
 {
 	return open_role(pub, name, cfg, SHMCHAN__ROLE_OSP_READER);
+}
+
+int shmchan_osp_inspect(const char *name, const struct shmchan_osp_config *cfg,
+			struct shmchan_osp_info *info)
+{
+	struct shmchan_channel pub;
+	struct shmchan__handle *ch = shmchan__handle_of(&pub);
+	uint32_t w, r;
+	int err;
+
+	if (!info)
+		return -EINVAL;
+	/* A reader's attach only reads the object. */
+	err = shmchan_osp_open_reader(&pub, name, cfg);
+	if (err)
+		return err;
+	memset(info, 0, sizeof(*info));
+	info->format = cfg->format;
+	info->size = ch->seg.size;
+	info->capacity = (uint32_t)ops(ch)->capacity(ch);
+	ops(ch)->positions(ch, &w, &r);
+	info->write_pos = w;
+	info->read_pos = r;
+	info->depth = w - r;
+	unmap(ch);
+	return 0;
 }
 
 int shmchan__osp_close(struct shmchan__handle *ch)
@@ -365,7 +390,8 @@ static int poll_wait(struct shmchan__handle *ch, shmchan__ready_fn ready, struct
 		     const struct shmchan__deadline *dl)
 {
 	struct shmchan__waitcfg cfg = {
-		.strategy = ch->wait == SHMCHAN_WAIT_SPIN ? SHMCHAN_WAIT_SPIN : SHMCHAN_WAIT_BACKOFF,
+		.strategy =
+			ch->wait == SHMCHAN_WAIT_SPIN ? SHMCHAN_WAIT_SPIN : SHMCHAN_WAIT_BACKOFF,
 		.spin_ns = 0,
 	};
 	struct shmchan__waitq none = { NULL, NULL, NULL };
@@ -497,14 +523,12 @@ static int take_wait(struct shmchan__handle *ch, void *buf, size_t cap, const vo
 	}
 }
 
-static int osp_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
-		    int timeout_ms)
+static int osp_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	return take_wait(ch, buf, cap, NULL, len, timeout_ms);
 }
 
-static int osp_peek_wait(struct shmchan__handle *ch, const void **data, size_t *len,
-			 int timeout_ms)
+static int osp_peek_wait(struct shmchan__handle *ch, const void **data, size_t *len, int timeout_ms)
 {
 	if (!data)
 		return -EINVAL;

@@ -49,6 +49,8 @@ struct shmchan__osp_ops {
 	int (*writable)(struct shmchan__handle *ch, size_t len);
 	/* The word a reader may sleep on (FUTEX), or NULL: readers poll. */
 	_Atomic uint32_t *(*futex)(struct shmchan__handle *ch);
+	/* The write and read positions as the object holds them now. */
+	void (*positions)(const struct shmchan__handle *ch, uint32_t *w, uint32_t *r);
 	int (*depth)(const struct shmchan__handle *ch);
 	int (*depth_bytes)(const struct shmchan__handle *ch);
 	int (*capacity)(const struct shmchan__handle *ch);

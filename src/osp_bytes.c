@@ -232,6 +232,13 @@ static _Atomic uint32_t *bytes_futex(struct shmchan__handle *ch)
 	return head_w(ch);
 }
 
+static void bytes_positions(const struct shmchan__handle *ch, uint32_t *w, uint32_t *r)
+{
+	/* Relaxed: a snapshot (statistics). */
+	*w = atomic_load_explicit(head_w(ch), memory_order_relaxed);
+	*r = atomic_load_explicit(tail_w(ch), memory_order_relaxed);
+}
+
 static int bytes_depth_bytes(const struct shmchan__handle *ch)
 {
 	/* Relaxed: a snapshot (statistics). */
@@ -257,6 +264,7 @@ const struct shmchan__osp_ops shmchan__osp_bytes = {
 	.readable = bytes_readable,
 	.writable = bytes_writable,
 	.futex = bytes_futex,
+	.positions = bytes_positions,
 	.depth_bytes = bytes_depth_bytes,
 	.capacity = bytes_capacity,
 };

@@ -282,8 +282,8 @@ static int step_stuck(struct shmchan__handle *ch)
 	 * its message is read instead. Relaxed: the slot holds nothing we
 	 * read, and the producer of the next lap reads only the sequence. */
 	if (!atomic_compare_exchange_strong_explicit(seq_of(ch, pos), &expect,
-						     pos + ch->osp.slot_count,
-						     memory_order_relaxed, memory_order_relaxed))
+						     pos + ch->osp.slot_count, memory_order_relaxed,
+						     memory_order_relaxed))
 		return 0;
 	/* Release, as give_back()'s. */
 	atomic_store_explicit(shmchan__osp_word(ch, CONSUMER_OFF), pos + 1, memory_order_release);
@@ -391,6 +391,13 @@ static int slot_writable(struct shmchan__handle *ch, size_t len)
 	return seq != prod + 1 - ch->osp.slot_count;
 }
 
+static void slot_positions(const struct shmchan__handle *ch, uint32_t *w, uint32_t *r)
+{
+	/* Relaxed: a snapshot (statistics). */
+	*w = atomic_load_explicit(shmchan__osp_word(ch, PRODUCER_OFF), memory_order_relaxed);
+	*r = atomic_load_explicit(shmchan__osp_word(ch, CONSUMER_OFF), memory_order_relaxed);
+}
+
 static int slot_depth(const struct shmchan__handle *ch)
 {
 	/* Relaxed: a snapshot (statistics). */
@@ -430,6 +437,7 @@ const struct shmchan__osp_ops shmchan__osp_slot = {
 	.readable = slot_readable,
 	.writable = slot_writable,
 	.futex = NULL,
+	.positions = slot_positions,
 	.depth = slot_depth,
 	.depth_bytes = slot_depth_bytes,
 	.capacity = slot_capacity,

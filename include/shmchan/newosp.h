@@ -81,8 +81,9 @@ extern "C" {
 #define SHMCHAN_OSP_MAX_SIZE 0x80000000u
 
 /* Flags of struct shmchan_osp_config. */
-#define SHMCHAN_OSP_REPLACE 1u /* create: remove an object of the name first,
-				* as newosp's CreateOrReplaceWriter */
+#define SHMCHAN_OSP_REPLACE                                                                        \
+	1u /* create: remove an object of the name first,                                          \
+	    * as newosp's CreateOrReplaceWriter */
 
 struct shmchan_osp_config {
 	uint32_t format;     /* SHMCHAN_OSP_SLOT or SHMCHAN_OSP_BYTES */
@@ -95,8 +96,8 @@ struct shmchan_osp_config {
 	 * At open: 0, or the ring's capacity expected, as newosp's
 	 * Capacity() reports it (SHMCHAN_EGEOMETRY if it differs). */
 	uint32_t capacity;
-	uint32_t wait;	   /* SHMCHAN_WAIT_*; see above */
-	uint32_t flags;	   /* SHMCHAN_OSP_REPLACE */
+	uint32_t wait;	/* SHMCHAN_WAIT_*; see above */
+	uint32_t flags; /* SHMCHAN_OSP_REPLACE */
 	/* SLOT reader: step over a slot claimed by a producer and not
 	 * published after this many milliseconds (0, the default: wait for
 	 * ever, as newosp does). Only for producers known to die without
@@ -143,6 +144,26 @@ SHMCHAN_API int shmchan_osp_open_reader(struct shmchan_channel *ch, const char *
  * rounded). Returns 0 with *@size set, or -EINVAL, -EFBIG as create.
  */
 SHMCHAN_API int shmchan_osp_size(const struct shmchan_osp_config *cfg, uint64_t *size);
+
+/* What shmchan_osp_inspect() found (a snapshot). */
+struct shmchan_osp_info {
+	uint32_t format;     /* as asked */
+	uint32_t capacity;   /* SLOT: slots; BYTES: ring bytes */
+	uint64_t size;	     /* the object's bytes */
+	uint32_t write_pos;  /* SLOT: producer_pos; BYTES: head */
+	uint32_t read_pos;   /* SLOT: consumer_pos; BYTES: tail */
+	uint32_t depth;	     /* SLOT: messages; BYTES: bytes (write - read) */
+	uint32_t reserved_0; /* zero */
+	uint64_t reserved[6];
+};
+
+/*
+ * shmchan_osp_inspect - check newosp-format channel @name against geometry
+ * @cfg, as open_reader does, and describe it, writing nothing to it.
+ * Returns 0 with *@info filled, or the errors of open_reader.
+ */
+SHMCHAN_API int shmchan_osp_inspect(const char *name, const struct shmchan_osp_config *cfg,
+				    struct shmchan_osp_info *info);
 
 /*
  * shmchan_osp_unlink - remove newosp-format channel @name ("/osp_shm_" +
