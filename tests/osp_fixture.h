@@ -79,7 +79,8 @@ static inline int fx_map(struct fx *f, const char *name, uint32_t size, int crea
 	int fd;
 
 	snprintf(path, sizeof(path), "/osp_shm_%s", name);
-	fd = create ? shm_open(path, O_CREAT | O_RDWR | O_EXCL, 0600) : shm_open(path, O_RDWR, 0600);
+	fd = create ? shm_open(path, O_CREAT | O_RDWR | O_EXCL, 0600)
+		    : shm_open(path, O_RDWR, 0600);
 	if (fd < 0)
 		return -1;
 	if (create && ftruncate(fd, size) != 0) {
@@ -150,8 +151,8 @@ static inline int fx_slot_push(const struct fx *f, const void *data, uint32_t si
 		s = fx_slot(f, prod);
 		if (atomic_load_explicit(&s->sequence, memory_order_acquire) != prod)
 			return 0;
-	} while (!atomic_compare_exchange_weak_explicit(&r->producer_pos, &prod, prod + 1,
-							memory_order_acq_rel, memory_order_relaxed));
+	} while (!atomic_compare_exchange_weak_explicit(
+		&r->producer_pos, &prod, prod + 1, memory_order_acq_rel, memory_order_relaxed));
 	s->size = size;
 	memcpy(s + 1, data, size);
 	atomic_thread_fence(memory_order_release);

@@ -29,6 +29,7 @@ cleanup() {
 		"/dev/shm/$foreign" "/dev/shm/$planted"
 	for sock in $socks; do rm -f "/dev/shm/$sock"; done
 	rm -rf "$dir"
+	rm -f "/dev/shm/osp_shm_$tag.os" "/dev/shm/osp_shm_$tag.ob"
 }
 trap cleanup EXIT INT TERM
 
@@ -158,6 +159,36 @@ check "--dir wants an absolute path (exit 2)" [ $? = 2 ]
 check "--dir rm --stale removes it" "$tool" --dir "$dir" rm --stale
 check "the directory is empty" [ -z "$(ls -A "$dir")" ]
 rmdir "$dir"
+
+# newosp's objects: listed by size, described with a geometry.
+"$fixture" osp-slot "$tag.os"
+check "the fixture made a newosp slot channel" [ $? = 0 ]
+"$fixture" osp-bytes "$tag.ob"
+check "the fixture made a newosp byte channel" [ $? = 0 ]
+out=$("$tool" ls 2>/dev/null)
+check "ls lists newosp objects by size" \
+	sh -c "echo \"\$1\" | grep -E \"^$tag.os +newosp .*\\(1314816 bytes\\)\$\" >/dev/null" _ "$out"
+out=$("$tool" ls --osp-slot 81920x16 2>/dev/null)
+check "ls --osp-slot shows the depth of a channel of that geometry" \
+	sh -c "echo \"\$1\" | grep -E \"^$tag.os +newosp +81920x16 +2 \" >/dev/null" _ "$out"
+check "ls --osp-slot marks an object of another geometry" \
+	sh -c "echo \"\$1\" | grep -E \"^$tag.ob +newosp .*not this geometry\" >/dev/null" _ "$out"
+st=$("$tool" stat --osp-slot 81920x16 "$tag.os")
+check "stat --osp-slot shows the positions" \
+	sh -c "echo \"\$1\" | grep -E '^positions +producer 2, consumer 0\$' >/dev/null" _ "$st"
+st=$("$tool" stat --osp-bytes "$tag.ob")
+check "stat --osp-bytes shows the ring and its bytes" \
+	sh -c "echo \"\$1\" | grep -E '^depth +8 bytes of 65536\$' >/dev/null" _ "$st"
+json=$("$tool" stat --json --osp-bytes "$tag.ob")
+check "stat --json --osp-bytes is valid JSON" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["kind"] == "newosp" and d["format"] == "bytes" and d["write_pos"] == 8, d
+' "$json"
+"$tool" stat --osp-bytes "$tag.os" 2>/dev/null
+check "stat of the wrong format exits 1" [ $? = 1 ]
+"$tool" stat --osp-slot 81920 "$tag.os" 2>/dev/null
+check "a geometry without a count is a usage error" [ $? = 2 ]
 
 [ $fail = 0 ] && echo "test_tool: ok"
 exit $fail

@@ -105,6 +105,25 @@ static int pollers(const char *n1, const char *n2)
 	return 5;
 }
 
+/* newosp-format channels: ShmChannel<81920, 16> holding two messages, or a
+ * 64 KiB ShmByteChannel holding one of 4 bytes; left for the tool. */
+static int osp(const char *format, const char *name)
+{
+	struct shmchan_osp_config c = { .format = SHMCHAN_OSP_SLOT,
+					.slot_size = 81920,
+					.slot_count = 16 };
+	struct shmchan_channel w;
+
+	if (strcmp(format, "osp-bytes") == 0)
+		c = (struct shmchan_osp_config){ .format = SHMCHAN_OSP_BYTES, .capacity = 65536 };
+	if (shmchan_osp_create(&w, name, &c) != 0)
+		return 3;
+	if (shmchan_channel_write(&w, "msg1", 4) != 0 ||
+	    (c.format == SHMCHAN_OSP_SLOT && shmchan_channel_write(&w, "msg2", 4) != 0))
+		return 4;
+	return shmchan_channel_close(&w) == 0 ? 0 : 5;
+}
+
 int main(int argc, char **argv)
 {
 	struct shmchan_config cfg = { .slot_size = 256, .slot_count = 8 };
@@ -117,6 +136,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (strcmp(argv[1], "broadcast") == 0)
 		return broadcast(argv[2]);
+	if (strncmp(argv[1], "osp-", 4) == 0)
+		return osp(argv[1], argv[2]);
 	if (shmchan_channel_create_writer(&w, argv[2], &cfg) != 0)
 		return 3;
 	n = strcmp(argv[1], "live") == 0 ? 3 : 1;

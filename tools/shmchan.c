@@ -23,8 +23,9 @@ static const char *const usage_text =
 	"    shmchan - list, inspect and remove shmchan channels\n"
 	"\n"
 	"SYNOPSIS\n"
-	"    shmchan [--dir DIR] ls [--json]\n"
+	"    shmchan [--dir DIR] ls [--json] [--osp-slot SIZExCOUNT | --osp-bytes]\n"
 	"    shmchan [--dir DIR] stat [--json] NAME\n"
+	"    shmchan stat [--json] (--osp-slot SIZExCOUNT | --osp-bytes) NAME\n"
 	"    shmchan [--dir DIR] rm NAME...\n"
 	"    shmchan [--dir DIR] rm --stale\n"
 	"    shmchan --help | --version\n"
@@ -42,9 +43,16 @@ static const char *const usage_text =
 	"            writer and reader pids each marked alive or dead, and whether the\n"
 	"            channel is stale (no live peer). Files that carry the prefix but\n"
 	"            are not valid channels are listed with the reason and skipped.\n"
+	"            Objects of newosp's own channels (" SHMCHAN_SHM_DIR "/" SHMCHAN_OSP_PREFIX
+	"NAME)\n"
+	"            follow, as kind newosp with their size: their geometry is in\n"
+	"            no header, so it is shown (with depth and positions) only for\n"
+	"            objects that fit the geometry given by --osp-slot or --osp-bytes.\n"
 	"    stat    Show one channel in full: geometry, state, depth, the counters\n"
 	"            (messages written and read, full events, abandoned slots of dead\n"
-	"            producers, highest depth seen) and every peer.\n"
+	"            producers, highest depth seen) and every peer. With --osp-slot\n"
+	"            or --osp-bytes, NAME is a newosp channel, checked against that\n"
+	"            geometry: size, positions, depth (newosp keeps no peers).\n"
 	"    rm      Remove the named channels. Processes attached to one keep using\n"
 	"            it until they close; new ones no longer find it.\n"
 	"            With --stale, remove every channel whose peers are all dead, and\n"
@@ -58,6 +66,10 @@ static const char *const usage_text =
 	"               tmpfs volume shared between containers.\n"
 	"    --json     Print JSON instead of a table (ls: an array; stat: an object).\n"
 	"    --stale    With rm: select the stale channels.\n"
+	"    --osp-slot SIZExCOUNT\n"
+	"               newosp's ShmChannel<SIZE, COUNT> (slot payload bytes, slots).\n"
+	"    --osp-bytes\n"
+	"               newosp's ShmByteChannel (its capacity is in its header).\n"
 	"    -h, --help Print this text.\n"
 	"    --version  Print the library version.\n"
 	"\n"
@@ -70,7 +82,8 @@ static const char *const usage_text =
 	"EXAMPLES\n"
 	"    shmchan ls\n"
 	"    shmchan stat video_ch0\n"
-	"    shmchan rm --stale\n";
+	"    shmchan rm --stale\n"
+	"    shmchan stat --osp-slot 81920x16 video_ch0\n";
 
 static void usage(FILE *f)
 {
@@ -311,6 +324,77 @@ static int ls_one(const char *name, void *p)
 	return EXIT_OK;
 }
 
+/* The newosp geometry given on the command line (format 0: none). */
+static struct shmchan_osp_config osp_geom;
+
+static const char *osp_format_name(uint32_t f)
+{
+	return f == SHMCHAN_OSP_SLOT ? "slot" : "bytes";
+}
+
+/* One newosp object: its size, and with a geometry what it holds. */
+static int osp_ls_one(const char *name, struct ls_ctx *c)
+{
+	char path[SHOWN_MAX + 64], esc[SHOWN_MAX], geom[48];
+	struct shmchan_osp_info oi;
+	struct stat st;
+	int err = 0;
+
+	snprintf(path, sizeof(path), SHMCHAN_SHM_DIR "/" SHMCHAN_OSP_PREFIX "%s", name);
+	if (stat(path, &st) != 0)
+		return EXIT_OK; /* gone meanwhile */
+	if (osp_geom.format)
+		err = shmchan_osp_inspect(name, &osp_geom, &oi);
+	if (osp_geom.format == SHMCHAN_OSP_SLOT)
+		snprintf(geom, sizeof(geom), "%ux%u", osp_geom.slot_size, osp_geom.slot_count);
+	else if (osp_geom.format == SHMCHAN_OSP_BYTES && !err)
+		snprintf(geom, sizeof(geom), "bytes %u", oi.capacity);
+	else
+		snprintf(geom, sizeof(geom), "?");
+	if (c->json) {
+		printf("%s\n  {\"name\": ", c->count ? "," : "");
+		json_str(name);
+		printf(", \"kind\": \"newosp\", \"size\": %lld", (long long)st.st_size);
+		if (osp_geom.format && !err)
+			printf(", \"format\": \"%s\", \"capacity\": %u, \"depth\": %u, "
+			       "\"write_pos\": %u, \"read_pos\": %u",
+			       osp_format_name(osp_geom.format), oi.capacity, oi.depth,
+			       oi.write_pos, oi.read_pos);
+		else if (osp_geom.format)
+			printf(", \"error\": \"%s\"", shmchan_strerror(err));
+		printf("}");
+	} else if (!osp_geom.format || !err) {
+		char depth[16] = "?";
+
+		if (osp_geom.format)
+			snprintf(depth, sizeof(depth), "%u", oi.depth);
+		printf("%-24s %-9s %15s %6s  %-8s %-14s %s (%lld bytes)\n", shown(name, esc),
+		       "newosp", geom, depth, "?", "?", "?", (long long)st.st_size);
+	} else {
+		printf("%-24s %-9s %15s %6s  %-8s %-14s not this geometry: %s (%lld bytes)\n",
+		       shown(name, esc), "newosp", geom, "?", "?", "?", shmchan_strerror(err),
+		       (long long)st.st_size);
+	}
+	c->count++;
+	return EXIT_OK;
+}
+
+/* newosp's objects: shm_open names, in /dev/shm only. */
+static void osp_ls(struct ls_ctx *c)
+{
+	size_t plen = strlen(SHMCHAN_OSP_PREFIX);
+	struct dirent *e;
+	DIR *d;
+
+	if (strcmp(chan_dir(), SHMCHAN_SHM_DIR) != 0 || !(d = opendir(SHMCHAN_SHM_DIR)))
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, SHMCHAN_OSP_PREFIX, plen) == 0 && e->d_name[plen] &&
+		    shmchan_name_check(e->d_name + plen) == 0)
+			osp_ls_one(e->d_name + plen, c);
+	closedir(d);
+}
+
 static int cmd_ls(int json)
 {
 	struct ls_ctx c = { json, 0 };
@@ -322,6 +406,7 @@ static int cmd_ls(int json)
 		printf("%-24s %-9s %15s %6s  %-8s %-14s %s\n", "NAME", "KIND", "SLOTxCOUNT",
 		       "DEPTH", "STALE", "READER", "WRITERS");
 	rc = for_each(ls_one, &c);
+	osp_ls(&c);
 	if (json)
 		printf("%s]\n", c.count ? "\n" : "");
 	return rc;
@@ -397,6 +482,48 @@ static void text_stat(const char *name, const struct shmchan_info *in)
 		       (unsigned long long)in->writers[i].events);
 	if (in->nwriters == 0)
 		printf("writers     none\n");
+}
+
+static int cmd_osp_stat(const char *name, int json)
+{
+	struct shmchan_osp_info oi;
+	char esc[SHOWN_MAX];
+	int err = shmchan_osp_inspect(name, &osp_geom, &oi);
+
+	if (err) {
+		fprintf(stderr, "shmchan: stat %s: %s (%s)\n", shown(name, esc),
+			shmchan_strerror(err),
+			err == -ENOENT ? "no such newosp channel; 'shmchan ls' lists them"
+				       : "not a newosp channel of this geometry");
+		return EXIT_FAIL;
+	}
+	if (json) {
+		printf("{\"name\": ");
+		json_str(name);
+		printf(", \"kind\": \"newosp\", \"format\": \"%s\", \"size\": %llu, "
+		       "\"slot_size\": %u, \"capacity\": %u, \"depth\": %u, \"write_pos\": %u, "
+		       "\"read_pos\": %u}\n",
+		       osp_format_name(oi.format), (unsigned long long)oi.size, osp_geom.slot_size,
+		       oi.capacity, oi.depth, oi.write_pos, oi.read_pos);
+		return EXIT_OK;
+	}
+	shown(name, esc);
+	printf("channel     %s (" SHMCHAN_SHM_DIR "/" SHMCHAN_OSP_PREFIX "%s)\n", esc, esc);
+	if (oi.format == SHMCHAN_OSP_SLOT) {
+		printf("kind        newosp ShmChannel<%u, %u>\n", osp_geom.slot_size, oi.capacity);
+		printf("geometry    %u slots of %u bytes, %llu bytes in all\n", oi.capacity,
+		       osp_geom.slot_size, (unsigned long long)oi.size);
+		printf("positions   producer %u, consumer %u\n", oi.write_pos, oi.read_pos);
+		printf("depth       %u of %u\n", oi.depth, oi.capacity);
+	} else {
+		printf("kind        newosp ShmByteChannel\n");
+		printf("geometry    a ring of %u bytes, %llu bytes in all\n", oi.capacity,
+		       (unsigned long long)oi.size);
+		printf("positions   head %u, tail %u\n", oi.write_pos, oi.read_pos);
+		printf("depth       %u bytes of %u\n", oi.depth, oi.capacity);
+	}
+	printf("peers       not recorded (newosp's format keeps no registry)\n");
+	return EXIT_OK;
 }
 
 static int cmd_stat(const char *name, int json)
@@ -526,7 +653,21 @@ int main(int argc, char **argv)
 			json = 1;
 		else if (!strcmp(argv[i], "--stale"))
 			stale = 1;
-		else if (argv[i][0] == '-' || n == 64)
+		else if (!strcmp(argv[i], "--osp-bytes") && !osp_geom.format)
+			osp_geom.format = SHMCHAN_OSP_BYTES;
+		else if (!strcmp(argv[i], "--osp-slot") && !osp_geom.format && i + 1 < argc) {
+			char *end;
+			unsigned long s = strtoul(argv[++i], &end, 10), k;
+
+			if (*end != 'x' || !s || s > UINT32_MAX)
+				goto bad;
+			k = strtoul(end + 1, &end, 10);
+			if (*end || !k || k > UINT32_MAX)
+				goto bad;
+			osp_geom.format = SHMCHAN_OSP_SLOT;
+			osp_geom.slot_size = (uint32_t)s;
+			osp_geom.slot_count = (uint32_t)k;
+		} else if (argv[i][0] == '-' || n == 64)
 			goto bad;
 		else
 			args[n++] = argv[i];
@@ -534,7 +675,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "ls") && n == 0 && !stale)
 		return cmd_ls(json);
 	if (!strcmp(cmd, "stat") && n == 1 && !stale)
-		return cmd_stat(args[0], json);
+		return osp_geom.format ? cmd_osp_stat(args[0], json) : cmd_stat(args[0], json);
+	if (osp_geom.format && strcmp(cmd, "ls") && strcmp(cmd, "stat"))
+		goto bad;
 	if (!strcmp(cmd, "rm") && !json && stale && n == 0) {
 		int a = for_each(rm_stale_one, NULL), b = rm_orphan_sockets();
 
