@@ -12,7 +12,11 @@
  *   Done        end of stream: print the summary and exit
  *
  * Options: --connect-tries N (default 500), --stall-ms MS (1000), --give-up-s S
- * (10), --channel NAME (video_ch0), --quiet.
+ * (10), --channel NAME (video_ch0), --quiet, --newosp --frames N: read
+ * newosp's own format, ShmChannel<81920, 16> on /osp_shm_NAME, as written
+ * by newosp's producer or by shm_producer --newosp (docs/newosp.md). That
+ * format has no end of stream: the consumer stops after N frames (frame
+ * N - 1 seen), and removes the channel, as newosp's reader would not.
  *
  * Exit status: 0 every frame arrived intact; 1 bad frames or gaps; 2 could
  * not connect; 3 the producer ended without finishing its stream (killed);
@@ -47,7 +51,8 @@ struct consumer {
 	unsigned connect_tries, stall_ms, give_up_s;
 	uint32_t expected;   /* next sequence number */
 	uint64_t stalled_ms; /* in the current stall */
-	int exit_code, quiet;
+	int exit_code, quiet, newosp;
+	uint32_t total; /* --newosp: frames to receive */
 	const char *channel;
 };
 
@@ -80,8 +85,14 @@ static void connecting(struct consumer *c)
 	unsigned i;
 	int err = -ENOENT;
 
+	struct shmchan_osp_config oc = { .format = SHMCHAN_OSP_SLOT,
+					 .slot_size = VIDEO_SLOT_SIZE,
+					 .slot_count = VIDEO_SLOT_COUNT,
+					 .wait = SHMCHAN_WAIT_BACKOFF };
+
 	for (i = 0; i < c->connect_tries; i++) {
-		err = shmchan_channel_open_reader(&c->ch, c->channel, &want);
+		err = c->newosp ? shmchan_osp_open_reader(&c->ch, c->channel, &oc)
+				: shmchan_channel_open_reader(&c->ch, c->channel, &want);
 		if (err == 0)
 			break;
 		if (err != -ENOENT && err != -EAGAIN && err != -EBUSY)
@@ -167,6 +178,11 @@ static void validating(struct consumer *c)
 		c->expected = h.seq + 1;
 	}
 	publish(c);
+	/* newosp's format: the last frame asked for ends the stream. */
+	if (c->newosp && c->expected >= c->total) {
+		set_state(c, C_DONE);
+		return;
+	}
 	set_state(c, C_RECEIVING);
 }
 
@@ -177,6 +193,9 @@ static void stalled(struct consumer *c)
 	if (shmchan_channel_info(&c->ch, &info) == 0 && !c->quiet)
 		printf("shm_consumer: no frame for %llu ms (depth %u, %u writer(s) attached)\n",
 		       (unsigned long long)c->stalled_ms, info.depth, info.nwriters);
+	else if (c->newosp && !c->quiet) /* no registry: no writers to count */
+		printf("shm_consumer: no frame for %llu ms (depth %d)\n",
+		       (unsigned long long)c->stalled_ms, shmchan_channel_depth(&c->ch));
 	if (c->stalled_ms >= (uint64_t)c->give_up_s * 1000) {
 		fprintf(stderr, "shm_consumer: giving up after %u s without a frame\n",
 			c->give_up_s);
@@ -235,13 +254,21 @@ int main(int argc, char **argv)
 			c.quiet = 1;
 		else if (!strcmp(argv[i], "--channel") && i + 1 < argc)
 			c.channel = argv[++i];
+		else if (!strcmp(argv[i], "--newosp"))
+			c.newosp = 1;
+		else if (!strcmp(argv[i], "--frames") && i + 1 < argc)
+			c.total = (uint32_t)strtoul(argv[++i], NULL, 0);
 		else {
 			fprintf(stderr,
 				"usage: %s [--connect-tries N] [--stall-ms MS] [--give-up-s S] "
-				"[--channel NAME] [--quiet]\n",
+				"[--channel NAME] [--newosp --frames N] [--quiet]\n",
 				argv[0]);
 			return 2;
 		}
+	}
+	if (c.newosp != (c.total != 0)) {
+		fprintf(stderr, "shm_consumer: --newosp needs --frames N (N > 0), and only it\n");
+		return 2;
 	}
 	if (c.connect_tries == 0 || c.stall_ms == 0 || c.stall_ms > 60000) {
 		fprintf(stderr, "shm_consumer: --connect-tries must be > 0, --stall-ms 1..60000\n");
@@ -274,6 +301,8 @@ int main(int argc, char **argv)
 	if (c.exit_code != 2)
 		summary(&c);
 	shmchan_channel_close(&c.ch);
+	if (c.newosp && c.exit_code != 2)
+		shmchan_osp_unlink(c.channel);
 	if (c.stats)
 		shmchan_segment_close(&c.stats_seg);
 	return c.exit_code;

@@ -4,12 +4,17 @@
  * the state machine in producer_sm.c, and publishes its statistics for
  * shm_monitor.
  *
- * usage: shm_producer [--frames N] [--fps F] [--zero-copy] [--channel NAME] [--quiet]
+ * usage: shm_producer [--frames N] [--fps F] [--zero-copy] [--channel NAME] [--newosp]
+ *                     [--quiet]
  *   --frames N   frames to send, then end the stream (default 3000; 0: until
  *                SIGINT/SIGTERM)
  *   --fps F      pace at F frames per second (default: as fast as possible)
  *   --zero-copy  build each frame in place in the ring (reserve/commit)
  *   --channel N  channel name (default video_ch0; statistics in N.stats)
+ *   --newosp     write newosp's own format, ShmChannel<81920, 16> on
+ *                /osp_shm_NAME, so that an unmodified newosp consumer reads
+ *                the stream (docs/newosp.md); newosp's format has no end of
+ *                stream: a consumer stops after the frames it is told
  *   --quiet      no per-transition trace
  */
 #define _GNU_SOURCE
@@ -34,7 +39,7 @@ struct io {
 	struct side_stats mine;
 	struct frame_ramp ramp;
 	unsigned char frame[FRAME_SIZE];
-	int zero_copy, open;
+	int zero_copy, open, newosp;
 	struct producer *p;
 	const char *channel;
 };
@@ -81,7 +86,17 @@ static int io_open(void *arg)
 
 	if (!x->stats)
 		x->stats = stats_attach(&x->stats_seg, x->channel, 1);
-	err = shmchan_channel_create_or_replace_writer(&x->ch, x->channel, &cfg);
+	if (x->newosp) {
+		/* As newosp's CreateOrReplaceWriter. */
+		struct shmchan_osp_config oc = { .format = SHMCHAN_OSP_SLOT,
+						 .slot_size = VIDEO_SLOT_SIZE,
+						 .slot_count = VIDEO_SLOT_COUNT,
+						 .flags = SHMCHAN_OSP_REPLACE };
+
+		err = shmchan_osp_create(&x->ch, x->channel, &oc);
+	} else {
+		err = shmchan_channel_create_or_replace_writer(&x->ch, x->channel, &cfg);
+	}
 	if (err) {
 		fprintf(stderr, "shm_producer: cannot create channel %s: %s\n", x->channel,
 			shmchan_strerror(err));
@@ -143,7 +158,9 @@ static void io_close(void *arg, int finished)
 		publish(x);
 	}
 	shmchan_channel_close(&x->ch); /* the last writer leaving: end of stream */
-	if (finished)
+	/* A newosp channel is left for its consumer to drain: newosp has no
+	 * end of stream, and the consumer may not have opened it yet. */
+	if (finished && !x->newosp)
 		shmchan_channel_unlink(x->channel);
 	x->open = 0;
 }
@@ -170,6 +187,8 @@ static int parse(int argc, char **argv, struct producer *p, struct io *x, int *q
 			x->zero_copy = 1;
 		else if (!strcmp(argv[i], "--channel") && i + 1 < argc)
 			x->channel = argv[++i];
+		else if (!strcmp(argv[i], "--newosp"))
+			x->newosp = 1;
 		else if (!strcmp(argv[i], "--quiet"))
 			*quiet = 1;
 		else
@@ -191,7 +210,7 @@ int main(int argc, char **argv)
 	if (parse(argc, argv, &p, &x, &quiet)) {
 		fprintf(stderr,
 			"usage: %s [--frames N] [--fps F] [--zero-copy] [--channel NAME] "
-			"[--quiet]\n",
+			"[--newosp] [--quiet]\n",
 			argv[0]);
 		return 2;
 	}
@@ -222,7 +241,9 @@ int main(int argc, char **argv)
 	else if (p.failed)
 		fprintf(stderr, "shm_producer: gave up after %d retries: %s\n", MAX_INIT_RETRIES,
 			shmchan_strerror(p.last_error));
-	if (p.failed)
+	if (p.failed && x.newosp)
+		shmchan_osp_unlink(x.channel);
+	else if (p.failed)
 		shmchan_channel_unlink(x.channel); /* left unfinished: do not leave it behind */
 	if (x.stats) {
 		char name[SHMCHAN_NAME_MAX + 1];
