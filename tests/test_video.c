@@ -3,7 +3,8 @@
  * The video pipeline's programs, run for real on a channel of the test's own:
  * a client session with shm_monitor (every command, long lines, binary
  * garbage, a flood of connections, idle timeout), checked while a producer
- * and a consumer run, and a producer killed mid-stream.
+ * and a consumer run, a producer killed mid-stream, and the --newosp modes
+ * against a process speaking newosp's own protocol (osp_fixture.h).
  * usage: test_video BIN_DIR (where shm_producer, shm_consumer, shm_monitor are)
  */
 #include <arpa/inet.h>
@@ -12,6 +13,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "../examples/video/frame.h"
+#include "osp_fixture.h"
 #include "t_util.h"
 
 #define BOUND_MS 10000
@@ -205,6 +208,110 @@ static void test_producer_killed(void)
 	shmchan_segment_unlink(g_stats_name);
 }
 
+/* Frames of the --newosp cases. */
+#define OSP_FRAMES 300
+
+/* newosp's producer: create ShmChannel<81920, 16> @arg as its CreateWriter
+ * does and push OSP_FRAMES frames with TryPush, polling when full. */
+static int child_osp_producer(void *arg)
+{
+	static struct frame_ramp ramp;
+	static unsigned char buf[FRAME_SIZE];
+	struct fx f;
+	uint32_t n;
+
+	frame_ramp_init(&ramp);
+	if (fx_slot_open(&f, arg, VIDEO_SLOT_SIZE, VIDEO_SLOT_COUNT, 1) != 0)
+		return 3;
+	for (n = 0; n < OSP_FRAMES; n++) {
+		int64_t t0 = t_now_ns();
+
+		frame_make(buf, n, &ramp);
+		while (!fx_slot_push(&f, buf, FRAME_SIZE)) {
+			if (t_now_ns() - t0 > (int64_t)BOUND_MS * 1000000)
+				return 4;
+			t_sleep_us(100);
+		}
+	}
+	return 0;
+}
+
+/* newosp's consumer: open @arg once it exists, pop OSP_FRAMES frames with
+ * TryPop (polling), checking every byte and the order. */
+static int child_osp_consumer(void *arg)
+{
+	static struct frame_ramp ramp;
+	static unsigned char buf[VIDEO_SLOT_SIZE];
+	int64_t t0 = t_now_ns();
+	struct frame_hdr h;
+	struct fx f;
+	uint32_t n, size;
+
+	frame_ramp_init(&ramp);
+	while (fx_slot_open(&f, arg, VIDEO_SLOT_SIZE, VIDEO_SLOT_COUNT, 0) != 0) {
+		if (t_now_ns() - t0 > (int64_t)BOUND_MS * 1000000)
+			return 3;
+		t_sleep_us(10000);
+	}
+	for (n = 0; n < OSP_FRAMES; n++) {
+		t0 = t_now_ns();
+		while (!fx_slot_pop(&f, buf, &size)) {
+			if (t_now_ns() - t0 > (int64_t)BOUND_MS * 1000000)
+				return 4;
+			t_sleep_us(100);
+		}
+		if (!frame_check(buf, size, &ramp, &h) || h.seq != n)
+			return 5;
+	}
+	return 0;
+}
+
+static void test_newosp_modes(void)
+{
+	const char *cargs[] = {
+		"--quiet", "--newosp", "--frames", "300", "--channel", g_chan, NULL
+	};
+	const char *pargs[] = {
+		"--quiet", "--newosp", "--frames", "300", "--channel", g_chan, NULL
+	};
+	const char *zargs[] = { "--quiet",   "--newosp", "--frames",	"300",
+				"--channel", g_chan,	 "--zero-copy", NULL };
+	char path[160];
+	int cout[2], rc, pass;
+	pid_t prod, cons;
+	const char *r;
+
+	/* newosp's producer, shm_consumer --newosp: every frame intact. */
+	prod = t_fork(child_osp_producer, (void *)g_chan);
+	ASSERT_EQ(pipe(cout), 0);
+	ASSERT_EQ(fcntl(cout[0], F_SETFD, FD_CLOEXEC), 0);
+	cons = spawn("shm_consumer", cout[1], cargs);
+	close(cout[1]);
+	ASSERT_EQ(t_wait_child(prod, BOUND_MS * 2), 0);
+	rc = t_wait_child(cons, BOUND_MS * 2);
+	r = read_until(cout[0], "\x04");
+	close(cout[0]);
+	printf("newosp producer -> shm_consumer --newosp: exit %d: %s", rc, r);
+	ASSERT_EQ(rc, 0);
+	ASSERT_TRUE(strstr(r, "received 300 frames") != NULL && strstr(r, "ok 300, bad 0, gaps 0"));
+	/* The consumer removed the channel newosp's producer left. */
+	snprintf(path, sizeof(path), "/dev/shm/osp_shm_%s", g_chan);
+	ASSERT_TRUE(access(path, F_OK) != 0);
+
+	/* shm_producer --newosp (copy, then in place), newosp's consumer. */
+	for (pass = 0; pass < 2; pass++) {
+		cons = t_fork(child_osp_consumer, (void *)g_chan);
+		prod = spawn("shm_producer", -1, pass ? zargs : pargs);
+		ASSERT_EQ(t_wait_child(prod, BOUND_MS * 2), 0);
+		ASSERT_EQ(t_wait_child(cons, BOUND_MS * 2), 0);
+		printf("shm_producer --newosp%s -> newosp consumer: %d frames intact\n",
+		       pass ? " --zero-copy" : "", OSP_FRAMES);
+		/* The producer leaves the channel (newosp has no end of
+		 * stream): remove it. */
+		ASSERT_OK(shmchan_osp_unlink(g_chan));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -219,6 +326,7 @@ int main(int argc, char **argv)
 	snprintf(g_stats_name, sizeof(g_stats_name), "%s.stats", g_chan);
 	test_monitor_session();
 	test_producer_killed();
+	test_newosp_modes();
 	shmchan_segment_unlink(g_stats_name);
 	printf("test_video: ok\n");
 	return 0;
