@@ -17,12 +17,13 @@
  * sequence == p + 1, reads, and gives the slot back with a store-release
  * of sequence = p + SlotCount, then of consumer_pos = p + 1.
  *
- * At the reader's position the sequence can only be p (not yet published)
- * or p + 1 (published): any other value is a corrupt object (-EBADMSG,
- * until something rewrites it). A producer finds p (free), p + 1 - N
- * (the lap before, not yet read: full), or a value ahead of p (another
- * producer took p meanwhile: it looks again, a bounded number of times).
- * SlotCount 1 is refused: its free and full sequences are the same value.
+ * At the reader's position the sequence can only be p (not yet published),
+ * p + 1 (published), or p + SlotCount (given back by a reader that died
+ * between its two stores, before moving consumer_pos: stepped over): any
+ * other value is a corrupt object (-EBADMSG, until something rewrites it). A producer finds p
+ * (free), p + 1 - N (the lap before, not yet read: full), or a value ahead of p (another producer
+ * took p meanwhile: it looks again, a bounded number of times). SlotCount 1 is refused: its free
+ * and full sequences are the same value.
  */
 #include <errno.h>
 #include <string.h>
@@ -224,6 +225,7 @@ static int slot_cancel(struct shmchan__handle *ch)
 #define HEAD_EMPTY 0
 #define HEAD_READY 1
 #define HEAD_CORRUPT 2
+#define HEAD_GIVEN 3 /* given back, consumer_pos not moved past it */
 
 /* Reader: what is at its position. */
 static int head(const struct shmchan__handle *ch)
@@ -235,6 +237,8 @@ static int head(const struct shmchan__handle *ch)
 
 	if (seq == pos + 1)
 		return HEAD_READY;
+	if (seq == pos + ch->osp.slot_count)
+		return HEAD_GIVEN;
 	return seq == pos ? HEAD_EMPTY : HEAD_CORRUPT;
 }
 
@@ -300,11 +304,20 @@ static int ready_size(struct shmchan__handle *ch, uint32_t *size)
 {
 	int h = head(ch);
 
+	if (h == HEAD_GIVEN) {
+		/* The previous reader gave this slot back and died before
+		 * its store of consumer_pos: make that store, and look at
+		 * the next position. Release, as give_back()'s. */
+		ch->osp.pos++;
+		atomic_store_explicit(shmchan__osp_word(ch, CONSUMER_OFF), ch->osp.pos,
+				      memory_order_release);
+		h = head(ch);
+	}
 	if (h == HEAD_EMPTY && step_stuck(ch))
 		h = head(ch);
 	if (h == HEAD_EMPTY)
 		return -EAGAIN;
-	if (h == HEAD_CORRUPT)
+	if (h != HEAD_READY) /* corrupt, or given back twice in a row */
 		return -EBADMSG;
 	/* Relaxed: ordered by head()'s acquire. */
 	*size = atomic_load_explicit(size_of(ch, ch->osp.pos), memory_order_relaxed);
