@@ -845,6 +845,50 @@ static void test_stuck(void)
 	fx_unmap(&f);
 }
 
+/* --- a reader that died between its two stores --- */
+
+static void test_reader_died(void)
+{
+	const char *name = osp_name("rdied");
+	struct shmchan_osp_config c = slot_cfg(32, 8);
+	struct shmchan_channel w, r;
+	unsigned char buf[64];
+	struct fx f;
+	size_t len;
+
+	ASSERT_OK(shmchan_osp_create(&w, name, &c));
+	ASSERT_OK(fx_slot_open(&f, name, 32, 8, 0));
+	ASSERT_OK(shmchan_channel_write(&w, "a", 1));
+	ASSERT_OK(shmchan_channel_write(&w, "b", 1));
+	/* A reader copied "a", gave its slot back (sequence 0 + 8) and died
+	 * before storing consumer_pos = 1. */
+	atomic_store(&fx_slot(&f, 0)->sequence, 8);
+	ASSERT_OK(shmchan_osp_open_reader(&r, name, &c));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_TRUE(len == 1 && buf[0] == 'b');
+	ASSERT_EQ(atomic_load(&fx_ring(&f)->consumer_pos), 2u);
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EAGAIN);
+	/* The same at an empty position: stepped over, then nothing. */
+	ASSERT_OK(shmchan_channel_close(&r));
+	atomic_store(&fx_ring(&f)->consumer_pos, 1);
+	ASSERT_OK(shmchan_osp_open_reader(&r, name, &c));
+	ASSERT_ERR(shmchan_channel_recv(&r, buf, sizeof(buf), &len, 50), -ETIMEDOUT);
+	ASSERT_EQ(atomic_load(&fx_ring(&f)->consumer_pos), 2u);
+	/* The ring goes on: a full lap more. */
+	for (len = 0; len < 8; len++)
+		ASSERT_OK(shmchan_channel_write(&w, "c", 1));
+	ASSERT_ERR(shmchan_channel_write(&w, "c", 1), -EAGAIN);
+	for (len = 0; len < 8; len++) {
+		size_t n;
+
+		ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &n));
+		ASSERT_TRUE(n == 1 && buf[0] == 'c');
+	}
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_close(&w));
+	fx_unmap(&f);
+}
+
 static const struct t_case cases[] = {
 	{ "layout", test_layout },
 	{ "api", test_api },
@@ -855,6 +899,7 @@ static const struct t_case cases[] = {
 	{ "corrupt_slot", test_corrupt_slot },
 	{ "corrupt_bytes", test_corrupt_bytes },
 	{ "stuck", test_stuck },
+	{ "reader_died", test_reader_died },
 };
 
 int main(int argc, char **argv)
