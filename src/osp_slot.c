@@ -132,9 +132,12 @@ static int claim(struct shmchan__handle *ch)
 		int32_t d = (int32_t)(seq - prod);
 
 		if (d < 0) {
-			/* The lap before, unread: full. Anything further
-			 * behind is corrupt. */
-			return seq == prod + 1 - ch->osp.slot_count ? -EAGAIN : -EBADMSG;
+			/* The lap before, unpublished or unread: full.
+			 * Anything further behind is corrupt. */
+			if (seq == prod - ch->osp.slot_count ||
+			    seq == prod + 1 - ch->osp.slot_count)
+				return -EAGAIN;
+			return -EBADMSG;
 		}
 		if (d > 0) {
 			/* Another producer took prod: look again, unless
@@ -401,7 +404,7 @@ static int slot_writable(struct shmchan__handle *ch, size_t len)
 	/* Acquire: as claim()'s. */
 	seq = atomic_load_explicit(seq_of(ch, prod), memory_order_acquire);
 	/* Room, or a value claim() reports as corrupt. */
-	return seq != prod + 1 - ch->osp.slot_count;
+	return seq != prod - ch->osp.slot_count && seq != prod + 1 - ch->osp.slot_count;
 }
 
 static void slot_positions(const struct shmchan__handle *ch, uint32_t *w, uint32_t *r)
