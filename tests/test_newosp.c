@@ -889,6 +889,45 @@ static void test_reader_died(void)
 	fx_unmap(&f);
 }
 
+/* --- full while the oldest claim is unpublished --- */
+
+static void test_full_claimed(void)
+{
+	const char *name = osp_name("fullc");
+	struct shmchan_osp_config c = slot_cfg(32, 4);
+	struct shmchan_channel w, w2, r;
+	unsigned char buf[64];
+	size_t len;
+	void *p;
+	int i;
+
+	ASSERT_OK(shmchan_osp_create(&w, name, &c));
+	ASSERT_OK(shmchan_osp_open_writer(&w2, name, &c));
+	ASSERT_OK(shmchan_osp_open_reader(&r, name, &c));
+	/* w holds position 0 claimed; w2 fills 1 to 3. */
+	ASSERT_OK(shmchan_channel_reserve(&w, 4, &p));
+	for (i = 1; i < 4; i++)
+		ASSERT_OK(shmchan_channel_write(&w2, "m", 1));
+	/* Position 4's slot still holds the unpublished claim of 0: full. */
+	ASSERT_ERR(shmchan_channel_write(&w2, "m", 1), -EAGAIN);
+	ASSERT_ERR(shmchan_channel_send(&w2, "m", 1, 20), -ETIMEDOUT);
+	ASSERT_ERR(shmchan_channel_wait_writable(&w2, 0), -ETIMEDOUT);
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EAGAIN);
+	memcpy(p, "zero", 4);
+	ASSERT_OK(shmchan_channel_commit(&w, 4));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_TRUE(len == 4 && memcmp(buf, "zero", 4) == 0);
+	ASSERT_OK(shmchan_channel_wait_writable(&w2, 0));
+	ASSERT_OK(shmchan_channel_write(&w2, "m", 1));
+	for (i = 1; i < 5; i++) {
+		ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+		ASSERT_TRUE(len == 1 && buf[0] == 'm');
+	}
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_close(&w2));
+	ASSERT_OK(shmchan_channel_close(&w));
+}
+
 static const struct t_case cases[] = {
 	{ "layout", test_layout },
 	{ "api", test_api },
@@ -900,6 +939,7 @@ static const struct t_case cases[] = {
 	{ "corrupt_bytes", test_corrupt_bytes },
 	{ "stuck", test_stuck },
 	{ "reader_died", test_reader_died },
+	{ "full_claimed", test_full_claimed },
 };
 
 int main(int argc, char **argv)
