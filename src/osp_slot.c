@@ -18,12 +18,16 @@
  * of sequence = p + SlotCount, then of consumer_pos = p + 1.
  *
  * At the reader's position the sequence can only be p (not yet published),
- * p + 1 (published), or p + SlotCount (given back by a reader that died
- * between its two stores, before moving consumer_pos: stepped over): any
- * other value is a corrupt object (-EBADMSG, until something rewrites it). A producer finds p
- * (free), p + 1 - N (the lap before, not yet read: full), or a value ahead of p (another producer
- * took p meanwhile: it looks again, a bounded number of times). SlotCount 1 is refused: its free
- * and full sequences are the same value.
+ * p + 1 (published), or, where a reader died between its two stores of a
+ * give-back (sequence set, consumer_pos not moved), p + N (given back, maybe
+ * claimed again since) or p + N + 1 (its next lap published): those are
+ * stepped over, and producer_pos may then be N + 1 ahead of consumer_pos.
+ * Any other value is a corrupt object (-EBADMSG, until something rewrites
+ * it). A producer finds p (free), p - N (the lap before, claimed and not yet
+ * published: full), p + 1 - N (the lap before, not yet read: full), or a
+ * value ahead of p (another producer took p meanwhile: it looks again, a
+ * bounded number of times). SlotCount 1 is refused: its free and full
+ * sequences are the same value.
  */
 #include <errno.h>
 #include <string.h>
@@ -108,7 +112,8 @@ static int slot_attach(struct shmchan__handle *ch, const struct shmchan_osp_conf
 	/* Relaxed: a starting point, re-checked at every read and claim. */
 	prod = atomic_load_explicit(shmchan__osp_word(ch, PRODUCER_OFF), memory_order_relaxed);
 	cons = atomic_load_explicit(shmchan__osp_word(ch, CONSUMER_OFF), memory_order_relaxed);
-	if (prod - cons > ch->osp.slot_count)
+	/* N + 1: a reader died between the stores of a give-back. */
+	if (prod - cons > ch->osp.slot_count + 1)
 		return -EBADMSG;
 	ch->osp.pos = cons;
 	return 0;
@@ -240,7 +245,7 @@ static int head(const struct shmchan__handle *ch)
 
 	if (seq == pos + 1)
 		return HEAD_READY;
-	if (seq == pos + ch->osp.slot_count)
+	if (seq == pos + ch->osp.slot_count || seq == pos + ch->osp.slot_count + 1)
 		return HEAD_GIVEN;
 	return seq == pos ? HEAD_EMPTY : HEAD_CORRUPT;
 }
@@ -272,7 +277,7 @@ static int step_stuck(struct shmchan__handle *ch)
 		return 0;
 	/* Relaxed: whether a producer claimed pos; the CAS below decides. */
 	prod = atomic_load_explicit(shmchan__osp_word(ch, PRODUCER_OFF), memory_order_relaxed);
-	if ((int32_t)(prod - pos) <= 0 || prod - pos > ch->osp.slot_count) {
+	if ((int32_t)(prod - pos) <= 0 || prod - pos > ch->osp.slot_count + 1) {
 		ch->osp.stuck_since = 0;
 		return 0;
 	}
@@ -423,6 +428,9 @@ static int slot_depth(const struct shmchan__handle *ch)
 		atomic_load_explicit(shmchan__osp_word(ch, CONSUMER_OFF), memory_order_relaxed);
 	uint32_t d = prod - cons;
 
+	/* N + 1 after a reader's death between its two stores: N held. */
+	if (d == ch->osp.slot_count + 1)
+		d = ch->osp.slot_count;
 	return d > ch->osp.slot_count ? -EBADMSG : (int)d;
 }
 
