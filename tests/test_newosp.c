@@ -685,7 +685,7 @@ static void test_corrupt_slot(void)
 	ASSERT_OK(shmchan_osp_create(&w, name, &c));
 	ASSERT_OK(fx_slot_open(&f, name, 32, 8, 0));
 	/* Positions further apart than the ring: refused at open. */
-	atomic_store(&fx_ring(&f)->producer_pos, 9);
+	atomic_store(&fx_ring(&f)->producer_pos, 10); /* N + 1 is a dead reader's */
 	ASSERT_ERR(shmchan_osp_open_reader(&r, name, &c), -EBADMSG);
 	ASSERT_ERR(shmchan_osp_open_writer(&r, name, &c), -EBADMSG);
 	atomic_store(&fx_ring(&f)->producer_pos, 0);
@@ -884,6 +884,37 @@ static void test_reader_died(void)
 		ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &n));
 		ASSERT_TRUE(n == 1 && buf[0] == 'c');
 	}
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_close(&w));
+	fx_unmap(&f);
+	ASSERT_OK(shmchan_osp_unlink(name));
+
+	/* The same death, and producers lapping the ring before a reader
+	 * comes back: producer_pos is N + 1 ahead of consumer_pos, and the
+	 * given-back slot holds the next lap's message. */
+	ASSERT_OK(shmchan_osp_create(&w, name, &c));
+	ASSERT_OK(fx_slot_open(&f, name, 32, 8, 0));
+	ASSERT_OK(shmchan_channel_write(&w, "a", 1));
+	ASSERT_OK(shmchan_channel_write(&w, "b", 1));
+	atomic_store(&fx_slot(&f, 0)->sequence, 8);
+	for (len = 2; len <= 8; len++) {
+		buf[0] = (unsigned char)('0' + len);
+		ASSERT_OK(shmchan_channel_write(&w, buf, 1));
+	}
+	ASSERT_EQ(atomic_load(&fx_ring(&f)->producer_pos) - atomic_load(&fx_ring(&f)->consumer_pos),
+		  9u);
+	ASSERT_ERR(shmchan_channel_write(&w, "x", 1), -EAGAIN); /* full, not corrupt */
+	ASSERT_EQ(shmchan_channel_depth(&w), 8);
+	ASSERT_OK(shmchan_osp_open_reader(&r, name, &c));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_TRUE(len == 1 && buf[0] == 'b');
+	for (len = 2; len <= 8; len++) {
+		size_t n;
+
+		ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &n));
+		ASSERT_TRUE(n == 1 && buf[0] == (unsigned char)('0' + len));
+	}
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EAGAIN);
 	ASSERT_OK(shmchan_channel_close(&r));
 	ASSERT_OK(shmchan_channel_close(&w));
 	fx_unmap(&f);
