@@ -291,10 +291,13 @@ static int step_stuck(struct shmchan__handle *ch)
 		return 0;
 	/* Give the slot back as give_back() does, but only if it is still
 	 * unpublished: a producer publishing right now makes the CAS fail and
-	 * its message is read instead. Relaxed: the slot holds nothing we
-	 * read, and the producer of the next lap reads only the sequence. */
+	 * its message is read instead. Release on success: pairs with the
+	 * acquire load of the sequence in the next lap's claim(), so that the
+	 * producer_pos this reader saw past pos is what that producer sees
+	 * when it looks again (not a stale one it would take for a corrupt
+	 * ring). Relaxed on failure: nothing was taken. */
 	if (!atomic_compare_exchange_strong_explicit(seq_of(ch, pos), &expect,
-						     pos + ch->osp.slot_count, memory_order_relaxed,
+						     pos + ch->osp.slot_count, memory_order_release,
 						     memory_order_relaxed))
 		return 0;
 	/* Release, as give_back()'s. */
