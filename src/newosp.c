@@ -195,10 +195,14 @@ static int open_role(struct shmchan_channel *pub, const char *name,
 	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		err = S_ISREG(st.st_mode) ? -errno : -EINVAL;
+	if (fstat(fd, &st) != 0) {
+		err = -errno;
 		close(fd);
 		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
 	}
 	if (st.st_size == 0 || (uint64_t)st.st_size > SHMCHAN_OSP_MAX_SIZE) {
 		close(fd);
