@@ -150,10 +150,11 @@ int shmchan_osp_create(struct shmchan_channel *pub, const char *name,
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)size) != 0) {
-		err = -errno;
+	/* Allocated, not only sized: a full /dev/shm is -ENOSPC here, not a
+	 * SIGBUS at some later write into the ring. */
+	err = -posix_fallocate(fd, 0, (off_t)size);
+	if (err)
 		goto fail;
-	}
 	err = map(ch, fd, (size_t)size);
 	if (err)
 		goto fail;

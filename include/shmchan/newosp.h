@@ -77,8 +77,10 @@ extern "C" {
 /* newosp's default byte-channel capacity (OSP_SHM_BYTE_RING_CAPACITY). */
 #define SHMCHAN_OSP_BYTES_DEFAULT (1u << 20)
 
-/* Largest object either format describes: newosp's sizes are uint32. */
-#define SHMCHAN_OSP_MAX_SIZE 0x80000000u
+/* Largest object this library creates or opens in either format: the last
+ * page boundary below 2 GiB, so that the size fits newosp's uint32 sizes and
+ * the 32-bit off_t of 32-bit ABIs alike. */
+#define SHMCHAN_OSP_MAX_SIZE 0x7FFFF000u
 
 /* Flags of struct shmchan_osp_config. */
 #define SHMCHAN_OSP_REPLACE                                                                        \
