@@ -71,6 +71,7 @@ struct shmchan__osp_state {
 	uint32_t busy;	     /* 1 while a reservation (a peek) is outstanding */
 	uint32_t stuck_ms;   /* SLOT reader: step over a stuck claim after this */
 	uint32_t stuck_pos;  /* the position stuck_since refers to */
+	uint32_t owner;	     /* the pid that opened the handle */
 	int64_t stuck_since; /* when it was first seen claimed, unpublished (0: not) */
 };
 

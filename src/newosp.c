@@ -124,6 +124,7 @@ static void prepare(struct shmchan__handle *ch, const struct shmchan_osp_config 
 	ch->wait = cfg->wait;
 	ch->osp.format = cfg->format;
 	ch->osp.stuck_ms = cfg->stuck_ms;
+	ch->osp.owner = (uint32_t)getpid();
 }
 
 int shmchan_osp_create(struct shmchan_channel *pub, const char *name,
@@ -263,8 +264,11 @@ int shmchan_osp_inspect(const char *name, const struct shmchan_osp_config *cfg,
 
 int shmchan__osp_close(struct shmchan__handle *ch)
 {
-	/* A reservation cannot be given back: publish it empty, as cancel. */
-	if (ch->role == SHMCHAN__ROLE_OSP_WRITER && ch->osp.busy && ops(ch)->cancel)
+	/* A reservation cannot be given back: publish it empty, as cancel;
+	 * but only in the process that made it: a handle inherited across
+	 * fork belongs to the parent, which may be writing into that slot. */
+	if (ch->role == SHMCHAN__ROLE_OSP_WRITER && ch->osp.busy && ops(ch)->cancel &&
+	    ch->osp.owner == (uint32_t)getpid())
 		ops(ch)->cancel(ch);
 	unmap(ch);
 	return 0;

@@ -34,7 +34,8 @@
  * Reading a message larger than the buffer returns -EMSGSIZE and leaves it
  * (newosp's reader drops it). Cancel, or close with a reservation, publishes
  * the reserved slot as a message of 0 bytes: a claimed position cannot be
- * given back. Objects live in /dev/shm (shm_open's directory) whatever
+ * given back (a child closing a handle inherited across fork leaves the
+ * parent's reservation alone). Objects live in /dev/shm (shm_open's directory) whatever
  * SHMCHAN_DIR says.
  *
  * What does not hold, since the format has no registry and no header:
