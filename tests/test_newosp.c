@@ -920,6 +920,39 @@ static void test_reader_died(void)
 	fx_unmap(&f);
 }
 
+/* --- a handle inherited across fork --- */
+
+static struct shmchan_channel g_inherited;
+
+static int child_closes(void *arg)
+{
+	(void)arg;
+	return shmchan_channel_close(&g_inherited) == 0 ? 0 : 3;
+}
+
+static void test_fork_inherited(void)
+{
+	const char *name = osp_name("fork");
+	struct shmchan_osp_config c = slot_cfg(32, 4);
+	struct shmchan_channel r;
+	unsigned char buf[64];
+	size_t len;
+	void *p;
+
+	ASSERT_OK(shmchan_osp_create(&g_inherited, name, &c));
+	ASSERT_OK(shmchan_osp_open_reader(&r, name, &c));
+	ASSERT_OK(shmchan_channel_reserve(&g_inherited, 5, &p));
+	/* The child's close leaves the parent's reservation alone. */
+	ASSERT_EQ(t_wait_child(t_fork(child_closes, NULL), 10000), 0);
+	ASSERT_ERR(shmchan_channel_read(&r, buf, sizeof(buf), &len), -EAGAIN);
+	memcpy(p, "mine!", 5);
+	ASSERT_OK(shmchan_channel_commit(&g_inherited, 5));
+	ASSERT_OK(shmchan_channel_read(&r, buf, sizeof(buf), &len));
+	ASSERT_TRUE(len == 5 && memcmp(buf, "mine!", 5) == 0);
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_close(&g_inherited));
+}
+
 /* --- full while the oldest claim is unpublished --- */
 
 static void test_full_claimed(void)
@@ -971,6 +1004,7 @@ static const struct t_case cases[] = {
 	{ "stuck", test_stuck },
 	{ "reader_died", test_reader_died },
 	{ "full_claimed", test_full_claimed },
+	{ "fork_inherited", test_fork_inherited },
 };
 
 int main(int argc, char **argv)
