@@ -76,6 +76,14 @@ static struct shmchan__handle *handle(const struct member *m)
 	return shmchan__handle_of(m->pub);
 }
 
+/* Whether a member's handle is still a channel the set can wait on: open,
+ * and a writer or a reader (closed and reopened as an observer or in
+ * newosp's format, it has no sleep queue to read). */
+static int usable(const struct shmchan__handle *ch)
+{
+	return ch->hdr && (ch->role == SHMCHAN__ROLE_WRITER || ch->role == SHMCHAN__ROLE_READER);
+}
+
 int shmchan_waitset_init(struct shmchan_waitset *pub)
 {
 	struct waitset *ws = (struct waitset *)(void *)pub;
@@ -165,7 +173,8 @@ int shmchan_waitset_remove(struct shmchan_waitset *pub, struct shmchan_channel *
  * Look at every member once, from ws->next on: fill @out with up to @cap of
  * the ready ones. In fd mode a member that is not ready has its descriptor
  * armed (the look is then its re-check). *@soon: one asked to be looked at
- * again soon. Returns the count filled, or -EINVAL (a member was closed).
+ * again soon. Returns the count filled, or -EINVAL (a member was closed, or
+ * closed and reopened as a handle the set cannot wait on).
  */
 static int scan(struct waitset *ws, struct shmchan_waitset_event *out, unsigned cap, int *soon)
 {
@@ -181,7 +190,7 @@ static int scan(struct waitset *ws, struct shmchan_waitset_event *out, unsigned 
 		if (!m->pub)
 			continue;
 		ch = handle(m);
-		if (!ch->hdr)
+		if (!usable(ch))
 			return -EINVAL;
 		r = got < cap ? shmchan__io_ready(ch) : 0;
 		if (r == 1) {
@@ -270,7 +279,7 @@ static int woken(struct waitset *ws, uint32_t i, struct shmchan_waitset_event *o
 	if (!m->pub)
 		return 0;
 	ch = handle(m);
-	if (!ch->hdr || shmchan__io_ready(ch) != 1)
+	if (!usable(ch) || shmchan__io_ready(ch) != 1)
 		return 0;
 	out[0].ch = m->pub;
 	out[0].index = i;

@@ -95,7 +95,8 @@ SHMCHAN_API int shmchan_waitset_remove(struct shmchan_waitset *ws, struct shmcha
  * for a writer. A member may rarely be reported and then find nothing to do.
  * Signals do not end the wait early. Returns the count filled (1 to @cap),
  * -ETIMEDOUT, or -EINVAL (NULL, @cap 0, a bad timeout, an empty set, a
- * member closed meanwhile).
+ * member closed meanwhile, even if its storage was reopened since as a
+ * handle waitset_add refuses).
  */
 SHMCHAN_API int shmchan_waitset_wait(struct shmchan_waitset *ws, struct shmchan_waitset_event *out,
 				     unsigned cap, int timeout_ms);
