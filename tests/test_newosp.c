@@ -953,6 +953,37 @@ static void test_fork_inherited(void)
 	ASSERT_OK(shmchan_channel_close(&g_inherited));
 }
 
+/* --- a waitset member closed and reopened in newosp's format --- */
+
+static void test_waitset_member(void)
+{
+	const char *chan = t_name("wsm");
+	const char *name = osp_name("wsm");
+	struct shmchan_config cfg = { .slot_size = 64, .slot_count = 8 };
+	struct shmchan_osp_config c = slot_cfg(32, 4);
+	struct shmchan_waitset_event ev[2];
+	struct shmchan_channel w, r, ow;
+	struct shmchan_waitset ws;
+
+	ASSERT_OK(shmchan_channel_create_writer(&w, chan, &cfg));
+	ASSERT_OK(shmchan_channel_open_reader(&r, chan, NULL));
+	ASSERT_OK(shmchan_waitset_init(&ws));
+	ASSERT_EQ(shmchan_waitset_add(&ws, &r, SHMCHAN_READABLE), 0);
+	ASSERT_OK(shmchan_osp_create(&ow, name, &c));
+	ASSERT_ERR(shmchan_waitset_add(&ws, &ow, SHMCHAN_WRITABLE), -ENOTSUP);
+	/* The member's storage reopened as a newosp reader: refused, not
+	 * read as a shmchan channel. */
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_osp_open_reader(&r, name, &c));
+	ASSERT_OK(shmchan_channel_write(&ow, "x", 1));
+	ASSERT_ERR(shmchan_waitset_wait(&ws, ev, 2, 100), -EINVAL);
+	ASSERT_OK(shmchan_waitset_close(&ws));
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_close(&ow));
+	ASSERT_OK(shmchan_channel_close(&w));
+	shmchan_channel_unlink(chan);
+}
+
 /* --- full while the oldest claim is unpublished --- */
 
 static void test_full_claimed(void)
@@ -1005,6 +1036,7 @@ static const struct t_case cases[] = {
 	{ "reader_died", test_reader_died },
 	{ "full_claimed", test_full_claimed },
 	{ "fork_inherited", test_fork_inherited },
+	{ "waitset_member", test_waitset_member },
 };
 
 int main(int argc, char **argv)
