@@ -26,12 +26,15 @@
  * release and peek_wait on SHMCHAN_OSP_SLOT only (a byte channel's message
  * may wrap around the end of its ring: no pointer to it can be handed out),
  * where those return -ENOTSUP. depth (SLOT: messages; BYTES: -ENOTSUP,
- * counting would walk the lengths), depth_bytes (BYTES: head - tail),
+ * counting would walk the lengths), depth_bytes (SLOT: depth times
+ * slot_size; BYTES: head - tail),
  * capacity (SLOT: slots; BYTES: ring bytes), memory and share_fd work;
  * -EBADMSG from depth means positions the ring cannot hold. The calls that
  * need shmchan's header or registry (config, wait_for_reader(s),
  * wait_for_writer, poll_fd, waitsets, channel_info, lost) return -ENOTSUP.
- * Reading a message larger than the buffer returns -EMSGSIZE and leaves it
+ * A byte channel's write of 0 bytes is -EINVAL (newosp's reader would stop
+ * at it for ever). Reading a message larger than the buffer returns
+ * -EMSGSIZE and leaves it
  * (newosp's reader drops it). Cancel, or close with a reservation, publishes
  * the reserved slot as a message of 0 bytes: a claimed position cannot be
  * given back (a child closing a handle inherited across fork leaves the
@@ -129,7 +132,9 @@ SHMCHAN_API int shmchan_osp_create(struct shmchan_channel *ch, const char *name,
  * shmchan_osp_open_writer, shmchan_osp_open_reader - attach to an existing
  * newosp-format channel @name with geometry @cfg. A reader starts at the
  * object's consumer position (tail): what the previous reader left.
- * Returns 0, or -EINVAL (as for create), -ENAMETOOLONG, -ENOENT, -EACCES,
+ * Returns 0, or -EINVAL (as for create, but for BYTES' capacity, which is
+ * compared, and SHMCHAN_OSP_REPLACE; a writer with stuck_ms), -ENAMETOOLONG,
+ * -ENOENT, -EACCES (both need read and write permission on the object),
  * SHMCHAN_ETRUNCATED (the object is smaller than the geometry needs),
  * SHMCHAN_EGEOMETRY (SLOT: the object's size is not the one this geometry
  * gives; BYTES: the stored capacity differs from @cfg's), -EBADMSG (the
@@ -162,7 +167,8 @@ struct shmchan_osp_info {
 
 /*
  * shmchan_osp_inspect - check newosp-format channel @name against geometry
- * @cfg, as open_reader does, and describe it, writing nothing to it.
+ * @cfg, as open_reader does, and describe it, writing nothing to it (it
+ * maps the object as open_reader does: read and write permission needed).
  * Returns 0 with *@info filled, or the errors of open_reader.
  */
 SHMCHAN_API int shmchan_osp_inspect(const char *name, const struct shmchan_osp_config *cfg,
