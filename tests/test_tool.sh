@@ -149,8 +149,14 @@ check "--dir ls lists the channel there" \
 st=$("$tool" stat "$dir/$tag.d")
 check "stat of /DIR/NAME names the file" \
 	sh -c "echo \"\$1\" | grep -E \"^channel +$dir/$tag.d\$\" >/dev/null" _ "$st"
-check "stat shows the pages behind it" \
-	sh -c "echo \"\$1\" | grep -E '^memory +pages of 4 kB$' >/dev/null" _ "$st"
+if [ -n "${T_EMULATED:-}" ]; then
+	# qemu-user lists the host's mappings, at other addresses, in a
+	# 32-bit guest's /proc/self/smaps: the tool finds none to report.
+	echo "test_tool: under qemu-user: not checking the memory line"
+else
+	check "stat shows the pages behind it" \
+		sh -c "echo \"\$1\" | grep -E '^memory +pages of 4 kB$' >/dev/null" _ "$st"
+fi
 st=$("$tool" --dir "$dir" stat "$tag.d")
 check "--dir stat shows the directory" \
 	sh -c "echo \"\$1\" | grep -F \"($dir/shmchan.$tag.d)\" >/dev/null" _ "$st"
