@@ -36,6 +36,24 @@ struct shmchan__calls {
 	int (*wait_for_writer)(struct shmchan__handle *ch, int timeout_ms);
 };
 
+struct shmchan__deadline;
+
+/* How a class of handle takes a message without waiting, and waits for one
+ * (its wait: 0 once a message, or an error to report, may be there;
+ * -ETIMEDOUT at the deadline; or another error). */
+struct shmchan__taker {
+	int (*read)(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len);
+	int (*peek)(struct shmchan__handle *ch, const void **data, size_t *len);
+	int (*wait)(struct shmchan__handle *ch, const struct shmchan__deadline *dl);
+};
+
+/* recv (@view NULL) or peek_wait through @t (calls.c): take, and while
+ * that finds nothing (-EAGAIN) wait and take again, up to @timeout_ms.
+ * Bounded: every round takes a message, reports an error, or waits until
+ * the deadline. -EINVAL for a timeout below -1. */
+int shmchan__take_wait(struct shmchan__handle *ch, const struct shmchan__taker *t, void *buf,
+		       size_t cap, const void **view, size_t *len, int timeout_ms);
+
 extern const struct shmchan__calls shmchan__io_calls;
 extern const struct shmchan__calls shmchan__obs_calls;
 extern const struct shmchan__calls shmchan__osp_calls;

@@ -512,36 +512,22 @@ static int osp_reserve_wait(struct shmchan__handle *ch, size_t len, void **data,
 	return put_wait(ch, NULL, len, data, timeout_ms);
 }
 
-/* Read (@view NULL) or peek, waiting up to @timeout_ms for a message. */
-static int take_wait(struct shmchan__handle *ch, void *buf, size_t cap, const void **view,
-		     size_t *len, int timeout_ms)
-{
-	struct shmchan__deadline dl;
-	int err;
-
-	if (timeout_ms < -1)
-		return -EINVAL;
-	shmchan__deadline_init(&dl, timeout_ms);
-	for (;;) {
-		err = view ? osp_peek(ch, view, len) : osp_read(ch, buf, cap, len);
-		if (err != -EAGAIN)
-			return err;
-		err = wait_readable(ch, &dl);
-		if (err)
-			return err;
-	}
-}
+static const struct shmchan__taker osp_taker = {
+	.read = osp_read,
+	.peek = osp_peek,
+	.wait = wait_readable,
+};
 
 static int osp_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len, int timeout_ms)
 {
-	return take_wait(ch, buf, cap, NULL, len, timeout_ms);
+	return shmchan__take_wait(ch, &osp_taker, buf, cap, NULL, len, timeout_ms);
 }
 
 static int osp_peek_wait(struct shmchan__handle *ch, const void **data, size_t *len, int timeout_ms)
 {
 	if (!data)
 		return -EINVAL;
-	return take_wait(ch, NULL, 0, data, len, timeout_ms);
+	return shmchan__take_wait(ch, &osp_taker, NULL, 0, data, len, timeout_ms);
 }
 
 /* No registry: nobody to wait for. */

@@ -93,33 +93,16 @@ int shmchan__obs_wait_readable(struct shmchan__handle *ch, int timeout_ms)
 	return poll_until(ch, &dl);
 }
 
-/* Read (@view NULL) or peek, polling up to @timeout_ms for a message.
- * Bounded: every round takes a message, reports an error, or waits until
- * the deadline. */
-static int take_wait(struct shmchan__handle *ch, void *buf, size_t cap, const void **view,
-		     size_t *len, int timeout_ms)
-{
-	struct shmchan__deadline dl;
-	int err;
-
-	if (timeout_ms < -1)
-		return -EINVAL;
-	shmchan__deadline_init(&dl, timeout_ms);
-	for (;;) {
-		err = view ? shmchan__obs_peek(ch, view, len)
-			   : shmchan__obs_read(ch, buf, cap, len);
-		if (err != -EAGAIN)
-			return err;
-		err = poll_until(ch, &dl);
-		if (err)
-			return err;
-	}
-}
+static const struct shmchan__taker obs_taker = {
+	.read = shmchan__obs_read,
+	.peek = shmchan__obs_peek,
+	.wait = poll_until,
+};
 
 int shmchan__obs_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
 		      int timeout_ms)
 {
-	return take_wait(ch, buf, cap, NULL, len, timeout_ms);
+	return shmchan__take_wait(ch, &obs_taker, buf, cap, NULL, len, timeout_ms);
 }
 
 int shmchan__obs_peek_wait(struct shmchan__handle *ch, const void **data, size_t *len,
@@ -127,7 +110,7 @@ int shmchan__obs_peek_wait(struct shmchan__handle *ch, const void **data, size_t
 {
 	if (!data)
 		return -EINVAL;
-	return take_wait(ch, NULL, 0, data, len, timeout_ms);
+	return shmchan__take_wait(ch, &obs_taker, NULL, 0, data, len, timeout_ms);
 }
 
 /* An observer's writes and peer waits go to channel_io.c, which refuses
