@@ -177,23 +177,6 @@ static void publish(struct shmchan__handle *ch, uint32_t len)
 	ch->osp.busy = 0;
 }
 
-static int slot_write(struct shmchan__handle *ch, const void *data, size_t len)
-{
-	int err;
-
-	if (len > ch->osp.slot_size)
-		return -EMSGSIZE;
-	if (ch->osp.busy)
-		return -EALREADY;
-	err = claim(ch);
-	if (err)
-		return err;
-	if (len)
-		memcpy(data_of(ch, ch->osp.pos), data, len);
-	publish(ch, (uint32_t)len);
-	return 0;
-}
-
 static int slot_reserve(struct shmchan__handle *ch, size_t len, void **data)
 {
 	int err;
@@ -207,6 +190,20 @@ static int slot_reserve(struct shmchan__handle *ch, size_t len, void **data)
 		return err;
 	ch->osp.busy = 1;
 	*data = data_of(ch, ch->osp.pos);
+	return 0;
+}
+
+/* A copy is a reservation filled and published at once. */
+static int slot_write(struct shmchan__handle *ch, const void *data, size_t len)
+{
+	void *slot;
+	int err = slot_reserve(ch, len, &slot);
+
+	if (err)
+		return err;
+	if (len)
+		memcpy(slot, data, len);
+	publish(ch, (uint32_t)len);
 	return 0;
 }
 
