@@ -336,7 +336,9 @@ static int ready_size(struct shmchan__handle *ch, uint32_t *size)
 	return 0;
 }
 
-static int slot_read(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
+/* Reader: the published message at its position, its size in *@len:
+ * what read and peek share. */
+static int take(struct shmchan__handle *ch, size_t *len)
 {
 	uint32_t size;
 	int err;
@@ -347,25 +349,29 @@ static int slot_read(struct shmchan__handle *ch, void *buf, size_t cap, size_t *
 	if (err)
 		return err;
 	*len = size;
-	if (size > cap)
+	return 0;
+}
+
+static int slot_read(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
+{
+	int err = take(ch, len);
+
+	if (err)
+		return err;
+	if (*len > cap)
 		return -EMSGSIZE;
-	if (size)
-		memcpy(buf, data_of(ch, ch->osp.pos), size);
+	if (*len)
+		memcpy(buf, data_of(ch, ch->osp.pos), *len);
 	give_back(ch);
 	return 0;
 }
 
 static int slot_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 {
-	uint32_t size;
-	int err;
+	int err = take(ch, len);
 
-	if (ch->osp.busy)
-		return -EALREADY;
-	err = ready_size(ch, &size);
 	if (err)
 		return err;
-	*len = size;
 	*data = data_of(ch, ch->osp.pos);
 	ch->osp.busy = 1;
 	return 0;
