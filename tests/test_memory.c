@@ -75,8 +75,10 @@ static int check(const unsigned char *p, size_t len, uint32_t n)
 	return 1;
 }
 
-/* Entries in /dev/shm (anonymous channels must add none). */
-static int shm_entries(void)
+/* Entries in /dev/shm whose name holds @label (an anonymous channel must
+ * add none). Only this process's label is counted: tests running beside
+ * this one create and remove entries of their own meanwhile. */
+static int shm_entries(const char *label)
 {
 	DIR *d = opendir(SHMCHAN_SHM_DIR);
 	struct dirent *e;
@@ -85,7 +87,7 @@ static int shm_entries(void)
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
+		n += strstr(e->d_name, label) != NULL;
 	closedir(d);
 	return n;
 }
@@ -126,11 +128,21 @@ static void test_anon_basics(void)
 {
 	struct shmchan_channel w, w2;
 	unsigned char msg[200];
-	int before = shm_entries(), fd;
+	char label[64];
+	int fd;
 	pid_t pid;
 
-	ASSERT_OK(shmchan_channel_create_anon(&w, "t.anon", &slot_cfg));
-	ASSERT_EQ(shm_entries(), before);
+	snprintf(label, sizeof(label), "t.anon.%d", (int)getpid());
+	ASSERT_OK(shmchan_channel_create_anon(&w, label, &slot_cfg));
+	ASSERT_EQ(shm_entries(label), 0);
+	/* It is there, as a memfd of that label. */
+	{
+		char link[64], target[128] = "";
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", T_H(&w)->seg.fd);
+		ASSERT_TRUE(readlink(link, target, sizeof(target) - 1) > 0);
+		ASSERT_TRUE(strstr(target, "/memfd:") == target && strstr(target, label));
+	}
 	ASSERT_EQ(t_seals(&w) & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
 		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
 	ASSERT_ERR(shmchan_channel_share_fd(&w, 1 << 30), -EINVAL);
@@ -151,7 +163,7 @@ static void test_anon_basics(void)
 	ASSERT_EQ(t_wait_child(pid, 20000), 0);
 	ASSERT_OK(shmchan_channel_close(&w2));
 	ASSERT_OK(shmchan_channel_close(&w));
-	ASSERT_EQ(shm_entries(), before);
+	ASSERT_EQ(shm_entries(label), 0);
 }
 
 /* Every kind works on an anonymous channel: opened by descriptor in each
