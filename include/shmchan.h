@@ -7,6 +7,7 @@
 #include "shmchan/segment.h"
 #include "shmchan/ring.h"
 #include "shmchan/channel.h"
+#include "shmchan/anon.h"
 #include "shmchan/inspect.h"
 #include "shmchan/waitset.h"
 #include "shmchan/fdpass.h"

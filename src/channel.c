@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "channel_pvt.h"
+#include "shmchan/anon.h"
 #include "poll_pvt.h"
 #include "registry_pvt.h"
 #include "kind_pvt.h"
