@@ -6,12 +6,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "calls_pvt.h"
@@ -409,31 +407,21 @@ static int poll_wait(struct shmchan__handle *ch, shmchan__ready_fn ready, struct
 }
 
 /* A byte channel's reader, FUTEX: sleep on head until it moves (the
- * writer wakes it after every message), or the deadline. */
-static int futex_wait(struct shmchan__handle *ch, _Atomic uint32_t *word,
-		      const struct shmchan__deadline *dl)
+ * writer wakes it after every message), or the deadline. newosp's writer
+ * wakes the shared queue, which shmchan__futex_sleep waits on. */
+static int sleep_on_head(struct shmchan__handle *ch, _Atomic uint32_t *word,
+			 const struct shmchan__deadline *dl)
 {
 	for (;;) {
 		/* Relaxed: the kernel compares the word itself; a stale
 		 * value only makes the sleep return at once. */
 		uint32_t v = atomic_load_explicit(word, memory_order_relaxed);
-		int64_t left;
-		struct timespec ts;
 
 		if (ops(ch)->readable(ch))
 			return 0;
-		left = shmchan__deadline_left(dl);
-		if (left == 0)
+		if (shmchan__deadline_left(dl) == 0)
 			return -ETIMEDOUT;
-		if (left > SLEEP_SLICE_NS)
-			left = SLEEP_SLICE_NS;
-		ts.tv_sec = (time_t)(left / 1000000000);
-		ts.tv_nsec = (long)(left % 1000000000);
-		/* Shared (no FUTEX_PRIVATE_FLAG): the waker is another
-		 * process, and newosp's writer wakes the shared queue. Every
-		 * return (woken, EAGAIN, EINTR, ETIMEDOUT) leads back to the
-		 * re-check above. */
-		syscall(SYS_futex, (void *)word, FUTEX_WAIT, v, &ts, NULL, 0);
+		shmchan__futex_sleep(word, v, dl, SLEEP_SLICE_NS);
 	}
 }
 
@@ -443,7 +431,7 @@ static int wait_readable(struct shmchan__handle *ch, const struct shmchan__deadl
 	_Atomic uint32_t *word = ops(ch)->futex ? ops(ch)->futex(ch) : NULL;
 
 	if (word && ch->wait == SHMCHAN_WAIT_FUTEX)
-		return futex_wait(ch, word, dl);
+		return sleep_on_head(ch, word, dl);
 	return poll_wait(ch, ready_read, &w, dl);
 }
 

@@ -7,7 +7,7 @@
  *   W1  v = q.futex                      (relaxed: the kernel re-compares it)
  *   W2  q.waiters += 1                   (seq_cst RMW: "announce")
  *   W3  if ready(): q.waiters -= 1; done (seq_cst load inside ready: "re-check")
- *   W4  futex_wait(q.futex, v)           (sleeps only while q.futex == v)
+ *   W4  shmchan__futex_sleep(q.futex, v) (sleeps only while q.futex == v)
  *   W5  q.waiters -= 1; loop to W1
  *
  *   K1  publish                          (seq_cst store: ring.c P3 or C3)
@@ -112,10 +112,8 @@ static int wait_backoff(const struct shmchan__waitcfg *cfg, shmchan__ready_fn re
 	}
 }
 
-/* Sleep while *word == val, until a wake, a signal, or the earlier of the
- * deadline and @slice_ns from now. */
-static void futex_wait(_Atomic uint32_t *word, uint32_t val, const struct shmchan__deadline *dl,
-		       int64_t slice_ns)
+void shmchan__futex_sleep(_Atomic uint32_t *word, uint32_t val, const struct shmchan__deadline *dl,
+			  int64_t slice_ns)
 {
 	int64_t end = shmchan__now_ns() + slice_ns;
 	struct timespec abs;
@@ -137,7 +135,7 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 	if (spin(ready, ctx, dl, cfg->spin_ns))
 		return 0;
 	for (;;) {
-		/* W1. Relaxed: a stale value only makes futex_wait return early. */
+		/* W1. Relaxed: a stale value only makes the sleep return early. */
 		uint32_t v = atomic_load_explicit(q->futex, memory_order_relaxed);
 		int r;
 
@@ -155,8 +153,9 @@ static int wait_futex(const struct shmchan__waitcfg *cfg, const struct shmchan__
 		r = ready(ctx, 1);
 		/* W4 */
 		if (r != 1)
-			futex_wait(q->futex, v, dl,
-				   r == SHMCHAN__READY_SOON ? SOON_SLICE_NS : SLEEP_SLICE_NS);
+			shmchan__futex_sleep(q->futex, v, dl,
+					     r == SHMCHAN__READY_SOON ? SOON_SLICE_NS
+								      : SLEEP_SLICE_NS);
 		/* W5. seq_cst like W2, so the count never looks lower than the
 		 * number of sleepers to a waker. */
 		if (owner)
@@ -197,7 +196,7 @@ int shmchan__wake(const struct shmchan__waitq *q)
 	if (w == 0)
 		return found;
 	/* K3. Relaxed: ordered after K2's load (seq_cst has acquire semantics),
-	 * and the kernel's compare in futex_wait reads the word itself. */
+	 * and the kernel's compare in the futex sleep reads the word itself. */
 	atomic_fetch_add_explicit(q->futex, 1, memory_order_relaxed);
 	syscall(SYS_futex, (void *)q->futex, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	return found | SHMCHAN__WOKE_SLEEPERS;

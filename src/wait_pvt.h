@@ -42,6 +42,14 @@ struct shmchan__waitcfg {
 typedef int (*shmchan__ready_fn)(void *ctx, int slow);
 
 /*
+ * Sleep while *@word == @val (a shared futex: any process mapping it may
+ * wake it), until a wake, a signal, or the earlier of the deadline and
+ * @slice_ns from now. Every return means "look again".
+ */
+void shmchan__futex_sleep(_Atomic uint32_t *word, uint32_t val, const struct shmchan__deadline *dl,
+			  int64_t slice_ns);
+
+/*
  * Wait until ready(ctx) returns 1, or the deadline. Returns 0 or -ETIMEDOUT.
  * Signals do not end the wait early. On timeout nothing in the segment is left
  * changed. @owner (may be NULL) is the waiter's registry owner word, where
