@@ -105,10 +105,7 @@ static int map(struct shmchan__handle *ch, int fd, size_t size)
 
 static void unmap(struct shmchan__handle *ch)
 {
-	if (ch->seg.addr)
-		munmap(ch->seg.addr, ch->seg.size);
-	if (ch->seg.fd >= 0)
-		close(ch->seg.fd);
+	shmchan_segment_close(&ch->seg);
 	memset(ch, 0, sizeof(*ch));
 	ch->seg.fd = -1;
 }
