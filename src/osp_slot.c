@@ -261,18 +261,17 @@ static void give_back(struct shmchan__handle *ch)
 	ch->osp.stuck_since = 0;
 }
 
-/* Reader at an unpublished position: with stuck_ms set, step over a claim
- * that stayed unpublished that long. Returns 1 if it stepped. */
-static int step_stuck(struct shmchan__handle *ch)
+/* Reader at an unpublished position, with stuck_ms set: 1 if a producer
+ * claimed it and it has stayed unpublished that long, else 0 (the first
+ * look starts the clock). */
+static int stuck_due(struct shmchan__handle *ch)
 {
 	uint32_t pos = ch->osp.pos;
-	uint32_t expect = pos;
 	uint32_t prod;
 	int64_t now;
 
-	if (!ch->osp.stuck_ms)
-		return 0;
-	/* Relaxed: whether a producer claimed pos; the CAS below decides. */
+	/* Relaxed: whether a producer claimed pos, a hint; step_stuck()'s
+	 * CAS decides. */
 	prod = atomic_load_explicit(shmchan__osp_word(ch, PRODUCER_OFF), memory_order_relaxed);
 	if ((int32_t)(prod - pos) <= 0 || prod - pos > ch->osp.slot_count + 1) {
 		ch->osp.stuck_since = 0;
@@ -284,7 +283,17 @@ static int step_stuck(struct shmchan__handle *ch)
 		ch->osp.stuck_pos = pos;
 		return 0;
 	}
-	if (now - ch->osp.stuck_since < (int64_t)ch->osp.stuck_ms * 1000000)
+	return now - ch->osp.stuck_since >= (int64_t)ch->osp.stuck_ms * 1000000;
+}
+
+/* Reader at an unpublished position: with stuck_ms set, step over a claim
+ * that stayed unpublished that long. Returns 1 if it stepped. */
+static int step_stuck(struct shmchan__handle *ch)
+{
+	uint32_t pos = ch->osp.pos;
+	uint32_t expect = pos;
+
+	if (!ch->osp.stuck_ms || !stuck_due(ch))
 		return 0;
 	/* Give the slot back as give_back() does, but only if it is still
 	 * unpublished: a producer publishing right now makes the CAS fail and
@@ -390,16 +399,9 @@ static int slot_readable(struct shmchan__handle *ch)
 {
 	int h = head(ch);
 
-	if (h == HEAD_EMPTY && ch->osp.stuck_ms) {
-		/* Due to step over a stuck claim: a read would do it. */
-		uint32_t prod = atomic_load_explicit(shmchan__osp_word(ch, PRODUCER_OFF),
-						     memory_order_relaxed);
-		if (ch->osp.stuck_since && ch->osp.stuck_pos == ch->osp.pos &&
-		    (int32_t)(prod - ch->osp.pos) > 0 &&
-		    shmchan__now_ns() - ch->osp.stuck_since >= (int64_t)ch->osp.stuck_ms * 1000000)
-			return 1;
-		step_stuck(ch); /* starts the clock */
-	}
+	/* A claim due to be stepped over: a read does it. */
+	if (h == HEAD_EMPTY && ch->osp.stuck_ms)
+		return stuck_due(ch);
 	return h != HEAD_EMPTY;
 }
 
