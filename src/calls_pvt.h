@@ -23,7 +23,8 @@ struct shmchan__calls {
 	int (*cancel)(struct shmchan__handle *ch);
 	int (*read)(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len);
 	int (*peek)(struct shmchan__handle *ch, const void **data, size_t *len);
-	int (*release)(struct shmchan__handle *ch);
+	int (*release)(struct shmchan__handle *ch, const void *view);
+	int (*held)(const struct shmchan__handle *ch);
 	int (*wait_readable)(struct shmchan__handle *ch, int timeout_ms);
 	int (*wait_writable)(struct shmchan__handle *ch, int timeout_ms);
 	int (*wait_writable_len)(struct shmchan__handle *ch, size_t len, int timeout_ms);

@@ -100,7 +100,7 @@ static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind,
 	const struct shmchan__kind *k;
 	struct shmchan__mem m;
 
-	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777 || cfg->flags ||
+	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777 || cfg->flags || cfg->hold ||
 	    mem_of(cfg, SHMCHAN__MEM_CREATE_FLAGS, &m) != 0)
 		return -EINVAL;
 	*kind = shmchan__kind_resolve(cfg->kind);
@@ -474,9 +474,12 @@ static int open_role(struct shmchan__handle *ch, const char *name, int fd,
 	memset(ch, 0, sizeof(*ch));
 	if (!name && fd < 0) /* a NULL name */
 		return -EINVAL;
-	if ((expect && (!reserved_zero(expect) || (expect->flags & ~SHMCHAN_OPEN_ANY_OWNER))) ||
+	if ((expect &&
+	     (!reserved_zero(expect) || (expect->flags & ~SHMCHAN_OPEN_ANY_OWNER) ||
+	      expect->hold > SHMCHAN_MAX_HOLD || (role != ROLE_READER && expect->hold))) ||
 	    set_wait(ch, expect) != 0 || mem_of(expect, SHMCHAN__MEM_OPEN_FLAGS, &m) != 0)
 		return -EINVAL;
+	ch->holds.max = expect && expect->hold ? expect->hold : 1;
 	/* An observer maps read-only: that it writes nothing is the kernel's
 	 * to enforce, not only ours (observe_pvt.h). */
 	if (observe)
@@ -495,6 +498,9 @@ static int open_role(struct shmchan__handle *ch, const char *name, int fd,
 		err = validate(&ch->seg, expect, &id);
 	if (!err)
 		err = attach_checked(ch, &id);
+	/* Several messages held at once: the kinds that allow it (kind_pvt.h). */
+	if (!err && ch->holds.max > 1 && !shmchan__kind_of(ch->kind)->reader->holds_many)
+		err = -EINVAL;
 	/* A reader joins as its kind says: where it starts, what it takes
 	 * over (kind_pvt.h); a subscribe of a kind without is SHMCHAN_EKIND. */
 	if (!err && observe) {

@@ -107,7 +107,26 @@ int shmchan_channel_release(struct shmchan_channel *pub)
 	struct shmchan__handle *ch = shmchan__handle_of(pub);
 	int err = enter(ch);
 
-	return err ? err : leave(ch, calls(ch)->release(ch));
+	return err ? err : leave(ch, calls(ch)->release(ch, NULL));
+}
+
+int shmchan_channel_release_view(struct shmchan_channel *pub, const void *data)
+{
+	struct shmchan__handle *ch = shmchan__handle_of(pub);
+	int err = enter(ch);
+
+	if (!err && !data)
+		return leave(ch, -EINVAL);
+	return err ? err : leave(ch, calls(ch)->release(ch, data));
+}
+
+int shmchan_channel_held(const struct shmchan_channel *pub)
+{
+	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
+
+	if (!ch || !ch->hdr)
+		return -EINVAL;
+	return calls(ch)->held(ch);
 }
 
 int shmchan_channel_wait_readable(struct shmchan_channel *pub, int timeout_ms)

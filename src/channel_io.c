@@ -146,6 +146,12 @@ struct writer_wait {
 	size_t len;
 };
 
+int shmchan__io_held(const struct shmchan__handle *ch)
+{
+	return ch->role == ROLE_READER || ch->role == SHMCHAN__ROLE_OBSERVER ? (int)ch->holds.n
+									     : -ENOTSUP;
+}
+
 static int readable_cb(void *ctx, int slow);
 static int writable_cb(void *ctx, int slow);
 
@@ -419,7 +425,7 @@ int shmchan__io_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 	return err ? err : reader_take_polled(ch, NULL, 0, data, len);
 }
 
-int shmchan__io_release(struct shmchan__handle *ch)
+int shmchan__io_release(struct shmchan__handle *ch, const void *view)
 {
 	int err = check_role(ch, ROLE_READER);
 	uint32_t before;
@@ -427,7 +433,7 @@ int shmchan__io_release(struct shmchan__handle *ch)
 	if (err)
 		return err;
 	before = progress(ch);
-	err = rops(ch)->release(ch);
+	err = rops(ch)->release(ch, view);
 	wake_writers(ch, before);
 	if (!err)
 		note_read(ch);
@@ -838,6 +844,7 @@ const struct shmchan__calls shmchan__io_calls = {
 	.read = shmchan__io_read,
 	.peek = shmchan__io_peek,
 	.release = shmchan__io_release,
+	.held = shmchan__io_held,
 	.wait_readable = shmchan__io_wait_readable,
 	.wait_writable = shmchan__io_wait_writable,
 	.wait_writable_len = shmchan__io_wait_writable_len,

@@ -31,17 +31,17 @@
 #include <stdint.h>
 
 #include "channel_pvt.h"
+#include "hold_pvt.h"
 #include "shmchan/channel.h"
 
 /* Broadcast channels (kind_bcast.c). */
 struct shmchan__bc_state {
 	union {
 		struct {
-			uint64_t pos;	   /* the next position to read: the cursor */
-			uint64_t lost;	   /* messages lost to overwriting */
-			uint64_t held_seq; /* the peeked slot's sequence */
-			uint32_t started;  /* 1 once it delivered a message */
-		} sub;			   /* a subscriber */
+			uint64_t pos;	  /* the next position to read: the cursor */
+			uint64_t lost;	  /* messages lost to overwriting */
+			uint32_t started; /* 1 once it delivered a message */
+		} sub;			  /* a subscriber */
 		struct {
 			uint64_t pos;	   /* the reserved position */
 			uint64_t gate;	   /* BLOCK: positions below it are free */
@@ -107,6 +107,8 @@ struct shmchan__handle {
 	uint64_t pidns;		  /* this process's pid namespace */
 	/* the ring's state in this process (every kind attaches one) */
 	struct shmchan_ring ring;
+	/* reader: the messages it holds (hold_pvt.h) */
+	struct shmchan__holds holds;
 	/* the stall detector (stall_pvt.h): readers, broadcast writers */
 	int64_t stuck_ns;      /* when the position was seen claimed, unfinished */
 	int64_t next_check_ns; /* next liveness check of that position */

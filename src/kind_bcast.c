@@ -21,6 +21,11 @@
  *      seq_cst part is the "publish" half of the sleep protocol for writers
  *      waiting for space (wait.c), whose re-check is the gate scan.
  *      Relaxed under OVERWRITE: writers never look (statistics only).
+ *  S5  a subscriber holding messages (hold_pvt.h) publishes as its cursor
+ *      the oldest message it holds, while its own cursor goes on: under
+ *      BLOCK no writer reuses a held slot (S3 covers the reads of the
+ *      slots below that cursor); under OVERWRITE a held slot may be
+ *      reused, and its release finds that out (bring.c B6).
  *  S4  a writer loads tail, then the generation (both seq_cst), before each
  *      claim CAS (bring.c B1, seq_cst); it rescans the cursors when the
  *      generation moved. A claim whose generation load preceded the bump of
@@ -60,14 +65,23 @@ static uint64_t oldest_of(uint64_t tail, uint32_t n)
 
 /* ---- subscribers ---- */
 
-/* Move the cursor to @pos (S3). An observer has no entry: its cursor is
- * its own, and nobody waits for it. */
-static void advance(struct shmchan__handle *ch, uint64_t pos)
+/* Publish the cursor writers see (S3): the handle's own, or while it holds
+ * messages the oldest one held (S5). An observer has no entry: its cursor
+ * is its own, and nobody waits for it. */
+static void publish_cursor(struct shmchan__handle *ch)
 {
-	ch->bc.sub.pos = pos;
+	uint64_t pos = ch->holds.n ? ch->holds.e[0].pos : ch->bc.sub.pos;
+
 	if (self_of(ch))
 		atomic_store_explicit(&self_of(ch)->claim, pos,
 				      blocking(ch) ? memory_order_seq_cst : memory_order_relaxed);
+}
+
+/* Move the handle's cursor to @pos, and publish (S3). */
+static void advance(struct shmchan__handle *ch, uint64_t pos)
+{
+	ch->bc.sub.pos = pos;
+	publish_cursor(ch);
 }
 
 /* Publish the loss count to the inspector (an observer has nowhere to). */
@@ -145,10 +159,10 @@ static int bc_take(struct shmchan__handle *ch, void *buf, size_t cap, const void
 {
 	uint32_t tries;
 
-	if (ch->ring.busy & SHMCHAN__RING_PEEKED)
-		return -EALREADY;
 	if (!len || (!view && !buf && cap > 0))
 		return -EINVAL;
+	if (view ? shmchan__holds_full(&ch->holds) : shmchan__holds_block_read(&ch->holds))
+		return -EALREADY;
 	/* Bounded: each retry follows a step over a discarded position or an
 	 * uncounted overrun. */
 	for (tries = 0; tries <= ch->ring.slot_count + 1; tries++) {
@@ -160,8 +174,10 @@ static int bc_take(struct shmchan__handle *ch, void *buf, size_t cap, const void
 		switch (st) {
 		case SHMCHAN__BL_READY:
 			if (view) {
-				ch->bc.sub.held_seq = seq;
-				ch->ring.busy |= SHMCHAN__RING_PEEKED;
+				/* S5: held; the published cursor stays at the
+				 * oldest message held. */
+				shmchan__holds_add(&ch->holds, c, seq);
+				advance(ch, c + 1);
 				*view = data;
 				*len = n;
 				return 0;
@@ -197,16 +213,23 @@ static int bc_take(struct shmchan__handle *ch, void *buf, size_t cap, const void
 	return -EAGAIN;
 }
 
-static int bc_release(struct shmchan__handle *ch)
+/* Release a held message (NULL: the oldest); each view is checked on its
+ * own (B6): one overwritten while held reports SHMCHAN_ELOST. */
+static int bc_release(struct shmchan__handle *ch, const void *view)
 {
-	uint64_t c = ch->bc.sub.pos;
+	uint32_t i = 0;
 	int ok;
 
-	if (!(ch->ring.busy & SHMCHAN__RING_PEEKED))
+	if (view)
+		while (i < ch->holds.n &&
+		       shmchan__bring_data(&ch->ring, ch->holds.e[i].pos) != view)
+			i++;
+	if (i >= ch->holds.n)
 		return -EINVAL;
-	ch->ring.busy &= ~SHMCHAN__RING_PEEKED;
-	ok = shmchan__bring_still(&ch->ring, c, ch->bc.sub.held_seq);
-	advance(ch, c + 1);
+	ok = shmchan__bring_still(&ch->ring, ch->holds.e[i].pos, ch->holds.e[i].aux);
+	shmchan__holds_drop(&ch->holds, i);
+	if (i == 0)
+		publish_cursor(ch); /* S5: the next oldest held, or the cursor */
 	if (ok) {
 		ch->bc.sub.started = 1;
 		return 0;
@@ -240,8 +263,8 @@ static int bc_readable(struct shmchan__handle *ch)
 {
 	int st;
 
-	if (ch->ring.busy & SHMCHAN__RING_PEEKED)
-		return 1;
+	if (shmchan__holds_full(&ch->holds))
+		return 1; /* a peek returns at once (-EALREADY) */
 	st = look_at_cursor(ch);
 	return st == SHMCHAN__BL_READY || st == SHMCHAN__BL_OVERRUN || st == SHMCHAN__BL_CORRUPT;
 }
@@ -589,7 +612,8 @@ static void bc_describe(const struct shmchan__chan_hdr *h, const struct shmchan_
 
 static uint32_t bc_progress(const struct shmchan__handle *ch)
 {
-	return (uint32_t)ch->bc.sub.pos;
+	/* What writers wait for: the published cursor (S5). */
+	return (uint32_t)(ch->holds.n ? ch->holds.e[0].pos : ch->bc.sub.pos);
 }
 
 /* wait_for_reader saw a subscriber, which may not have bumped the
@@ -688,4 +712,5 @@ const struct shmchan__reader_ops shmchan__bcast_reader = {
 	.leave_holds = shmchan__no_leave_hold,
 	.leave_wakes_writers = 1,
 	.many = 1,
+	.holds_many = 1,
 };

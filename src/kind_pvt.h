@@ -53,7 +53,8 @@ struct shmchan__writer_ops {
 struct shmchan__reader_ops {
 	int (*pop)(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len);
 	int (*peek)(struct shmchan__handle *ch, const void **data, size_t *len);
-	int (*release)(struct shmchan__handle *ch);
+	/* Release the held message whose view is @view (NULL: the oldest). */
+	int (*release)(struct shmchan__handle *ch, const void *view);
 	/* 1 if a read would find something (a message, or an error to report). */
 	int (*readable)(struct shmchan__handle *ch);
 	/* What is at the reader's position: SHMCHAN__HEAD_* (ring_pvt.h). */
@@ -102,6 +103,8 @@ struct shmchan__reader_ops {
 	/* Whether readers are many, each holding an entry of subscribers[]
 	 * (else one, holding the reader entry). */
 	int many;
+	/* Whether a reader may hold several messages (config.hold > 1). */
+	int holds_many;
 };
 
 /* The subscriber entries inspect.c described, row by row of

@@ -143,21 +143,55 @@ static int rec_join(struct shmchan__handle *ch, unsigned flags)
 
 static int rec_pop(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
 {
+	if (shmchan__holds_block_read(&ch->holds))
+		return -EALREADY;
 	return shmchan__rring_pop(&ch->ring, buf, cap, len);
 }
 
 static int rec_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 {
-	return shmchan__rring_peek(&ch->ring, data, len);
+	uint32_t pos, span;
+	int err;
+
+	if (!data || !len)
+		return -EINVAL;
+	if (shmchan__holds_full(&ch->holds))
+		return -EALREADY;
+	err = shmchan__rring_take(&ch->ring, &pos, &span, data, len);
+	if (!err)
+		shmchan__holds_add(&ch->holds, pos, span);
+	return err;
 }
 
-static int rec_release(struct shmchan__handle *ch)
+/* The payload of the record at @pos. */
+static const void *rec_data_at(const struct shmchan__handle *ch, uint64_t pos)
 {
-	return shmchan__rring_release(&ch->ring);
+	return ch->ring.base + ((uint32_t)pos & ch->ring.mask) + SHMCHAN__REC_HDR;
+}
+
+/* Mark a held record done (rring.c R6); when it was the oldest, free up to
+ * the next one held, or to the reader's own head. */
+static int rec_release(struct shmchan__handle *ch, const void *view)
+{
+	uint32_t i = 0, next;
+
+	if (view)
+		while (i < ch->holds.n && rec_data_at(ch, ch->holds.e[i].pos) != view)
+			i++;
+	if (i >= ch->holds.n)
+		return -EINVAL;
+	shmchan__rring_done(&ch->ring, (uint32_t)ch->holds.e[i].pos, (uint32_t)ch->holds.e[i].aux);
+	shmchan__holds_drop(&ch->holds, i);
+	if (i)
+		return 0;
+	next = (uint32_t)ch->holds.e[0].pos;
+	return shmchan__rring_publish(&ch->ring, ch->holds.n ? &next : NULL);
 }
 
 static int rec_readable(struct shmchan__handle *ch)
 {
+	if (shmchan__holds_full(&ch->holds))
+		return 1; /* a peek returns at once (-EALREADY) */
 	return shmchan__rring_readable(&ch->ring);
 }
 
@@ -219,4 +253,5 @@ const struct shmchan__reader_ops shmchan__record_reader = {
 	.orphan_extent = rec_orphan_extent,
 	.progress = shmchan__head_progress,
 	.leave_holds = shmchan__no_leave_hold,
+	.holds_many = 1,
 };

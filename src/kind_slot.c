@@ -146,26 +146,68 @@ int shmchan__slot_join(struct shmchan__handle *ch, unsigned flags)
 
 uint32_t shmchan__head_progress(const struct shmchan__handle *ch)
 {
-	return ch->ring.head;
+	/* What writers wait for: the published head (hold_pvt.h). */
+	return shmchan__shared_head(&ch->ring);
 }
 
 static int slot_pop(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len)
 {
+	if (shmchan__holds_block_read(&ch->holds))
+		return -EALREADY;
 	return shmchan_ring_pop(&ch->ring, buf, cap, len);
 }
 
 static int slot_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 {
-	return shmchan_ring_peek(&ch->ring, data, len);
+	uint32_t pos;
+	int err;
+
+	if (!data || !len)
+		return -EINVAL;
+	if (shmchan__holds_full(&ch->holds))
+		return -EALREADY;
+	err = shmchan__ring_take(&ch->ring, &pos, data, len);
+	if (!err)
+		shmchan__holds_add(&ch->holds, pos, 0);
+	return err;
 }
 
-static int slot_release(struct shmchan__handle *ch)
+/* Index of the held message whose view is @view (NULL: the oldest), or -1. */
+static int held_index(const struct shmchan__handle *ch, const void *view)
 {
-	return shmchan_ring_release(&ch->ring);
+	uint32_t i;
+
+	if (!view)
+		return ch->holds.n ? 0 : -1;
+	for (i = 0; i < ch->holds.n; i++)
+		if (shmchan__ring_data_at(&ch->ring, (uint32_t)ch->holds.e[i].pos) == view)
+			return (int)i;
+	return -1;
+}
+
+/* Give back a held slot (ring.c C6); when it was the oldest, publish the
+ * next oldest held, or the reader's own head, as the ring's head (C5). */
+static int slot_release(struct shmchan__handle *ch, const void *view)
+{
+	int i = held_index(ch, view);
+	uint32_t next;
+
+	if (i < 0)
+		return -EINVAL;
+	shmchan__ring_done(&ch->ring, (uint32_t)ch->holds.e[i].pos);
+	shmchan__holds_drop(&ch->holds, (uint32_t)i);
+	if (i == 0) {
+		next = (uint32_t)ch->holds.e[0].pos;
+		shmchan__set_holding(&ch->ring, ch->holds.n ? &next : NULL);
+		shmchan__ring_publish(&ch->ring);
+	}
+	return 0;
 }
 
 static int slot_readable(struct shmchan__handle *ch)
 {
+	if (shmchan__holds_full(&ch->holds))
+		return 1; /* a peek returns at once (-EALREADY) */
 	return shmchan_ring_readable(&ch->ring);
 }
 
@@ -232,4 +274,5 @@ const struct shmchan__reader_ops shmchan__slot_reader = {
 	.progress = shmchan__head_progress,
 	.leave_holds = shmchan__no_leave_hold,
 	.samples_depth = 1,
+	.holds_many = 1,
 };

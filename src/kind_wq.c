@@ -66,6 +66,7 @@ static int wq_take(struct shmchan__handle *ch, void *buf, size_t cap, const void
 	*len = n;
 	if (view) {
 		ch->ring.busy |= SHMCHAN__RING_PEEKED;
+		shmchan__holds_add(&ch->holds, ch->wq.pos, 0);
 		*view = data;
 		return 0;
 	}
@@ -77,11 +78,15 @@ static int wq_take(struct shmchan__handle *ch, void *buf, size_t cap, const void
 	return 0;
 }
 
-static int wq_release(struct shmchan__handle *ch)
+/* A work-queue reader holds one message (its claim word names it). */
+static int wq_release(struct shmchan__handle *ch, const void *view)
 {
 	if (!(ch->ring.busy & SHMCHAN__RING_PEEKED))
 		return -EINVAL;
+	if (view && view != shmchan__ring_data_at(&ch->ring, (uint32_t)ch->wq.pos))
+		return -EINVAL;
 	ch->ring.busy &= ~SHMCHAN__RING_PEEKED;
+	shmchan__holds_drop(&ch->holds, 0);
 	finish(ch);
 	return 0;
 }

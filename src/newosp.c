@@ -353,16 +353,23 @@ static int osp_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 	return data && len ? ops(ch)->peek(ch, data, len) : -EINVAL;
 }
 
-static int osp_release(struct shmchan__handle *ch)
+static int osp_release(struct shmchan__handle *ch, const void *view)
 {
 	int err;
 
 	if (is_writer(ch) || !ops(ch)->release)
 		return -ENOTSUP;
-	err = ops(ch)->release(ch);
+	err = ops(ch)->release(ch, view);
 	if (err == 0)
 		ch->count++;
 	return err;
+}
+
+/* A newosp reader holds one message at most (its peek); a byte reader
+ * holds none (it has no peek). */
+static int osp_held(const struct shmchan__handle *ch)
+{
+	return is_writer(ch) ? -ENOTSUP : (int)ch->osp.busy;
 }
 
 /* Waiting. */
@@ -539,6 +546,7 @@ const struct shmchan__calls shmchan__osp_calls = {
 	.read = osp_read,
 	.peek = osp_peek,
 	.release = osp_release,
+	.held = osp_held,
 	.wait_readable = osp_wait_readable,
 	.wait_writable = osp_wait_writable,
 	.wait_writable_len = osp_wait_writable_len,

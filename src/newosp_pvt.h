@@ -42,7 +42,7 @@ struct shmchan__osp_ops {
 	int (*cancel)(struct shmchan__handle *ch);
 	int (*read)(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len);
 	int (*peek)(struct shmchan__handle *ch, const void **data, size_t *len);
-	int (*release)(struct shmchan__handle *ch);
+	int (*release)(struct shmchan__handle *ch, const void *view);
 	/* 1 if a read would find something (a message, or an error). */
 	int (*readable)(struct shmchan__handle *ch);
 	/* 1 if a message of @len bytes (0: any) would find room. */

@@ -56,9 +56,9 @@ int shmchan__obs_peek(struct shmchan__handle *ch, const void **data, size_t *len
 	return err == -EAGAIN ? nothing(ch) : err;
 }
 
-int shmchan__obs_release(struct shmchan__handle *ch)
+int shmchan__obs_release(struct shmchan__handle *ch, const void *view)
 {
-	int err = rops(ch)->release(ch);
+	int err = rops(ch)->release(ch, view);
 
 	if (err == 0)
 		ch->count++;
@@ -123,6 +123,7 @@ const struct shmchan__calls shmchan__obs_calls = {
 	.read = shmchan__obs_read,
 	.peek = shmchan__obs_peek,
 	.release = shmchan__obs_release,
+	.held = shmchan__io_held,
 	.wait_readable = shmchan__obs_wait_readable,
 	.wait_writable = shmchan__io_wait_writable,
 	.wait_writable_len = shmchan__io_wait_writable_len,

@@ -17,7 +17,7 @@
 
 int shmchan__obs_read(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len);
 int shmchan__obs_peek(struct shmchan__handle *ch, const void **data, size_t *len);
-int shmchan__obs_release(struct shmchan__handle *ch);
+int shmchan__obs_release(struct shmchan__handle *ch, const void *view);
 int shmchan__obs_wait_readable(struct shmchan__handle *ch, int timeout_ms);
 int shmchan__obs_recv(struct shmchan__handle *ch, void *buf, size_t cap, size_t *len,
 		      int timeout_ms);

@@ -386,9 +386,9 @@ static int slot_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 	return 0;
 }
 
-static int slot_release(struct shmchan__handle *ch)
+static int slot_release(struct shmchan__handle *ch, const void *view)
 {
-	if (!ch->osp.busy)
+	if (!ch->osp.busy || (view && view != data_of(ch, ch->osp.pos)))
 		return -EINVAL;
 	ch->osp.busy = 0;
 	give_back(ch);

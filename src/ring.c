@@ -25,6 +25,20 @@
  *      in attach: a consumer that takes over from a previous one sees every slot
  *      that one released. depth() reads head relaxed: it is a snapshot.
  *
+ * Holding several messages (hold_pvt.h: the channel's readers). The
+ * consumer's own head goes past a message it holds (peeked, not released);
+ * the ring's head, which it publishes, stays at the oldest held position:
+ *  C5  C4 stores the oldest held position while one is held
+ *      (shmchan__shared_head), so a successor starts there.
+ *  C6  a release gives its slot back at once (C3 at its own position),
+ *      whatever else is held. Producers cannot use it early: they claim in
+ *      order of position, and the oldest held slot, which is not given
+ *      back, stops tail a lap after it (P1 sees seq p + 1, not p + N).
+ *      A successor that starts at the published head finds released slots
+ *      at p + N (never p + N + 1: see the line above) and steps over them
+ *      as released by a consumer that died before moving head: held ones
+ *      are delivered again, released ones are not.
+ *
  * Stepping over (a claim the consumer will not wait for any longer, because
  * its producer is judged dead, see channel_io.c). Safety must not rest on
  * that judgement being right, so the step is a state change the claimant is
@@ -299,8 +313,8 @@ static void consume(struct shmchan_ring *r)
 	 * of this file). */
 	atomic_store_explicit(&slot_at(r, pos)->seq, pos + r->slot_count, memory_order_seq_cst);
 	r->head = pos + 1;
-	/* C4: pairs with the load-acquire of head in attach. */
-	atomic_store_explicit(&h->head, pos + 1, memory_order_release);
+	/* C4 (C5 while holding): pairs with the load-acquire of head in attach. */
+	atomic_store_explicit(&h->head, shmchan__shared_head(r), memory_order_release);
 }
 
 /* Move head over a slot a previous consumer already gave back: it stopped
@@ -308,8 +322,9 @@ static void consume(struct shmchan_ring *r)
 static void skip_released(struct shmchan_ring *r)
 {
 	r->head++;
-	/* C4 again: pairs with the load-acquire of head in attach. */
-	atomic_store_explicit(&hdr_of(r)->head, r->head, memory_order_release);
+	/* C4 again (C5 while holding): pairs with the load-acquire of head in
+	 * attach. */
+	atomic_store_explicit(&hdr_of(r)->head, shmchan__shared_head(r), memory_order_release);
 }
 
 /*
@@ -352,6 +367,11 @@ static int inspect(struct shmchan_ring *r, struct shmchan__slot **slot, uint32_t
 
 	for (lap = 0; lap < r->slot_count; lap++) {
 		uint32_t pos = r->head;
+
+		/* C6: the slot holds our own oldest held message (its seq is
+		 * head - N + 1): nothing to read until it is released. */
+		if (shmchan__hold_lapped(r, r->slot_count))
+			return -EAGAIN;
 		struct shmchan__slot *s = slot_at(r, pos);
 		/* C1: pairs with P3; len, flags and data are visible after it
 		 * (seq_cst: see the top of this file). */
@@ -439,6 +459,44 @@ int shmchan_ring_release(struct shmchan_ring *r)
 	return 0;
 }
 
+int shmchan__ring_take(struct shmchan_ring *r, uint32_t *pos, const void **data, size_t *len)
+{
+	struct shmchan__slot *s;
+	uint32_t n, oldest;
+	int err = inspect(r, &s, &n, 0);
+
+	if (err)
+		return err;
+	*pos = r->head;
+	*data = s->data;
+	*len = n;
+	/* C5: the first message held becomes the published head; it is the
+	 * published head already (head had not passed it). */
+	if (!(r->busy & SHMCHAN__RING_HOLDING)) {
+		oldest = r->head;
+		shmchan__set_holding(r, &oldest);
+	}
+	r->head++;
+	return 0;
+}
+
+void shmchan__ring_done(struct shmchan_ring *r, uint32_t pos)
+{
+	/* C6, a C3 at @pos: pairs with P1 of the producer a lap later. */
+	atomic_store_explicit(&slot_at(r, pos)->seq, pos + r->slot_count, memory_order_seq_cst);
+}
+
+void shmchan__ring_publish(struct shmchan_ring *r)
+{
+	/* C4 (C5): pairs with the load-acquire of head in attach. */
+	atomic_store_explicit(&hdr_of(r)->head, shmchan__shared_head(r), memory_order_release);
+}
+
+const void *shmchan__ring_data_at(const struct shmchan_ring *r, uint32_t pos)
+{
+	return slot_at(r, pos)->data;
+}
+
 int shmchan_ring_readable(struct shmchan_ring *r)
 {
 	struct shmchan__slot *s;
@@ -465,6 +523,8 @@ int shmchan__ring_head(const struct shmchan_ring *r, uint32_t *pos)
 	uint32_t head = r->head, seq, tail;
 
 	*pos = head;
+	if (shmchan__hold_lapped(r, r->slot_count))
+		return SHMCHAN__HEAD_EMPTY; /* C6: our own held message is there */
 	/* seq_cst like C1. */
 	seq = atomic_load_explicit(&slot_at(r, head)->seq, memory_order_seq_cst);
 	if (seq == SHMCHAN__SEQ_STEPPED(head - r->slot_count)) {

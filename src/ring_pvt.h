@@ -22,6 +22,37 @@
 /* Mode, set at attach: the ring is a work queue's, whose producers step
  * over slots held by consumers (wqueue.c W1). */
 #define SHMCHAN__RING_WQ 4u
+/* A consumer holding messages (hold_pvt.h): it publishes as its position
+ * (C4, R4) the oldest one held, kept in rsv_pos (a consumer reserves
+ * nothing), while its head goes on past it. */
+#define SHMCHAN__RING_HOLDING 8u
+
+/* The position a consumer publishes as the ring's head: its own, or the
+ * oldest message it holds. */
+static inline uint32_t shmchan__shared_head(const struct shmchan_ring *r)
+{
+	return (r->busy & SHMCHAN__RING_HOLDING) ? r->rsv_pos : r->head;
+}
+
+/* Whether the consumer's head is a lap past the oldest message it holds:
+ * the slot there (the bytes, in a record ring) is that message's, so
+ * nothing more can be read before it is released. */
+static inline int shmchan__hold_lapped(const struct shmchan_ring *r, uint32_t size)
+{
+	return (r->busy & SHMCHAN__RING_HOLDING) && (r->head - r->rsv_pos) >= size;
+}
+
+/* Set what the consumer holds: @oldest the oldest held position, or NULL
+ * when it holds nothing (the ring's own state only; the caller publishes). */
+static inline void shmchan__set_holding(struct shmchan_ring *r, const uint32_t *oldest)
+{
+	if (oldest) {
+		r->busy |= SHMCHAN__RING_HOLDING;
+		r->rsv_pos = *oldest;
+	} else {
+		r->busy &= ~SHMCHAN__RING_HOLDING;
+	}
+}
 
 /* Producer claim word: SHMCHAN__CLAIM_ACTIVE | position while a slot is claimed. */
 #define SHMCHAN__CLAIM_ACTIVE (1ull << 32)
@@ -105,6 +136,19 @@ int shmchan__ring_skip_abandoned(struct shmchan_ring *ring, uint32_t pos);
  * to be gone (it can no longer write to it). Returns 0, or -EAGAIN if the
  * slot is not in that state (its claimant gave it back itself). */
 int shmchan__ring_reclaim(struct shmchan_ring *ring, uint32_t pos);
+
+/*
+ * Consumer holding messages (kind_slot.c, hold_pvt.h). take: the message
+ * at head, which the consumer now holds: 0 with *pos, *data and *len, head
+ * moved past it; the shared head stays at the oldest held (C5); errors as
+ * for a peek. done: give back held position @pos (C3), in any order (C6).
+ * publish: store the shared head after what is held changed (C4).
+ */
+int shmchan__ring_take(struct shmchan_ring *ring, uint32_t *pos, const void **data, size_t *len);
+void shmchan__ring_done(struct shmchan_ring *ring, uint32_t pos);
+void shmchan__ring_publish(struct shmchan_ring *ring);
+/* The payload of the slot of @pos. */
+const void *shmchan__ring_data_at(const struct shmchan_ring *ring, uint32_t pos);
 
 /* The sequence of the slot of @pos (seq_cst, like C1). */
 uint32_t shmchan__ring_slot_seq(const struct shmchan_ring *ring, uint32_t pos);

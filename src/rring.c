@@ -23,6 +23,13 @@
  *  R4  consumer store of head after zeroing the span (seq_cst: the publish
  *      half of the writers' sleep protocol). Pairs with R1, and with the
  *      load-acquire of head in attach (a new consumer).
+ *  R6  a consumer holding records (hold_pvt.h) does not free what it is
+ *      done with while an older record is held: it marks the record's
+ *      header done (COMMITTED|DISCARDED, release) and goes on; the release
+ *      of the oldest held record frees, in order and through R4, every
+ *      marked span up to the next record still held. The ring's head thus
+ *      stays at the oldest held record, where a successor starts, and
+ *      steps over the marked ones as discarded.
  *
  *  R5  stepping over (the consumer judged the producer dead, but safety must
  *      not rest on that): a CAS of the header from CLAIMED(stride) to
@@ -281,37 +288,68 @@ int shmchan__rring_push(struct shmchan_ring *r, const void *data, size_t len)
 }
 
 /*
- * Zero @span bytes at head and move head past them (R4). A consumer killed
- * between zeroing and moving head would leave its successor at a zeroed
- * record of unknown span: so it first notes (head, span) in its registry
- * entry (consume_mark, release: a successor reads it with acquire), and it
- * zeroes the header word before the rest, so that the record is either
- * whole (delivered again) or marked gone.
+ * Zero @span bytes at @pos, the ring's head, and move the ring's head past
+ * them (R4). A consumer killed between zeroing and moving head would leave
+ * its successor at a zeroed record of unknown span: so it first notes
+ * (pos, span) in its registry entry (consume_mark, release: a successor
+ * reads it with acquire), and it zeroes the header word before the rest,
+ * so that the record is either whole (delivered again) or marked gone.
  */
-static void consume(struct shmchan_ring *r, uint32_t span)
+static void free_span(struct shmchan_ring *r, uint32_t pos, uint32_t span)
 {
-	unsigned char *p = r->base + (r->head & r->mask);
+	unsigned char *p = r->base + (pos & r->mask);
 
-	/* Callers pass a checked span; this is the last line of defence for
-	 * the promise that a span never leaves the buffer. */
-	if ((r->head & 7) || span < SHMCHAN__REC_HDR || (span & 7) ||
-	    span > r->slot_count - (r->head & r->mask))
-		return;
 	if (r->consume_mark)
 		atomic_store_explicit((_Atomic uint64_t *)r->consume_mark,
-				      SHMCHAN__REC_MARK(r->head, span), memory_order_release);
+				      SHMCHAN__REC_MARK(pos, span), memory_order_release);
 	atomic_store_explicit((_Atomic uint64_t *)(void *)p, 0, memory_order_relaxed);
 	memset(p + SHMCHAN__REC_HDR, 0, span - SHMCHAN__REC_HDR);
-	r->head += span;
 	/* R4: pairs with R1 of producers and with attach. seq_cst, not just
 	 * release: it is the publish half of the writers' sleep protocol
 	 * (wait.c), whose re-check loads head in shmchan__rring_writable(). */
-	atomic_store_explicit(&rhdr(r)->head, r->head, memory_order_seq_cst);
+	atomic_store_explicit(&rhdr(r)->head, pos + span, memory_order_seq_cst);
 	/* The note is no longer needed: a note found non-zero by a successor
 	 * is always one of a free in progress. Relaxed: a successor that sees
 	 * the old note sees it for a position head has passed. */
 	if (r->consume_mark)
 		atomic_store_explicit((_Atomic uint64_t *)r->consume_mark, 0, memory_order_relaxed);
+}
+
+/* Whether @span bytes at @pos are a span a record may take. */
+static int span_ok(const struct shmchan_ring *r, uint32_t pos, uint32_t span)
+{
+	return !(pos & 7) && span >= SHMCHAN__REC_HDR && !(span & 7) &&
+	       span <= r->slot_count - (pos & r->mask);
+}
+
+/*
+ * R6: mark the @span bytes at @pos done while older records are held
+ * (hold_pvt.h): a header COMMITTED|DISCARDED of that span, freed later by
+ * the release of the oldest held record (shmchan__rring_publish). Release:
+ * pairs with R3 of a successor (this reader died holding records), which
+ * steps over it rather than delivering it again; one that missed it
+ * delivers the record again, whole (its payload is untouched).
+ */
+static void mark_done(struct shmchan_ring *r, uint32_t pos, uint32_t span)
+{
+	atomic_store_explicit(
+		word_at(r, pos),
+		SHMCHAN__REC_WORD(0, span, SHMCHAN__REC_COMMITTED | SHMCHAN__REC_DISCARDED),
+		memory_order_release);
+}
+
+/* Done with @span bytes at head: freed, or marked done while holding. */
+static void consume(struct shmchan_ring *r, uint32_t span)
+{
+	/* Callers pass a checked span; this is the last line of defence for
+	 * the promise that a span never leaves the buffer. */
+	if (!span_ok(r, r->head, span))
+		return;
+	if (r->busy & SHMCHAN__RING_HOLDING)
+		mark_done(r, r->head, span);
+	else
+		free_span(r, r->head, span);
+	r->head += span;
 }
 
 /*
@@ -326,6 +364,11 @@ static int inspect(struct shmchan_ring *r, uint64_t *w_out)
 
 	while (walked <= r->slot_count) {
 		uint32_t off = r->head & r->mask, stride, len;
+
+		/* R6: a full buffer past the oldest held record is that record
+		 * itself: nothing to read until it is released. */
+		if (shmchan__hold_lapped(r, r->slot_count))
+			return -EAGAIN;
 		/* R3: pairs with P3 (and with the PAD store). */
 		uint64_t w = atomic_load_explicit(word_at(r, r->head), memory_order_seq_cst);
 
@@ -404,6 +447,67 @@ int shmchan__rring_release(struct shmchan_ring *r)
 	return 0;
 }
 
+int shmchan__rring_take(struct shmchan_ring *r, uint32_t *pos, uint32_t *span, const void **data,
+			size_t *len)
+{
+	uint64_t w;
+	uint32_t oldest;
+	int err = inspect(r, &w);
+
+	if (err)
+		return err;
+	*pos = r->head;
+	*span = SHMCHAN__REC_STRIDE(w); /* checked by inspect */
+	*data = r->base + (r->head & r->mask) + SHMCHAN__REC_HDR;
+	*len = SHMCHAN__REC_LEN(w);
+	/* The first record held is where the ring's head is already. */
+	if (!(r->busy & SHMCHAN__RING_HOLDING)) {
+		oldest = r->head;
+		shmchan__set_holding(r, &oldest);
+	}
+	r->head += *span;
+	return 0;
+}
+
+void shmchan__rring_done(struct shmchan_ring *r, uint32_t pos, uint32_t span)
+{
+	if (span_ok(r, pos, span))
+		mark_done(r, pos, span);
+}
+
+int shmchan__rring_publish(struct shmchan_ring *r, const uint32_t *oldest)
+{
+	uint32_t to = oldest ? *oldest : r->head, at = r->rsv_pos, walked = 0;
+
+	if (!(r->busy & SHMCHAN__RING_HOLDING))
+		return 0;
+	/* Free, in order, what lies between the ring's head and @to: records
+	 * marked done (R6), PAD records. Each header is checked as inspect
+	 * checks one: the walk never leaves the buffer, and is bounded by it. */
+	while (at != to && walked <= r->slot_count) {
+		/* Acquire: our own R6 store, or a PAD a producer published. */
+		uint64_t w = atomic_load_explicit(word_at(r, at), memory_order_acquire);
+		uint32_t stride = SHMCHAN__REC_STRIDE(w);
+
+		if (!(w & SHMCHAN__REC_COMMITTED) ||
+		    !(w & (SHMCHAN__REC_PAD | SHMCHAN__REC_DISCARDED)) ||
+		    (w & SHMCHAN__REC_FLAGS & ~SHMCHAN__REC_KNOWN) || !span_ok(r, at, stride) ||
+		    (int32_t)(to - (at + stride)) < 0) {
+			r->rsv_pos = at; /* the space from here stays taken */
+			return -EBADMSG;
+		}
+		free_span(r, at, stride);
+		at += stride;
+		walked += stride;
+	}
+	if (at != to) {
+		r->rsv_pos = at;
+		return -EBADMSG;
+	}
+	shmchan__set_holding(r, oldest);
+	return 0;
+}
+
 int shmchan__rring_readable(struct shmchan_ring *r)
 {
 	uint64_t w;
@@ -445,6 +549,8 @@ int shmchan__rring_head(const struct shmchan_ring *r, uint32_t *pos)
 	uint32_t tail;
 
 	*pos = r->head;
+	if (shmchan__hold_lapped(r, r->slot_count))
+		return SHMCHAN__HEAD_EMPTY; /* R6: our own held record is there */
 	if (w & SHMCHAN__REC_COMMITTED)
 		return SHMCHAN__HEAD_READY;
 	/* Acquire: pairs with P2, so the claimant's claim words are visible. */

@@ -91,6 +91,20 @@ int shmchan__rring_push(struct shmchan_ring *r, const void *data, size_t len);
 int shmchan__rring_pop(struct shmchan_ring *r, void *buf, size_t cap, size_t *len);
 int shmchan__rring_peek(struct shmchan_ring *r, const void **data, size_t *len);
 int shmchan__rring_release(struct shmchan_ring *r);
+/*
+ * Consumer holding records (kind_record.c, hold_pvt.h; rring.c R6). take:
+ * the record at head, now held: 0 with *pos, *span, *data and *len, head
+ * moved past it, the ring's head left at the oldest held; errors as for a
+ * peek. done: mark the held record at @pos of @span done. publish: after
+ * the oldest held record was marked done, free in order up to @oldest (the
+ * next record still held; NULL: none, up to head) and move the ring's head
+ * there. Returns 0, or -EBADMSG (a header on the way is corrupt: the space
+ * from it on stays taken).
+ */
+int shmchan__rring_take(struct shmchan_ring *r, uint32_t *pos, uint32_t *span, const void **data,
+			size_t *len);
+void shmchan__rring_done(struct shmchan_ring *r, uint32_t pos, uint32_t span);
+int shmchan__rring_publish(struct shmchan_ring *r, const uint32_t *oldest);
 int shmchan__rring_readable(struct shmchan_ring *r);
 /* Whether a record of @len payload bytes would fit now. */
 int shmchan__rring_writable(const struct shmchan_ring *r, size_t len);

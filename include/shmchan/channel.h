@@ -94,6 +94,9 @@ extern "C" {
 /* Most writer handles attached to one channel at once. */
 #define SHMCHAN_MAX_WRITERS 64
 
+/* Most messages one reader handle may hold at once (config.hold). */
+#define SHMCHAN_MAX_HOLD 16
+
 /*
  * Wait strategies: how a handle waits in wait_readable, wait_writable, send
  * and recv. Each handle chooses its own at create or open; waking is the
@@ -135,6 +138,11 @@ extern "C" {
  *           spin_us: 0 means the default (SHMCHAN_DEFAULT_SPIN_US for FUTEX,
  *           none for BACKOFF), -1 means no spin phase, otherwise 1 to
  *           SHMCHAN_MAX_SPIN_US microseconds.
+ *   readers: hold: the most messages this handle may hold at once (peeked,
+ *           not yet released), 0 or 1 for one (the default), at most
+ *           SHMCHAN_MAX_HOLD; must be 0 for writers. Slot, record and
+ *           broadcast channels (and observers); a work-queue reader holds
+ *           one (-EINVAL above 1). See "Holding several messages" below.
  * Fields marked reserved must be zero (room for later options).
  */
 struct shmchan_config {
@@ -149,7 +157,8 @@ struct shmchan_config {
 	uint32_t flags;	    /* open: SHMCHAN_OPEN_* */
 	uint32_t mem;	    /* SHMCHAN_MEM_*: where this handle's memory lives */
 	uint32_t numa_node; /* with SHMCHAN_MEM_NUMA_NODE: the node to bind to */
-	uint32_t reserved[5];
+	uint32_t hold;	    /* readers: most messages held at once (0: one) */
+	uint32_t reserved[4];
 };
 
 /* config.mem: SHMCHAN_MEM_* (segment.h, docs/memory.md). */
@@ -303,7 +312,7 @@ SHMCHAN_API int shmchan_channel_write(struct shmchan_channel *ch, const void *da
  * -EMSGSIZE (@cap too small: *@len gets the size needed and the message stays
  * in the channel), -EBADMSG (a corrupt slot was found and dropped; the next
  * read goes on with the following message), -EINVAL, -ENOTSUP (not the
- * reader), -EALREADY (a peek is outstanding), -EPIPE (end of stream: the ring
+ * reader), -EALREADY (a peek is outstanding, config.hold 1), -EPIPE (end of stream: the ring
  * is drained and no writer is attached; a writer that joins later resumes
  * it), -ESTALE (drained, and the channel was replaced: reopen it).
  * A slot whose producer died between reserve and commit is skipped (and
@@ -347,19 +356,61 @@ SHMCHAN_API int shmchan_channel_commit(struct shmchan_channel *ch, size_t len);
 SHMCHAN_API int shmchan_channel_cancel(struct shmchan_channel *ch);
 
 /*
- * shmchan_channel_peek - reader, zero copy: the oldest message in place.
- * *@data stays valid until shmchan_channel_release(). Returns 0, or -EAGAIN,
- * -EBADMSG, -EPIPE, -ESTALE (as for read), -EINVAL, -ENOTSUP, -EALREADY.
+ * shmchan_channel_peek - reader, zero copy: the oldest message not yet
+ * peeked, in place. *@data stays valid until that message is released
+ * (shmchan_channel_release, or _release_view with @data). Returns 0, or
+ * -EAGAIN, -EBADMSG, -EPIPE, -ESTALE (as for read), -EINVAL, -ENOTSUP,
+ * -EALREADY (the handle already holds config.hold messages: one, unless
+ * the reader was opened with more).
  */
 SHMCHAN_API int shmchan_channel_peek(struct shmchan_channel *ch, const void **data, size_t *len);
 
 /*
- * shmchan_channel_release - reader: remove the message peek returned.
- * Returns 0, or -EINVAL (nothing peeked), -ENOTSUP, SHMCHAN_ELOST
+ * shmchan_channel_release - reader: remove the oldest message held (the
+ * one peek returned, for a handle that holds one).
+ * Returns 0, or -EINVAL (nothing held), -ENOTSUP, SHMCHAN_ELOST
  * (broadcast OVERWRITE: a writer reused the slot while the view was held, so
- * what the view showed may be torn; it counts as one lost message).
+ * what the view showed may be torn; it counts as one lost message),
+ * -EBADMSG (records: a header in the span being freed is corrupt; the space
+ * stays taken, as for a read at a corrupt record).
  */
 SHMCHAN_API int shmchan_channel_release(struct shmchan_channel *ch);
+
+/*
+ * shmchan_channel_release_view - reader: remove the held message whose peek
+ * returned @data, whichever it is. Returns as shmchan_channel_release, and
+ * -EINVAL also when @data is not the start of a message this handle holds.
+ */
+SHMCHAN_API int shmchan_channel_release_view(struct shmchan_channel *ch, const void *data);
+
+/*
+ * shmchan_channel_held - reader: how many messages the handle holds (peeked,
+ * not released). Returns that count (0 to config.hold), or -EINVAL (NULL or
+ * closed handle), -ENOTSUP (not a reader).
+ */
+SHMCHAN_API int shmchan_channel_held(const struct shmchan_channel *ch);
+
+/*
+ * Holding several messages. A reader opened with config.hold = H (up to
+ * SHMCHAN_MAX_HOLD) may peek up to H messages before releasing any, and
+ * release them in any order (release_view); a decoder keeping reference
+ * frames, a GStreamer buffer alive until downstream frees it, a batch.
+ *   - Space is freed in order: a held message keeps its slot (its bytes, in
+ *     a record channel) and every later one too, until it is released, so
+ *     writers of a full ring wait for the oldest held message. The ring
+ *     must be larger than H for writers to make progress while H are held.
+ *   - read (copy) while messages are held is allowed when H > 1: the
+ *     message read is done at once, but its room is freed only once the
+ *     older held messages are. With H = 1, read with a peek outstanding is
+ *     -EALREADY, as before.
+ *   - A reader that dies holding messages: slot and record channels deliver
+ *     every held message again to the next reader (at least once), and
+ *     none of those it released or read (exactly once); broadcast
+ *     subscribers are released as before, work queues hold one message.
+ *   - Broadcast OVERWRITE: a held slot may still be overwritten; its
+ *     release reports SHMCHAN_ELOST then, each view checked on its own.
+ *   - Cost: 16 bytes of handle per message allowed; nothing in the segment.
+ */
 
 /*
  * Timeouts: @timeout_ms is relative and measured on CLOCK_MONOTONIC; 0 tries
