@@ -20,6 +20,11 @@
  * under BLOCK ("broadcast": the reader is a subscriber, and only producers
  * are killed, since a new subscriber starts at the next message by design).
  *
+ * And with a reader that holds up to HOLD messages at once ("hold" on a
+ * slot channel, "record_hold" on a record channel), peeking several and
+ * releasing them in a random order: a killed reader's held messages (up to
+ * HOLD) are the ones delivered again, never one it released.
+ *
  * And on a slot channel whose reader waits in poll() on its pollable
  * descriptor ("poll") or in a wait set ("waitset") instead of in
  * wait_readable: killed pollers (the reader), killed publishers. A lost
@@ -43,6 +48,9 @@
 #define PER_PRODUCER 2000
 #define SLOT 128
 #define BOUND_MS 5000
+/* Messages the reader holds at once ("hold", "record_hold"). */
+#define HOLD 4
+static uint32_t g_hold = 1;
 
 struct msg_hdr {
 	uint32_t id, seq, len, sum;
@@ -55,8 +63,12 @@ struct shared {
 	_Atomic uint32_t bad;		       /* corrupt, reordered or lost messages */
 	_Atomic uint32_t why;		       /* first failure, for the report */
 	_Atomic uint32_t opened;	       /* producers attached */
-	_Atomic uint32_t subscribed;	       /* broadcast: the reader is attached */
-	_Atomic uint32_t long_waits;	       /* poll, waitset: waits of LONG_WAIT_MS or more */
+	/* The reader's held messages, (id << 32 | seq) + 1 (0: none), and
+	 * those of the reader it replaced: the ones allowed again. */
+	_Atomic uint64_t held[HOLD];
+	_Atomic uint64_t dead_held[HOLD];
+	_Atomic uint32_t subscribed; /* broadcast: the reader is attached */
+	_Atomic uint32_t long_waits; /* poll, waitset: waits of LONG_WAIT_MS or more */
 };
 
 /* How the reader waits. */
@@ -143,9 +155,19 @@ static void check(const unsigned char *m, size_t len)
 	if (h.sum != checksum(m + sizeof(h), len - sizeof(h), h.id ^ (h.seq << 8)))
 		return fail(3); /* torn or corrupt */
 	next = atomic_load(&g_sh->seen[h.id]);
-	if (h.seq + 1 == next) {
-		atomic_fetch_add(&g_sh->repeats, 1); /* the at-least-once case */
-		return;
+	/* The at-least-once case: what a killed reader held, once each. */
+	if (h.seq < next) {
+		uint64_t tag = ((uint64_t)h.id << 32 | h.seq) + 1, t;
+		int i;
+
+		for (i = 0; i < HOLD; i++) {
+			t = tag;
+			if (atomic_compare_exchange_strong(&g_sh->dead_held[i], &t, 0)) {
+				atomic_fetch_add(&g_sh->repeats, 1);
+				return;
+			}
+		}
+		return fail(4);
 	}
 	if (h.seq != next)
 		return fail(4); /* lost or reordered */
@@ -184,17 +206,24 @@ static int reader(void *arg)
 {
 	struct shmchan_channel r;
 	struct shmchan_waitset ws;
+	struct shmchan_config e = { .hold = g_hold };
+	const void *held[HOLD];
+	unsigned rs = g_seed ^ (unsigned)getpid();
+	uint32_t nheld = 0;
 	int tries, err, fd = -1;
 
 	(void)arg;
 	/* The previous reader may still be dying: -EBUSY until it is gone. */
-	for (tries = 0; (err = shmchan_channel_open_reader(&r, g_name, NULL)) == -EBUSY; tries++) {
+	for (tries = 0; (err = shmchan_channel_open_reader(&r, g_name, &e)) == -EBUSY; tries++) {
 		if (tries > BOUND_MS)
 			return 2;
 		t_sleep_us(1000);
 	}
 	if (err)
 		return 3;
+	/* What the replaced reader held may come again. */
+	for (tries = 0; tries < HOLD; tries++)
+		atomic_store(&g_sh->dead_held[tries], atomic_exchange(&g_sh->held[tries], 0));
 	/* The descriptor's safety net at the wait set's slice (200 ms, not
 	 * 1 s), so that the rounds where it is needed stay short. */
 	T_H(&r)->poll.slice_ns = 200000000;
@@ -208,9 +237,32 @@ static int reader(void *arg)
 		const void *view;
 		size_t len;
 
+		/* Holding: release one at random when full, when nothing
+		 * more comes, or now and then. */
+		if (nheld && (nheld == g_hold || rand_r(&rs) % 3 == 0)) {
+			uint32_t i = (uint32_t)rand_r(&rs) % nheld;
+
+			if (shmchan_channel_release_view(&r, held[i]) != 0)
+				return 7;
+			held[i] = held[--nheld];
+			atomic_store(&g_sh->held[i], atomic_load(&g_sh->held[nheld]));
+			atomic_store(&g_sh->held[nheld], 0);
+			continue;
+		}
 		err = shmchan_channel_peek(&r, &view, &len);
-		if (err == -EPIPE)
+		if (err == -EPIPE && nheld == 0)
 			return 0;
+		if ((err == -EAGAIN || err == -EPIPE) && nheld) {
+			uint32_t i = (uint32_t)rand_r(&rs) % nheld;
+
+			/* Nothing more to peek: release one before waiting. */
+			if (shmchan_channel_release_view(&r, held[i]) != 0)
+				return 7;
+			held[i] = held[--nheld];
+			atomic_store(&g_sh->held[i], atomic_load(&g_sh->held[nheld]));
+			atomic_store(&g_sh->held[nheld], 0);
+			continue;
+		}
 		if (err == -EAGAIN) {
 			if (reader_wait(&r, fd, &ws) != 0)
 				return 4; /* a wait past its bound */
@@ -218,8 +270,16 @@ static int reader(void *arg)
 		}
 		if (err)
 			return 5;
+		/* Noted as held before check() counts it as seen: a reader
+		 * killed in between leaves a note its successor never uses. */
+		if (len >= sizeof(struct msg_hdr)) {
+			struct msg_hdr h;
+
+			memcpy(&h, view, sizeof(h));
+			atomic_store(&g_sh->held[nheld], ((uint64_t)h.id << 32 | h.seq) + 1);
+		}
 		check(view, len);
-		shmchan_channel_release(&r);
+		held[nheld++] = view;
 	}
 }
 
@@ -301,7 +361,7 @@ static void round_once(unsigned iter, unsigned *kills, unsigned *long_waits)
 			T_FAIL("round %u: producer %u committed %u, only %u delivered", iter, i,
 			       atomic_load(&g_sh->committed[i]), atomic_load(&g_sh->seen[i]));
 	/* A repeat happens only when the reader was the one killed. */
-	if (atomic_load(&g_sh->repeats) > (victim == PRODUCERS ? 1u : 0u))
+	if (atomic_load(&g_sh->repeats) > (victim == PRODUCERS ? g_hold : 0u))
 		T_FAIL("round %u: %u repeats", iter, atomic_load(&g_sh->repeats));
 	/* A safety net woke the reader only for a killed producer's death. */
 	if (atomic_load(&g_sh->long_waits) > (victim < PRODUCERS ? 1u : 0u))
@@ -318,18 +378,21 @@ static void round_once(unsigned iter, unsigned *kills, unsigned *long_waits)
 
 int main(int argc, char **argv)
 {
-	const char *kinds[] = { "record", "workqueue", "broadcast", "poll", "waitset" };
+	const char *kinds[] = { "record",  "workqueue", "broadcast",  "poll",
+				"waitset", "hold",	"record_hold" };
 	const char *kind = "slot";
 	int rec = 0;
 	unsigned iters, seed, kills[PRODUCERS + 1] = { 0 }, i, long_waits = 0;
 	int64_t t0 = t_now_ns();
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (argc > 1 && strcmp(argv[1], kinds[i]) == 0) {
 			kind = kinds[i];
 			rec = 1;
 		}
-	if (strcmp(kind, "record") == 0)
+	if (strcmp(kind, "hold") == 0 || strcmp(kind, "record_hold") == 0)
+		g_hold = HOLD;
+	if (strcmp(kind, "record") == 0 || strcmp(kind, "record_hold") == 0)
 		g_cfg = (struct shmchan_config){ .kind = SHMCHAN_KIND_RECORD, .buffer_size = 2048 };
 	if (strcmp(kind, "workqueue") == 0)
 		g_cfg.kind = SHMCHAN_KIND_WORKQUEUE;
