@@ -378,6 +378,11 @@ class config
 	{
 		return c_.numa_node = node, *this;
 	}
+	// Readers: the most views held at once (config.hold, channel.h).
+	config &hold(std::uint32_t n) noexcept
+	{
+		return c_.hold = n, *this;
+	}
 
 	const shmchan_config *get() const noexcept
 	{
@@ -580,7 +585,9 @@ class loan
 };
 
 // A peeked message of a reader (shmchan_channel_peek): valid until
-// release(), which destruction does.
+// release(), which destruction does. A reader opened with config::hold(n)
+// may keep up to n views alive and drop them in any order: each releases
+// its own message (shmchan_channel_release_view).
 class view
 {
       public:
@@ -632,7 +639,7 @@ class view
 	{
 		if (!r_)
 			return {};
-		int rc = shmchan_channel_release(r_);
+		int rc = shmchan_channel_release_view(r_, data_.data());
 		r_ = nullptr;
 		data_ = const_bytes();
 		return make_error_code(rc);

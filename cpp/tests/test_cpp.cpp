@@ -377,6 +377,34 @@ void test_throwing()
 
 } // namespace
 
+// Views of a reader holding several messages, dropped in any order.
+void test_held_views()
+{
+	std::string n = name("held");
+	auto w = shmchan::writer::create(n.c_str(), shmchan::config::slots(8, 4)).value();
+	auto r = shmchan::reader::open(n.c_str(), shmchan::config().hold(3)).value();
+	for (std::uint32_t i = 0; i < 4; i++)
+		CHECK(!w.write(&i, sizeof(i)));
+	{
+		auto a = r.peek().value();
+		auto b = r.peek().value();
+		auto c = r.peek().value();
+		CHECK(*a.as<std::uint32_t>() == 0 && *b.as<std::uint32_t>() == 1 &&
+		      *c.as<std::uint32_t>() == 2);
+		CHECK(r.peek().error() == std::errc::connection_already_in_progress);
+		CHECK(!b.release()); // the middle one: no room yet, the oldest is held
+		std::uint32_t x = 9;
+		CHECK(w.write(&x, sizeof(x)) == std::errc::resource_unavailable_try_again);
+		CHECK(*a.as<std::uint32_t>() == 0 && *c.as<std::uint32_t>() == 2);
+		// a and c destroyed: c first, then a
+	}
+	std::uint32_t x = 4;
+	CHECK(!w.write(&x, sizeof(x)));
+	auto v = r.peek().value();
+	CHECK(*v.as<std::uint32_t>() == 3);
+	shmchan::unlink(n.c_str());
+}
+
 int main()
 {
 	alarm(120);
@@ -384,6 +412,7 @@ int main()
 	test_handles();
 	test_send_recv();
 	test_loans_and_views();
+	test_held_views();
 	test_kinds();
 	test_two_processes();
 	test_throwing();
