@@ -37,10 +37,11 @@ endef
 	test-aarch64 test-armhf spin fuzz format format-check install clean
 
 # make test's gcc and clang builds require the Python module and its tests
-# (python/) and the C++ header's tests (cpp/), so that CI cannot skip them
-# for want of a package; a plain make builds them where the interpreter's
-# headers and a C++ compiler are installed.
-BINDING_FLAGS ?= -DSHMCHAN_BUILD_PYTHON=ON -DSHMCHAN_BUILD_CPP=ON
+# (python/), the C++ header's tests (cpp/) and the GStreamer plugin and its
+# tests (gst/), so that CI cannot skip them for want of a package; a plain
+# make builds them where the interpreter's headers, a C++ compiler and
+# GStreamer's development files are installed.
+BINDING_FLAGS ?= -DSHMCHAN_BUILD_PYTHON=ON -DSHMCHAN_BUILD_CPP=ON -DSHMCHAN_BUILD_GST=ON
 
 all:
 	$(call build,build,)
