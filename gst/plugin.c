@@ -17,4 +17,4 @@ static gboolean plugin_init(GstPlugin *plugin)
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, shmchan,
 		  "Buffers between processes through shmchan shared-memory channels", plugin_init,
-		  SHMCHAN_GST_VERSION_STRING, "MIT", "shmchan", "docs/gstreamer.md")
+		  SHMCHAN_GST_VERSION_STRING, "MIT/X11", "shmchan", "docs/gstreamer.md")

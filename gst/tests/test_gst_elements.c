@@ -18,8 +18,12 @@
 #include "shmchan/channel.h"
 #include "wire.h"
 
-#define CAPS_A "video/x-raw, format=(string)GRAY8, width=(int)64, height=(int)4, framerate=(fraction)30/1"
-#define CAPS_B "video/x-raw, format=(string)GRAY8, width=(int)32, height=(int)2, framerate=(fraction)30/1"
+#define CAPS_A                                                                                     \
+	"video/x-raw, format=(string)GRAY8, width=(int)64, height=(int)4, "                        \
+	"framerate=(fraction)30/1"
+#define CAPS_B                                                                                     \
+	"video/x-raw, format=(string)GRAY8, width=(int)32, height=(int)2, "                        \
+	"framerate=(fraction)30/1"
 
 static char g_name[64];
 
