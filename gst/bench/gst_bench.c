@@ -99,7 +99,8 @@ static char *caps_str(void)
 static gboolean wait_eos(GstElement *p, GstClockTime timeout)
 {
 	GstBus *bus = gst_element_get_bus(p);
-	GstMessage *m = gst_bus_timed_pop_filtered(bus, timeout, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+	GstMessage *m =
+		gst_bus_timed_pop_filtered(bus, timeout, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
 	gboolean ok = m && GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS;
 
 	if (m && !ok) {
@@ -148,8 +149,6 @@ static int sender(const struct mech *mc, const char *addr, int fd, int frames)
 			c0 = cpu_s();
 		if (gst_app_src_push_buffer(GST_APP_SRC(app), b) != GST_FLOW_OK)
 			break;
-		if (getenv("GSTBENCH_DEBUG") && i % 10 == 0)
-			fprintf(stderr, "tx %d\n", i);
 	}
 	/* CPU up to the last frame handed over (what follows is waiting for
 	 * the receiver, which takes no CPU). */
@@ -189,8 +188,6 @@ static GstPadProbeReturn on_frame(GstPad *pad, GstPadProbeInfo *info, gpointer p
 			st->sum += *(const guint64 *)(const void *)(map.data + k);
 		gst_buffer_unmap(b, &map);
 	}
-	if (getenv("GSTBENCH_DEBUG") && st->n % 10 == 0)
-		fprintf(stderr, "rx %d\n", st->n);
 	if (++st->n == st->want) {
 		st->t1 = now_s();
 		st->c1 = cpu_s();
@@ -343,8 +340,9 @@ int main(int argc, char **argv)
 			g_frames = 60;
 			rounds = 1;
 		} else {
-			fprintf(stderr, "usage: %s [--frames N] [--rounds R] [--width W --height H] "
-					"[--quick]\n",
+			fprintf(stderr,
+				"usage: %s [--frames N] [--rounds R] [--width W --height H] "
+				"[--quick]\n",
 				argv[0]);
 			return 2;
 		}
@@ -376,7 +374,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gst-bench: round %d, %s: %.1f frames/s\n", i + 1,
 				mechs[k].name, r.fps);
 			if (!r.ok) {
-				fprintf(stderr, "gst-bench: %s, round %d: the receiver got no result\n",
+				fprintf(stderr,
+					"gst-bench: %s, round %d: the receiver got no result\n",
 					mechs[k].name, i);
 				return 1;
 			}
