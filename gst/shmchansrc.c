@@ -103,6 +103,17 @@ static void conn_unref(struct shmchan_src_conn *c)
 	g_free(c);
 }
 
+/* Release the message at @view now, under the connection's lock. */
+static int release_now(struct shmchan_src_conn *c, const void *view)
+{
+	int err;
+
+	g_mutex_lock(&c->lock);
+	err = shmchan_channel_release_view(&c->r, view);
+	g_mutex_unlock(&c->lock);
+	return err;
+}
+
 /* Downstream freed a buffer: release its message. */
 static void held_free(gpointer p)
 {
@@ -290,9 +301,7 @@ static GstFlowReturn make_buffer(ShmchanSrc *s, const void *view, const struct s
 		b = gst_buffer_new_allocate(NULL, (gsize)m->h.payload_len, NULL);
 		if (m->h.payload_len)
 			gst_buffer_fill(b, 0, m->payload, (gsize)m->h.payload_len);
-		g_mutex_lock(&c->lock);
-		err = shmchan_channel_release_view(&c->r, view);
-		g_mutex_unlock(&c->lock);
+		err = release_now(c, view);
 		if (err == SHMCHAN_ELOST) {
 			/* Overwritten while copied: it may be torn. Dropped. */
 			gst_buffer_unref(b);
@@ -402,16 +411,12 @@ static GstFlowReturn shmchan_src_create(GstPushSrc *ps, GstBuffer **out)
 		if (shmchan_gst_parse(view, len, &m) != 0) {
 			GST_WARNING_OBJECT(s, "a message not from shmchansink (%zu bytes) dropped",
 					   len);
-			g_mutex_lock(&s->conn->lock);
-			shmchan_channel_release_view(&s->conn->r, view);
-			g_mutex_unlock(&s->conn->lock);
+			release_now(s->conn, view);
 			s->lost++;
 			continue;
 		}
 		if (m.h.type == SHMCHAN_GST_EOS) {
-			g_mutex_lock(&s->conn->lock);
-			shmchan_channel_release_view(&s->conn->r, view);
-			g_mutex_unlock(&s->conn->lock);
+			release_now(s->conn, view);
 			GST_INFO_OBJECT(s, "end of stream from the writer");
 			return GST_FLOW_EOS;
 		}
@@ -419,9 +424,7 @@ static GstFlowReturn shmchan_src_create(GstPushSrc *ps, GstBuffer **out)
 			s->lost += m.h.seq - s->next_seq; /* a leaky writer's drops */
 		s->next_seq = m.h.seq + 1;
 		if (!update_caps(s, &m)) {
-			g_mutex_lock(&s->conn->lock);
-			shmchan_channel_release_view(&s->conn->r, view);
-			g_mutex_unlock(&s->conn->lock);
+			release_now(s->conn, view);
 			GST_ELEMENT_ERROR(s, CORE, NEGOTIATION, ("the writer's caps were refused"),
 					  ("%s", s->caps ? s->caps : "unreadable"));
 			return GST_FLOW_NOT_NEGOTIATED;
