@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "shmchanpool.h"
 #include "shmchansink.h"
 #include "wire.h"
 
@@ -33,7 +34,9 @@ enum {
 	PROP_POLICY,
 	PROP_WAIT_FOR_READERS,
 	PROP_REPLACE,
+	PROP_ALLOCATE,
 	PROP_DROPPED,
+	PROP_IN_PLACE,
 };
 
 static GstStaticPadTemplate sink_template =
@@ -165,6 +168,16 @@ static gboolean open_channel(ShmchanSink *s, gsize need)
 	return TRUE;
 }
 
+gboolean shmchan_sink_ensure_open(ShmchanSink *s, gsize need)
+{
+	gboolean ok;
+
+	g_mutex_lock(&s->open_lock);
+	ok = s->open || open_channel(s, need);
+	g_mutex_unlock(&s->open_lock);
+	return ok;
+}
+
 /* Wait (in slices) for the readers asked for. */
 static GstFlowReturn wait_readers(ShmchanSink *s)
 {
@@ -261,6 +274,7 @@ static GstFlowReturn shmchan_sink_render(GstBaseSink *bs, GstBuffer *buf)
 	GstFlowReturn ret;
 	gsize len;
 	void *dst;
+	gboolean done;
 	int err, tries;
 
 	if (!s->caps) {
@@ -270,8 +284,15 @@ static GstFlowReturn shmchan_sink_render(GstBaseSink *bs, GstBuffer *buf)
 	}
 	fill_hdr(s, &h, SHMCHAN_GST_BUFFER, buf);
 	len = h.payload_off + h.payload_len;
-	if (!s->open && !open_channel(s, len))
+	if (!shmchan_sink_ensure_open(s, len))
 		return GST_FLOW_ERROR;
+	/* A buffer the channel lent (allocate=true): already in place. */
+	ret = shmchan_pool_publish(s, buf, &h, s->caps, s->caps_len, &done);
+	if (ret != GST_FLOW_OK || done) {
+		s->seq += done;
+		s->in_place += done;
+		return ret;
+	}
 	if (s->wait_for_readers && (ret = wait_readers(s)) != GST_FLOW_OK)
 		return ret;
 	/* -ECANCELED: this writer stalled so long that the reader judged it
@@ -316,6 +337,30 @@ static gboolean shmchan_sink_set_caps(GstBaseSink *bs, GstCaps *caps)
 	return TRUE;
 }
 
+/* allocate=true: offer upstream buffers inside the channel (raw video,
+ * lossless policy only: a lent buffer is a reservation, which a leaky
+ * writer could not drop). */
+static gboolean shmchan_sink_propose_allocation(GstBaseSink *bs, GstQuery *q)
+{
+	ShmchanSink *s = SHMCHAN_SINK(bs);
+	GstBufferPool *pool;
+	GstCaps *caps = NULL;
+	gboolean need_pool;
+	guint size = 0, max;
+
+	if (!s->allocate || s->policy != SHMCHAN_SINK_POLICY_BLOCK)
+		return TRUE;
+	gst_query_parse_allocation(q, &caps, &need_pool);
+	/* At most half the channel lent at once: readers keep room. */
+	max = s->slot_count / 2 < 2 ? 2 : (s->slot_count / 2 > 16 ? 16 : s->slot_count / 2);
+	pool = shmchan_pool_new(s, caps, max, &size);
+	if (!pool)
+		return TRUE; /* not raw video: buffers are copied */
+	gst_query_add_allocation_pool(q, pool, size, 0, max);
+	gst_object_unref(pool);
+	return TRUE;
+}
+
 /* End of stream: a message that tells the readers, who then end theirs. */
 static gboolean shmchan_sink_event(GstBaseSink *bs, GstEvent *ev)
 {
@@ -341,6 +386,7 @@ static gboolean shmchan_sink_start(GstBaseSink *bs)
 
 	s->seq = 0;
 	s->dropped = 0;
+	s->in_place = 0;
 	s->waited = FALSE;
 	GST_OBJECT_LOCK(s);
 	s->flushing = FALSE;
@@ -414,6 +460,9 @@ static void shmchan_sink_set_property(GObject *o, guint id, const GValue *v, GPa
 	case PROP_REPLACE:
 		s->replace = g_value_get_boolean(v);
 		break;
+	case PROP_ALLOCATE:
+		s->allocate = g_value_get_boolean(v);
+		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID(o, id, ps);
 	}
@@ -450,8 +499,14 @@ static void shmchan_sink_get_property(GObject *o, guint id, GValue *v, GParamSpe
 	case PROP_REPLACE:
 		g_value_set_boolean(v, s->replace);
 		break;
+	case PROP_ALLOCATE:
+		g_value_set_boolean(v, s->allocate);
+		break;
 	case PROP_DROPPED:
 		g_value_set_uint64(v, s->dropped);
+		break;
+	case PROP_IN_PLACE:
+		g_value_set_uint64(v, s->in_place);
 		break;
 	default:
 		G_OBJECT_WARN_INVALID_PROPERTY_ID(o, id, ps);
@@ -465,6 +520,7 @@ static void shmchan_sink_finalize(GObject *o)
 
 	g_free(s->channel);
 	g_free(s->caps);
+	g_mutex_clear(&s->open_lock);
 	G_OBJECT_CLASS(shmchan_sink_parent_class)->finalize(o);
 }
 
@@ -530,10 +586,26 @@ static void shmchan_sink_class_init(ShmchanSinkClass *k)
 				     "joined if its geometry fits",
 				     FALSE, rw));
 	g_object_class_install_property(
+		o, PROP_ALLOCATE,
+		g_param_spec_boolean(
+			"allocate", "Allocate",
+			"Lend upstream buffers inside the channel, so that raw video is "
+			"written in place (no copy); for producers that push each "
+			"buffer once, in order, keeping no reference (cameras, "
+			"videotestsrc, converters), not decoders: a buffer back out of "
+			"order or still held is an error. Lossless policy only",
+			FALSE, rw));
+	g_object_class_install_property(
 		o, PROP_DROPPED,
 		g_param_spec_uint64("dropped", "Dropped",
 				    "Buffers dropped because the channel was full (leaky)", 0,
 				    G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+	g_object_class_install_property(
+		o, PROP_IN_PLACE,
+		g_param_spec_uint64("in-place", "In place",
+				    "Buffers written by upstream inside the channel (allocate) and "
+				    "published without a copy",
+				    0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 	gst_element_class_set_static_metadata(
 		e, "shmchan sink", "Sink/Network",
 		"Send buffers to other processes through a shmchan shared-memory channel",
@@ -542,6 +614,7 @@ static void shmchan_sink_class_init(ShmchanSinkClass *k)
 	b->render = GST_DEBUG_FUNCPTR(shmchan_sink_render);
 	b->set_caps = GST_DEBUG_FUNCPTR(shmchan_sink_set_caps);
 	b->event = GST_DEBUG_FUNCPTR(shmchan_sink_event);
+	b->propose_allocation = GST_DEBUG_FUNCPTR(shmchan_sink_propose_allocation);
 	b->start = GST_DEBUG_FUNCPTR(shmchan_sink_start);
 	b->stop = GST_DEBUG_FUNCPTR(shmchan_sink_stop);
 	b->unlock = GST_DEBUG_FUNCPTR(shmchan_sink_unlock);
@@ -552,6 +625,10 @@ static void shmchan_sink_init(ShmchanSink *s)
 {
 	s->kind = SHMCHAN_KIND_SLOT;
 	s->slot_count = DEFAULT_SLOT_COUNT;
+	g_mutex_init(&s->open_lock);
 	/* A sink of a live pipeline renders as buffers come. */
 	gst_base_sink_set_sync(GST_BASE_SINK(s), FALSE);
+	/* No reference kept to the last buffer: a buffer the channel lent
+	 * (allocate=true) must be ours alone when it is published. */
+	gst_base_sink_set_last_sample_enabled(GST_BASE_SINK(s), FALSE);
 }

@@ -25,24 +25,31 @@ struct _ShmchanSink {
 	gint policy;	   /* SHMCHAN_SINK_POLICY_* */
 	guint wait_for_readers;
 	gboolean replace;
+	gboolean allocate;
 
 	/* state, under the object lock where the streaming thread and
 	 * unlock() meet */
 	struct shmchan_channel w;
+	GMutex open_lock; /* the streaming thread and the pool open the channel */
 	gboolean open;
 	gboolean flushing;
 	gchar *caps; /* the current caps as a string, with its NUL */
 	guint caps_len;
 	guint64 caps_seq;
 	guint64 seq;
-	guint64 dropped; /* leaky: buffers dropped on a full channel */
-	gboolean waited; /* the readers asked for were seen */
+	guint64 dropped;  /* leaky: buffers dropped on a full channel */
+	guint64 in_place; /* buffers the channel lent, published without a copy */
+	gboolean waited;  /* the readers asked for were seen */
 };
 
 /* What the sink does when the channel is full. */
 #define SHMCHAN_SINK_POLICY_BLOCK 0	/* wait for room: lossless */
 #define SHMCHAN_SINK_POLICY_LEAKY 1	/* drop the new buffer (slot, record) */
 #define SHMCHAN_SINK_POLICY_OVERWRITE 2 /* broadcast: latest frame wins */
+
+/* Create (or join) the channel for messages of @need bytes if it is not
+ * open yet; FALSE (an error posted) if it cannot be. Any thread. */
+gboolean shmchan_sink_ensure_open(ShmchanSink *s, gsize need);
 
 G_END_DECLS
 

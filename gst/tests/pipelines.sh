@@ -7,6 +7,8 @@
 #   two_process     300 frames of 1920x1080 RGB, the sender started first
 #                   and waiting for its reader
 #   receiver_first  the same with the receiver started first
+#   allocate        the same with allocate=true: videotestsrc draws each
+#                   frame inside the channel (no copy)
 #   sender_restart  the sender killed (SIGKILL) mid-stream and started again:
 #                   the receiver reports it, waits, and goes on to the end
 #   broadcast3      one sender, three receivers, every frame to each
@@ -94,6 +96,18 @@ receiver_first)
 	same "$dir/rx" "$dir/ref"
 	echo "receiver_first: 300 frames, every timestamp and checksum as sent"
 	;;
+allocate)
+	reference 300 "$HD" "$dir/ref"
+	timeout 120 gst-launch-1.0 -q $(src 300 "$HD") ! shmchansink channel="$name" \
+		wait-for-readers=1 allocate=true >"$dir/tx.err" 2>&1 &
+	tx=$!
+	pids="$pids $tx"
+	receiver "$dir/rx"; rx=$last
+	wait_ok "$tx" "the sender"
+	wait_ok "$rx" "the receiver"
+	same "$dir/rx" "$dir/ref"
+	echo "allocate: 300 frames of 1920x1080 RGB drawn in the channel, every timestamp and checksum as sent"
+	;;
 sender_restart)
 	reference 3000 "$SMALL" "$dir/ref"
 	receiver "$dir/rx"; rx=$last
@@ -141,7 +155,7 @@ broadcast3)
 inspect)
 	gst-inspect-1.0 shmchansink >"$dir/sink" || fail "gst-inspect-1.0 shmchansink"
 	gst-inspect-1.0 shmchansrc >"$dir/src" || fail "gst-inspect-1.0 shmchansrc"
-	for p in channel kind slot-size slot-count buffer-size policy wait-for-readers replace dropped; do
+	for p in channel kind slot-size slot-count buffer-size policy wait-for-readers replace allocate dropped in-place; do
 		grep -q "^  $p  *:" "$dir/sink" || fail "shmchansink: no property $p"
 	done
 	for p in channel hold timestamp-mode is-live connect-timeout frames lost copied; do

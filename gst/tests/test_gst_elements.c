@@ -296,6 +296,134 @@ GST_START_TEST(test_hostile_messages)
 }
 GST_END_TEST;
 
+/* Read @n buffer messages and the end from channel @name (waiting for it
+ * to appear) into @out (n * @cap bytes: each payload) and @pts. */
+static void read_stream(const char *name, guint n, guint8 *out, gsize cap, guint64 *pts)
+{
+	struct shmchan_channel r;
+	static unsigned char msg[1 << 16];
+	struct shmchan_gst_msg m;
+	size_t len;
+	guint i;
+	int err;
+
+	fail_unless_equals_int(shmchan_channel_wait_created(name, 10000), 0);
+	for (i = 0; (err = shmchan_channel_open_reader(&r, name, NULL)) == -EAGAIN && i < 1000; i++)
+		g_usleep(1000);
+	fail_unless_equals_int(err, 0);
+	for (i = 0; i <= n; i++) {
+		fail_unless_equals_int(shmchan_channel_recv(&r, msg, sizeof(msg), &len, 10000), 0);
+		fail_unless_equals_int(shmchan_gst_parse(msg, len, &m), 0);
+		if (i == n) {
+			fail_unless_equals_int(m.h.type, SHMCHAN_GST_EOS);
+			break;
+		}
+		fail_unless_equals_uint64(m.h.payload_len, cap);
+		memcpy(out + (gsize)i * cap, m.payload, cap);
+		pts[i] = m.h.pts;
+	}
+	shmchan_channel_close(&r);
+}
+
+/* Run "videotestsrc ! caps ! shmchansink" to its end while reading it;
+ * the sink's in-place count in *@in_place. */
+static void run_sender(const char *name, gboolean allocate, guint n, guint8 *out, gsize cap,
+		       guint64 *pts, guint64 *in_place)
+{
+	gchar *desc = g_strdup_printf("videotestsrc pattern=ball num-buffers=%u ! "
+				      "video/x-raw,format=RGB,width=64,height=48,framerate=30/1 ! "
+				      "shmchansink name=s channel=%s allocate=%d slot-count=8",
+				      n, name, allocate);
+	GstElement *p = gst_parse_launch(desc, NULL), *sink;
+	GstBus *bus;
+	GstMessage *msg;
+
+	fail_unless(p != NULL);
+	sink = gst_bin_get_by_name(GST_BIN(p), "s");
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	read_stream(name, n, out, cap, pts);
+	bus = gst_element_get_bus(p);
+	msg = gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+	fail_unless(msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS);
+	gst_message_unref(msg);
+	g_object_get(sink, "in-place", in_place, NULL);
+	gst_element_set_state(p, GST_STATE_NULL);
+	gst_object_unref(bus);
+	gst_object_unref(sink);
+	gst_object_unref(p);
+	g_free(desc);
+	shmchan_channel_unlink(name);
+}
+
+/* allocate=true: videotestsrc draws each frame inside the channel, and the
+ * frames and stamps are those of a sink that copies. */
+GST_START_TEST(test_sink_allocate)
+{
+	enum { N = 40, SIZE = 64 * 48 * 3 };
+	static guint8 copied[N * SIZE], lent[N * SIZE];
+	guint64 pts_c[N], pts_l[N], in_place = 99;
+
+	run_sender(fresh_name("copy"), FALSE, N, copied, SIZE, pts_c, &in_place);
+	fail_unless_equals_uint64(in_place, 0);
+	run_sender(fresh_name("lent"), TRUE, N, lent, SIZE, pts_l, &in_place);
+	fail_unless_equals_uint64(in_place, N);
+	fail_unless(memcmp(copied, lent, sizeof(lent)) == 0);
+	fail_unless(memcmp(pts_c, pts_l, sizeof(pts_l)) == 0);
+}
+GST_END_TEST;
+
+/* A lent buffer pushed before one lent earlier: refused (an error), never
+ * delivered out of order; the one given back unpushed is skipped. */
+GST_START_TEST(test_sink_allocate_order)
+{
+	const char *name = fresh_name("order");
+	GstHarness *h = gst_harness_new("shmchansink");
+	GstCaps *caps =
+		gst_caps_from_string("video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
+	GstQuery *q = gst_query_new_allocation(caps, TRUE);
+	GstBufferPool *pool = NULL;
+	GstStructure *config;
+	GstBuffer *a, *b, *c;
+	struct shmchan_channel r;
+	static unsigned char msg[1 << 16];
+	struct shmchan_gst_msg m;
+	size_t len;
+
+	g_object_set(h->element, "channel", name, "allocate", TRUE, NULL);
+	gst_harness_set_src_caps(h, gst_caps_ref(caps));
+	gst_harness_play(h);
+	fail_unless(gst_pad_peer_query(h->srcpad, q));
+	fail_unless(gst_query_get_n_allocation_pools(q) >= 1);
+	gst_query_parse_nth_allocation_pool(q, 0, &pool, NULL, NULL, NULL);
+	fail_unless(pool != NULL);
+	config = gst_buffer_pool_get_config(pool);
+	fail_unless(gst_buffer_pool_set_config(pool, config));
+	fail_unless(gst_buffer_pool_set_active(pool, TRUE));
+	fail_unless_equals_int(gst_buffer_pool_acquire_buffer(pool, &a, NULL), GST_FLOW_OK);
+	fail_unless_equals_int(gst_buffer_pool_acquire_buffer(pool, &b, NULL), GST_FLOW_OK);
+	fail_unless_equals_int(gst_buffer_pool_acquire_buffer(pool, &c, NULL), GST_FLOW_OK);
+	gst_buffer_memset(a, 0, 1, gst_buffer_get_size(a));
+	gst_buffer_memset(c, 0, 3, gst_buffer_get_size(c));
+	gst_buffer_unref(b); /* given back unpushed: cancelled */
+	fail_unless_equals_int(gst_harness_push(h, gst_buffer_ref(c)), GST_FLOW_ERROR);
+	fail_unless_equals_int(gst_harness_push(h, a), GST_FLOW_OK);
+	gst_buffer_unref(c);
+	fail_unless_equals_int(shmchan_channel_open_reader(&r, name, NULL), 0);
+	fail_unless_equals_int(shmchan_channel_read(&r, msg, sizeof(msg), &len), 0);
+	fail_unless_equals_int(shmchan_gst_parse(msg, len, &m), 0);
+	fail_unless(m.payload[0] == 1 && m.payload[m.h.payload_len - 1] == 1);
+	/* b and c were given back: nothing more. */
+	fail_unless_equals_int(shmchan_channel_read(&r, msg, sizeof(msg), &len), -EAGAIN);
+	shmchan_channel_close(&r);
+	gst_buffer_pool_set_active(pool, FALSE);
+	gst_object_unref(pool);
+	gst_query_unref(q);
+	gst_caps_unref(caps);
+	gst_harness_teardown(h);
+	shmchan_channel_unlink(name);
+}
+GST_END_TEST;
+
 static Suite *shmchan_gst_suite(void)
 {
 	Suite *s = suite_create("shmchan-gst");
@@ -306,6 +434,8 @@ static Suite *shmchan_gst_suite(void)
 	tcase_add_test(tc, test_src_in_place);
 	tcase_add_test(tc, test_caps_change_and_eos);
 	tcase_add_test(tc, test_hostile_messages);
+	tcase_add_test(tc, test_sink_allocate);
+	tcase_add_test(tc, test_sink_allocate_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
