@@ -7,15 +7,20 @@
  * Sender (pinned to CPU 0): appsrc pushes one pre-filled frame again and
  * again (timestamps on a shallow copy), so that no frame is generated on
  * the clock: what is measured is the transport; the sink copies every
- * byte into shared memory (both sinks do). Receiver (pinned to CPU 1): the
+ * byte into shared memory (both sinks do). With --generated, videotestsrc
+ * (pattern=solid-color) makes every frame instead, writing all its bytes,
+ * into whatever buffer its downstream lends it: then "shmchan allocate"
+ * (shmchansink allocate=true) has it write the frame inside the channel,
+ * and no copy is left. Receiver (pinned to CPU 1): the
  * source, then a probe that reads one word of every 64-byte line of each
  * frame (every line really read), then fakesink. The receiver times its
  * frames from the first to the last; both processes report their CPU time
  * over that span (getrusage: every thread). Frames/s and CPU per frame are
  * the median over the rounds, with the spread (max - min) / median.
  *
- * Usage: shmchan-gst-bench [--frames N] [--rounds R] [--width W --height H]
- *        [--quick] (GST_PLUGIN_PATH must name the shmchan plugin)
+ * Usage: shmchan-gst-bench [--generated] [--frames N] [--rounds R]
+ *        [--width W --height H] [--quick] (GST_PLUGIN_PATH must name the
+ *        shmchan plugin)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,17 +51,24 @@ struct mech {
 	const char *name;
 	const char *sink; /* sender's sink, %s: the address */
 	const char *src;  /* receiver's source and what follows it, %s: address, %s: caps */
+	int generated;	  /* only with --generated (the same as another without) */
+	int shm;	  /* GStreamer's shmsink: an address in /tmp, made by the sender */
 };
 
+/* shmsink/shmsrc last: the ratios are against it. */
 static const struct mech mechs[] = {
 	{ "shmchan", "shmchansink channel=%s wait-for-readers=1 slot-count=8",
-	  "shmchansrc channel=%s hold=4 is-live=false ! %s" },
+	  "shmchansrc channel=%s hold=4 is-live=false ! %s", 0, 0 },
+	{ "shmchan allocate",
+	  "shmchansink channel=%s wait-for-readers=1 slot-count=8 allocate=true",
+	  "shmchansrc channel=%s hold=4 is-live=false ! %s", 1, 0 },
 	{ "shmsink/shmsrc",
 	  "shmsink socket-path=%s wait-for-connection=true shm-size=%zu sync=false",
-	  "shmsrc socket-path=%s is-live=false ! %s" },
+	  "shmsrc socket-path=%s is-live=false ! %s", 0, 1 },
 };
+#define NMECH ((int)(sizeof(mechs) / sizeof(mechs[0])))
 
-static int g_frames = 600, g_width = 1920, g_height = 1080;
+static int g_frames = 600, g_width = 1920, g_height = 1080, g_generated;
 
 static double now_s(void)
 {
@@ -114,6 +126,61 @@ static gboolean wait_eos(GstElement *p, GstClockTime timeout)
 		gst_message_unref(m);
 	gst_object_unref(bus);
 	return ok;
+}
+
+struct tx_state {
+	int n, want, fd;
+	double c0;
+};
+
+/* Generated frames: the sender's CPU from its first frame at the sink to
+ * its last. */
+static GstPadProbeReturn on_sent(GstPad *pad, GstPadProbeInfo *info, gpointer p)
+{
+	struct tx_state *st = p;
+
+	(void)pad;
+	(void)info;
+	if (st->n == 0)
+		st->c0 = cpu_s();
+	if (++st->n == st->want) {
+		double c1 = cpu_s() - st->c0;
+
+		if (write(st->fd, &c1, sizeof(c1)) != (ssize_t)sizeof(c1))
+			st->n = -1;
+	}
+	return GST_PAD_PROBE_OK;
+}
+
+static int sender_generated(const struct mech *mc, const char *addr, int fd, int frames)
+{
+	char *caps = caps_str(), *sink, *desc;
+	struct tx_state st = { .want = frames, .fd = fd };
+	GstElement *p, *s;
+	GstPad *pad;
+
+	pin(0);
+	sink = g_strdup_printf(mc->sink, addr, frame_size() * 8 + 4096);
+	desc = g_strdup_printf("videotestsrc pattern=solid-color num-buffers=%d ! %s ! %s name=s",
+			       frames, caps, sink);
+	p = gst_parse_launch(desc, NULL);
+	if (!p)
+		return 2;
+	s = gst_bin_get_by_name(GST_BIN(p), "s");
+	pad = gst_element_get_static_pad(s, "sink");
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_sent, &st, NULL);
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	wait_eos(p, 60 * GST_SECOND);
+	if (getenv("GSTBENCH_VERBOSE") &&
+	    g_object_class_find_property(G_OBJECT_GET_CLASS(s), "in-place")) {
+		guint64 n = 0;
+
+		g_object_get(s, "in-place", &n, NULL);
+		fprintf(stderr, "gst-bench: %s: %" G_GUINT64_FORMAT " frames in place\n", mc->name,
+			n);
+	}
+	gst_element_set_state(p, GST_STATE_NULL);
+	return st.n == frames ? 0 : 3;
 }
 
 /* Sender: N frames, then EOS; writes its CPU seconds to @fd. */
@@ -260,7 +327,7 @@ static struct result run_once(const struct mech *mc, int round)
 	double tx_cpu, out[3];
 	int i;
 
-	if (mc == &mechs[0])
+	if (!mc->shm)
 		snprintf(addr, sizeof(addr), "gstbench.%d.%d", (int)getpid(), round);
 	else
 		snprintf(addr, sizeof(addr), "/tmp/gstbench.%d.%d", (int)getpid(), round);
@@ -268,9 +335,10 @@ static struct result run_once(const struct mech *mc, int round)
 		return r;
 	ps = fork();
 	if (ps == 0)
-		_exit(sender(mc, addr, tx[1], g_frames));
+		_exit(g_generated ? sender_generated(mc, addr, tx[1], g_frames)
+				  : sender(mc, addr, tx[1], g_frames));
 	/* shmsrc needs the sender's socket; shmchansrc would wait itself. */
-	for (i = 0; mc != &mechs[0] && i < 500 && access(addr, F_OK) != 0; i++)
+	for (i = 0; mc->shm && i < 500 && access(addr, F_OK) != 0; i++)
 		usleep(10000);
 	usleep(100000);
 	pr = fork();
@@ -289,7 +357,7 @@ static struct result run_once(const struct mech *mc, int round)
 	wait_child(ps, 10);
 	close(tx[0]);
 	close(rx[0]);
-	if (mc == &mechs[0]) {
+	if (!mc->shm) {
 		char path[160];
 
 		snprintf(path, sizeof(path), "/dev/shm/shmchan.%s", addr);
@@ -324,8 +392,9 @@ static double median(double *v, int n, double *spread)
 
 int main(int argc, char **argv)
 {
-	int rounds = 5, i, k, nm = (int)(sizeof(mechs) / sizeof(mechs[0]));
-	double fps[2][MAX_ROUNDS], rxc[2][MAX_ROUNDS], txc[2][MAX_ROUNDS], med[2][3], spr[2][3];
+	int rounds = 5, i, k, shm = NMECH - 1;
+	double fps[NMECH][MAX_ROUNDS], rxc[NMECH][MAX_ROUNDS], txc[NMECH][MAX_ROUNDS];
+	double med[NMECH][3], spr[NMECH][3];
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--frames") && i + 1 < argc)
@@ -336,13 +405,15 @@ int main(int argc, char **argv)
 			g_width = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--height") && i + 1 < argc)
 			g_height = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--generated"))
+			g_generated = 1;
 		else if (!strcmp(argv[i], "--quick")) {
 			g_frames = 60;
 			rounds = 1;
 		} else {
 			fprintf(stderr,
-				"usage: %s [--frames N] [--rounds R] [--width W --height H] "
-				"[--quick]\n",
+				"usage: %s [--generated] [--frames N] [--rounds R] [--width W "
+				"--height H] [--quick]\n",
 				argv[0]);
 			return 2;
 		}
@@ -353,7 +424,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	gst_init(&argc, &argv);
-	for (k = 0; k < nm; k++) {
+	for (k = 0; k < 2; k++) {
 		GstElementFactory *f = gst_element_factory_find(k ? "shmsink" : "shmchansink");
 
 		if (!f) {
@@ -364,13 +435,19 @@ int main(int argc, char **argv)
 		}
 		gst_object_unref(f);
 	}
-	printf("# %dx%d RGB frames (%zu bytes), %d frames a round, %d rounds interleaved; "
+	printf("# %dx%d RGB frames (%zu bytes), %s, %d frames a round, %d rounds interleaved; "
 	       "sender on CPU 0, receiver on CPU 1 reading every 64-byte line\n",
-	       g_width, g_height, frame_size(), g_frames, rounds);
+	       g_width, g_height, frame_size(),
+	       g_generated ? "each generated by videotestsrc pattern=solid-color"
+			   : "one pre-filled frame pushed again and again by appsrc",
+	       g_frames, rounds);
 	for (i = 0; i < rounds; i++)
-		for (k = 0; k < nm; k++) {
-			struct result r = run_once(&mechs[k], i);
+		for (k = 0; k < NMECH; k++) {
+			struct result r;
 
+			if (mechs[k].generated && !g_generated)
+				continue;
+			r = run_once(&mechs[k], i);
 			fprintf(stderr, "gst-bench: round %d, %s: %.1f frames/s\n", i + 1,
 				mechs[k].name, r.fps);
 			if (!r.ok) {
@@ -383,17 +460,23 @@ int main(int argc, char **argv)
 			rxc[k][i] = r.rx_cpu_ms;
 			txc[k][i] = r.tx_cpu_ms;
 		}
-	printf("%-16s %12s %8s %14s %8s %14s %8s\n", "mechanism", "frames/s", "spread",
+	printf("%-18s %10s %8s %14s %8s %14s %8s\n", "mechanism", "frames/s", "spread",
 	       "rx CPU ms/fr", "spread", "tx CPU ms/fr", "spread");
-	for (k = 0; k < nm; k++) {
+	for (k = 0; k < NMECH; k++) {
+		if (mechs[k].generated && !g_generated)
+			continue;
 		med[k][0] = median(fps[k], rounds, &spr[k][0]);
 		med[k][1] = median(rxc[k], rounds, &spr[k][1]);
 		med[k][2] = median(txc[k], rounds, &spr[k][2]);
-		printf("%-16s %12.1f %7.0f%% %14.3f %7.0f%% %14.3f %7.0f%%\n", mechs[k].name,
+		printf("%-18s %10.1f %7.0f%% %14.3f %7.0f%% %14.3f %7.0f%%\n", mechs[k].name,
 		       med[k][0], spr[k][0] * 100, med[k][1], spr[k][1] * 100, med[k][2],
 		       spr[k][2] * 100);
 	}
-	printf("ratio shmchan / shmsink: frames/s %.2fx, CPU per frame (rx + tx) %.2fx\n",
-	       med[0][0] / med[1][0], (med[0][1] + med[0][2]) / (med[1][1] + med[1][2]));
+	for (k = 0; k < shm; k++)
+		if (!mechs[k].generated || g_generated)
+			printf("ratio %s / shmsink: frames/s %.2fx, CPU per frame (rx + tx) "
+			       "%.2fx\n",
+			       mechs[k].name, med[k][0] / med[shm][0],
+			       (med[k][1] + med[k][2]) / (med[shm][1] + med[shm][2]));
 	return 0;
 }
