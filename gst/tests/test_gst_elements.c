@@ -424,6 +424,57 @@ GST_START_TEST(test_sink_allocate_order)
 }
 GST_END_TEST;
 
+/* A channel replaced under its name: the source reports it on the bus
+ * (shmchan-replaced) and reads the new one; its latency is one frame. */
+GST_START_TEST(test_src_replaced_and_latency)
+{
+	const char *name = fresh_name("repl");
+	GstHarness *w = sink_harness(name, CAPS_A);
+	GstHarness *h = gst_harness_new("shmchansrc");
+	GstBus *bus = gst_bus_new();
+	GstMessage *msg;
+	GstQuery *q;
+	GstBuffer *b;
+	GstClockTime min, max;
+	gboolean live;
+
+	gst_element_set_bus(h->element, bus);
+	g_object_set(h->element, "channel", name, "timestamp-mode", 1, NULL);
+	fail_unless_equals_int(gst_harness_push(w, make_buf(256, 1)), GST_FLOW_OK);
+	gst_harness_play(h);
+	b = gst_harness_pull(h);
+	fail_unless_equals_uint64(GST_BUFFER_OFFSET(b), 1);
+	gst_buffer_unref(b);
+	q = gst_query_new_latency();
+	fail_unless(gst_element_query(h->element, q));
+	gst_query_parse_latency(q, &live, &min, &max);
+	fail_unless(live);
+	fail_unless_equals_uint64(min, 33 * GST_MSECOND);
+	fail_unless_equals_uint64(max, 4 * 33 * GST_MSECOND);
+	gst_query_unref(q);
+	/* Another sender replaces the channel. */
+	gst_harness_teardown(w);
+	w = gst_harness_new("shmchansink");
+	g_object_set(w->element, "channel", name, "replace", TRUE, "slot-count", 16, NULL);
+	gst_harness_set_src_caps_str(w, CAPS_A);
+	gst_harness_play(w);
+	fail_unless_equals_int(gst_harness_push(w, make_buf(256, 2)), GST_FLOW_OK);
+	/* (It may first see the old sender gone: shmchan-writer-lost.) */
+	while ((msg = gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND, GST_MESSAGE_ELEMENT)) &&
+	       !gst_message_has_name(msg, "shmchan-replaced"))
+		gst_message_unref(msg);
+	fail_unless(msg != NULL, "no shmchan-replaced message");
+	gst_message_unref(msg);
+	b = gst_harness_pull(h);
+	fail_unless_equals_uint64(GST_BUFFER_OFFSET(b), 2);
+	gst_buffer_unref(b);
+	gst_harness_teardown(h);
+	gst_harness_teardown(w);
+	gst_object_unref(bus);
+	shmchan_channel_unlink(name);
+}
+GST_END_TEST;
+
 static Suite *shmchan_gst_suite(void)
 {
 	Suite *s = suite_create("shmchan-gst");
@@ -436,6 +487,7 @@ static Suite *shmchan_gst_suite(void)
 	tcase_add_test(tc, test_hostile_messages);
 	tcase_add_test(tc, test_sink_allocate);
 	tcase_add_test(tc, test_sink_allocate_order);
+	tcase_add_test(tc, test_src_replaced_and_latency);
 	suite_add_tcase(s, tc);
 	return s;
 }
