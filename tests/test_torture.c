@@ -202,6 +202,20 @@ static int reader_wait(struct shmchan_channel *r, int fd, struct shmchan_waitset
 	return err;
 }
 
+/* Release one of the *@n messages held (@held: their views) at random,
+ * keeping the shared table of held messages in step. */
+static int release_one(struct shmchan_channel *r, const void **held, uint32_t *n, unsigned *rs)
+{
+	uint32_t i = (uint32_t)rand_r(rs) % *n;
+
+	if (shmchan_channel_release_view(r, held[i]) != 0)
+		return -1;
+	held[i] = held[--*n];
+	atomic_store(&g_sh->held[i], atomic_load(&g_sh->held[*n]));
+	atomic_store(&g_sh->held[*n], 0);
+	return 0;
+}
+
 static int reader(void *arg)
 {
 	struct shmchan_channel r;
@@ -240,27 +254,17 @@ static int reader(void *arg)
 		/* Holding: release one at random when full, when nothing
 		 * more comes, or now and then. */
 		if (nheld && (nheld == g_hold || rand_r(&rs) % 3 == 0)) {
-			uint32_t i = (uint32_t)rand_r(&rs) % nheld;
-
-			if (shmchan_channel_release_view(&r, held[i]) != 0)
+			if (release_one(&r, held, &nheld, &rs) != 0)
 				return 7;
-			held[i] = held[--nheld];
-			atomic_store(&g_sh->held[i], atomic_load(&g_sh->held[nheld]));
-			atomic_store(&g_sh->held[nheld], 0);
 			continue;
 		}
 		err = shmchan_channel_peek(&r, &view, &len);
 		if (err == -EPIPE && nheld == 0)
 			return 0;
 		if ((err == -EAGAIN || err == -EPIPE) && nheld) {
-			uint32_t i = (uint32_t)rand_r(&rs) % nheld;
-
 			/* Nothing more to peek: release one before waiting. */
-			if (shmchan_channel_release_view(&r, held[i]) != 0)
+			if (release_one(&r, held, &nheld, &rs) != 0)
 				return 7;
-			held[i] = held[--nheld];
-			atomic_store(&g_sh->held[i], atomic_load(&g_sh->held[nheld]));
-			atomic_store(&g_sh->held[nheld], 0);
 			continue;
 		}
 		if (err == -EAGAIN) {
