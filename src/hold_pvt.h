@@ -64,6 +64,22 @@ static inline void shmchan__holds_add(struct shmchan__holds *h, uint64_t pos, ui
 	}
 }
 
+/* The index of the held message whose view is @view (NULL: the oldest),
+ * or -1; @view_of gives the view of a position of ring @r. */
+static inline int shmchan__holds_find(const struct shmchan__holds *h, const void *view,
+				      const void *(*view_of)(const struct shmchan_ring *, uint64_t),
+				      const struct shmchan_ring *r)
+{
+	uint32_t i;
+
+	if (!view)
+		return h->n ? 0 : -1;
+	for (i = 0; i < h->n; i++)
+		if (view_of(r, h->e[i].pos) == view)
+			return (int)i;
+	return -1;
+}
+
 /* Forget entry @i (0 is the oldest). */
 static inline void shmchan__holds_drop(struct shmchan__holds *h, uint32_t i)
 {

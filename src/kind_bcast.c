@@ -215,19 +215,19 @@ static int bc_take(struct shmchan__handle *ch, void *buf, size_t cap, const void
 
 /* Release a held message (NULL: the oldest); each view is checked on its
  * own (B6): one overwritten while held reports SHMCHAN_ELOST. */
+static const void *bc_view(const struct shmchan_ring *r, uint64_t pos)
+{
+	return shmchan__bring_data(r, pos);
+}
+
 static int bc_release(struct shmchan__handle *ch, const void *view)
 {
-	uint32_t i = 0;
-	int ok;
+	int i = shmchan__holds_find(&ch->holds, view, bc_view, &ch->ring), ok;
 
-	if (view)
-		while (i < ch->holds.n &&
-		       shmchan__bring_data(&ch->ring, ch->holds.e[i].pos) != view)
-			i++;
-	if (i >= ch->holds.n)
+	if (i < 0)
 		return -EINVAL;
 	ok = shmchan__bring_still(&ch->ring, ch->holds.e[i].pos, ch->holds.e[i].aux);
-	shmchan__holds_drop(&ch->holds, i);
+	shmchan__holds_drop(&ch->holds, (uint32_t)i);
 	if (i == 0)
 		publish_cursor(ch); /* S5: the next oldest held, or the cursor */
 	if (ok) {

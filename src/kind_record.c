@@ -163,25 +163,23 @@ static int rec_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 	return err;
 }
 
-/* The payload of the record at @pos. */
-static const void *rec_data_at(const struct shmchan__handle *ch, uint64_t pos)
+/* The payload of the record at @pos (shmchan__holds_find). */
+static const void *rec_view(const struct shmchan_ring *r, uint64_t pos)
 {
-	return ch->ring.base + ((uint32_t)pos & ch->ring.mask) + SHMCHAN__REC_HDR;
+	return r->base + ((uint32_t)pos & r->mask) + SHMCHAN__REC_HDR;
 }
 
 /* Mark a held record done (rring.c R6); when it was the oldest, free up to
  * the next one held, or to the reader's own head. */
 static int rec_release(struct shmchan__handle *ch, const void *view)
 {
-	uint32_t i = 0, next;
+	int i = shmchan__holds_find(&ch->holds, view, rec_view, &ch->ring);
+	uint32_t next;
 
-	if (view)
-		while (i < ch->holds.n && rec_data_at(ch, ch->holds.e[i].pos) != view)
-			i++;
-	if (i >= ch->holds.n)
+	if (i < 0)
 		return -EINVAL;
 	shmchan__rring_done(&ch->ring, (uint32_t)ch->holds.e[i].pos, (uint32_t)ch->holds.e[i].aux);
-	shmchan__holds_drop(&ch->holds, i);
+	shmchan__holds_drop(&ch->holds, (uint32_t)i);
 	if (i)
 		return 0;
 	next = (uint32_t)ch->holds.e[0].pos;

@@ -172,24 +172,17 @@ static int slot_peek(struct shmchan__handle *ch, const void **data, size_t *len)
 	return err;
 }
 
-/* Index of the held message whose view is @view (NULL: the oldest), or -1. */
-static int held_index(const struct shmchan__handle *ch, const void *view)
+/* The view of a held position (shmchan__holds_find). */
+static const void *slot_view(const struct shmchan_ring *r, uint64_t pos)
 {
-	uint32_t i;
-
-	if (!view)
-		return ch->holds.n ? 0 : -1;
-	for (i = 0; i < ch->holds.n; i++)
-		if (shmchan__ring_data_at(&ch->ring, (uint32_t)ch->holds.e[i].pos) == view)
-			return (int)i;
-	return -1;
+	return shmchan__ring_data_at(r, (uint32_t)pos);
 }
 
 /* Give back a held slot (ring.c C6); when it was the oldest, publish the
  * next oldest held, or the reader's own head, as the ring's head (C5). */
 static int slot_release(struct shmchan__handle *ch, const void *view)
 {
-	int i = held_index(ch, view);
+	int i = shmchan__holds_find(&ch->holds, view, slot_view, &ch->ring);
 	uint32_t next;
 
 	if (i < 0)
