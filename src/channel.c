@@ -19,6 +19,7 @@
 #include "poll_pvt.h"
 #include "registry_pvt.h"
 #include "kind_pvt.h"
+#include "config_pvt.h"
 #include "newosp_pvt.h"
 #include "wake_pvt.h"
 #include "segment_pvt.h"
@@ -29,16 +30,6 @@
 static struct shmchan__chan_hdr *hdr_of(const struct shmchan__handle *ch)
 {
 	return shmchan__hdr(ch);
-}
-
-static int reserved_zero(const struct shmchan_config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(cfg->reserved) / sizeof(cfg->reserved[0]); i++)
-		if (cfg->reserved[i])
-			return 0;
-	return 1;
 }
 
 static uint64_t make_nonce(void)
@@ -53,19 +44,17 @@ static uint64_t make_nonce(void)
 	       ((uint64_t)getpid() << 32) ^ (uintptr_t)&v;
 }
 
-/* The handle's wait strategy from @cfg (NULL: defaults). Returns 0 or -EINVAL. */
-static int set_wait(struct shmchan__handle *ch, const struct shmchan_config *cfg)
+/* The handle's wait strategy from @cfg (NULL: defaults), checked by
+ * shmchan__config_check already. */
+static void set_wait(struct shmchan__handle *ch, const struct shmchan_config *cfg)
 {
 	uint32_t wait = cfg ? cfg->wait : SHMCHAN_WAIT_FUTEX;
 	int32_t us = cfg ? cfg->spin_us : 0;
 
-	if (wait > SHMCHAN_WAIT_BACKOFF || us < -1 || us > SHMCHAN_MAX_SPIN_US)
-		return -EINVAL;
 	if (us == 0)
 		us = wait == SHMCHAN_WAIT_FUTEX ? SHMCHAN_DEFAULT_SPIN_US : -1;
 	ch->wait = wait;
 	ch->spin_ns = us < 0 ? 0 : (uint32_t)us * 1000u;
-	return 0;
 }
 
 /* The table of the kind a header records, or NULL. */
@@ -84,28 +73,12 @@ static size_t ring_geometry(uint32_t kind, uint32_t slot_size, uint32_t slot_cou
 	return r ? r->memsize(slot_size, slot_count) : 0;
 }
 
-/* The memory options of @cfg (NULL: none), checked against @allowed. */
-static int mem_of(const struct shmchan_config *cfg, uint32_t allowed, struct shmchan__mem *m)
+/* The memory options of @cfg (NULL: none), checked by
+ * shmchan__config_check already. */
+static void mem_of(const struct shmchan_config *cfg, struct shmchan__mem *m)
 {
 	m->flags = cfg ? cfg->mem : 0;
 	m->node = cfg ? cfg->numa_node : 0;
-	return shmchan__mem_check(m, allowed);
-}
-
-/* Check a create config; fill the kind and the geometry (with the flags)
- * the header records. */
-static int check_create_cfg(const struct shmchan_config *cfg, uint32_t *kind,
-			    struct shmchan__geom *g)
-{
-	const struct shmchan__kind *k;
-	struct shmchan__mem m;
-
-	if (!cfg || !reserved_zero(cfg) || cfg->mode > 07777 || cfg->flags || cfg->hold ||
-	    mem_of(cfg, SHMCHAN__MEM_CREATE_FLAGS, &m) != 0)
-		return -EINVAL;
-	*kind = shmchan__kind_resolve(cfg->kind);
-	k = shmchan__kind_find(*kind);
-	return k ? k->ring->geometry(cfg, g) : -EINVAL;
 }
 
 /* Lay out header and ring in a fresh, zero-filled segment; publish last. */
@@ -361,13 +334,12 @@ static int create(struct shmchan__handle *ch, const char *name, const struct shm
 	if (!ch)
 		return -EINVAL;
 	memset(ch, 0, sizeof(*ch));
-	err = check_create_cfg(cfg, &kind, &g);
-	if (!err)
-		err = set_wait(ch, cfg);
-	if (!err)
-		err = mem_of(cfg, SHMCHAN__MEM_CREATE_FLAGS, &m);
+	/* Every field, with the kind and geometry the header records. */
+	err = shmchan__config_check(cfg, SHMCHAN_CHECK_CREATE, &kind, &g, NULL);
 	if (err)
 		return err;
+	set_wait(ch, cfg);
+	mem_of(cfg, &m);
 	total = SHMCHAN__HDR_SPACE + ring_geometry(kind, g.size, g.count);
 	if (total < SHMCHAN__HDR_SPACE)
 		return -EINVAL;
@@ -474,11 +446,13 @@ static int open_role(struct shmchan__handle *ch, const char *name, int fd,
 	memset(ch, 0, sizeof(*ch));
 	if (!name && fd < 0) /* a NULL name */
 		return -EINVAL;
-	if ((expect &&
-	     (!reserved_zero(expect) || (expect->flags & ~SHMCHAN_OPEN_ANY_OWNER) ||
-	      expect->hold > SHMCHAN_MAX_HOLD || (role != ROLE_READER && expect->hold))) ||
-	    set_wait(ch, expect) != 0 || mem_of(expect, SHMCHAN__MEM_OPEN_FLAGS, &m) != 0)
-		return -EINVAL;
+	err = shmchan__config_check(
+		expect, role == ROLE_READER ? SHMCHAN_CHECK_READER : SHMCHAN_CHECK_WRITER, NULL,
+		NULL, NULL);
+	if (err)
+		return err;
+	set_wait(ch, expect);
+	mem_of(expect, &m);
 	ch->holds.max = expect && expect->hold ? expect->hold : 1;
 	/* An observer maps read-only: that it writes nothing is the kernel's
 	 * to enforce, not only ours (observe_pvt.h). */

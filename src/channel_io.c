@@ -804,7 +804,7 @@ int shmchan_channel_depth(const struct shmchan_channel *pub)
 	return shmchan__depth(ch);
 }
 
-int shmchan_channel_depth_bytes(const struct shmchan_channel *pub)
+int64_t shmchan_channel_depth_bytes(const struct shmchan_channel *pub)
 {
 	const struct shmchan__handle *ch = shmchan__chandle_of(pub);
 

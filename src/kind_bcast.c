@@ -43,6 +43,7 @@
 #include <sched.h>
 
 #include "channel_pvt.h"
+#include "config_pvt.h"
 #include "registry_pvt.h"
 #include "kind_pvt.h"
 #include "stall_pvt.h"
@@ -537,13 +538,17 @@ static int bc_depth(const struct shmchan__handle *ch)
 /* ---- the kind table's lines (kind_pvt.h) ---- */
 
 /* A slot geometry, and a policy (the header's flags). */
-static int bc_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g)
+static int bc_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g,
+		       struct shmchan__why *w)
 {
 	int err;
 
 	if (cfg->policy > SHMCHAN_POLICY_OVERWRITE)
-		return -EINVAL;
-	err = shmchan__slot_geometry(cfg, g);
+		return shmchan__why(w,
+				    "policy %u: not a SHMCHAN_POLICY_* (0 or 1: BLOCK, 2: "
+				    "OVERWRITE)",
+				    cfg->policy);
+	err = shmchan__slot_geometry(cfg, g, w);
 	g->flags = cfg->policy ? cfg->policy : SHMCHAN_POLICY_BLOCK;
 	return err;
 }

@@ -119,6 +119,8 @@ struct shmchan__rows {
 	uint64_t retired_lost;
 };
 
+struct shmchan__why; /* config_pvt.h */
+
 /* The geometry of a channel being created, from its config. */
 struct shmchan__geom {
 	uint32_t size;	/* header's slot_size: bytes per slot, largest record */
@@ -130,8 +132,10 @@ struct shmchan__geom {
  * (inspect.c) and the handle's queries (channel_io.c). */
 struct shmchan__ring_ops {
 	/* Check @cfg's geometry and policy for a new channel, fill *@g.
-	 * Returns 0 or -EINVAL. */
-	int (*geometry)(const struct shmchan_config *cfg, struct shmchan__geom *g);
+	 * Returns 0 or -EINVAL, with the reason written into @w
+	 * (config_pvt.h; @w may be NULL). */
+	int (*geometry)(const struct shmchan_config *cfg, struct shmchan__geom *g,
+			struct shmchan__why *w);
 	/* Bytes of ring a header's geometry needs, 0 if it is not valid. */
 	size_t (*memsize)(uint32_t size, uint32_t count);
 	/* Whether header flags @flags are valid for the kind. */
@@ -147,7 +151,7 @@ struct shmchan__ring_ops {
 	void (*config)(const struct shmchan__handle *ch, struct shmchan_config *out);
 	/* As shmchan_channel_depth() and _depth_bytes(), for an open handle. */
 	int (*depth)(const struct shmchan__handle *ch);
-	int (*depth_bytes)(const struct shmchan__handle *ch);
+	int64_t (*depth_bytes)(const struct shmchan__handle *ch);
 	/* As shmchan_channel_lost() (optional: -ENOTSUP without). */
 	int (*lost)(const struct shmchan__handle *ch, uint64_t *lost);
 	/* Fill what is the kind's own in @info (depth, policy, subscribers'
@@ -200,10 +204,11 @@ int shmchan__no_leave_hold(const struct shmchan__handle *ch);
 /* Slot-geometry rings (slot, work queue, broadcast): the geometry of a
  * config, its check against an expectation, a handle's config, and the
  * depth in bytes (depth times the slot size). */
-int shmchan__slot_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g);
+int shmchan__slot_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g,
+			   struct shmchan__why *w);
 int shmchan__slot_expect(const struct shmchan__id *id, const struct shmchan_config *expect);
 void shmchan__slot_config(const struct shmchan__handle *ch, struct shmchan_config *out);
-int shmchan__slot_depth_bytes(const struct shmchan__handle *ch);
+int64_t shmchan__slot_depth_bytes(const struct shmchan__handle *ch);
 /* Slot rings (slot, work queue): depth from the ring header's head and
  * tail, clamped, into @info. */
 void shmchan__slot_describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,

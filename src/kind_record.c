@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Record channels' operations (the record ring, rring.c). */
+#include "config_pvt.h"
 #include "kind_pvt.h"
 #include "rring_pvt.h"
 
@@ -7,11 +8,24 @@
 
 /* The header records the largest record as slot_size and the buffer as
  * slot_count. */
-static int rec_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g)
+static int rec_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g,
+			struct shmchan__why *w)
 {
-	if (cfg->policy || cfg->slot_size || cfg->slot_count ||
-	    !shmchan__rring_memsize(cfg->buffer_size))
-		return -EINVAL;
+	uint32_t b = cfg->buffer_size;
+
+	if (cfg->policy)
+		return shmchan__why(w, "policy %u: broadcast channels only (0 for this kind)",
+				    cfg->policy);
+	if (cfg->slot_size || cfg->slot_count)
+		return shmchan__why(w,
+				    "slot_size %u, slot_count %u: slot channels only (record "
+				    "channels take buffer_size)",
+				    cfg->slot_size, cfg->slot_count);
+	if (b < SHMCHAN_RECORD_MIN_BUFFER || b > SHMCHAN_RECORD_MAX_BUFFER)
+		return shmchan__why(w, "buffer_size %u: must be %u to %u bytes", b,
+				    SHMCHAN_RECORD_MIN_BUFFER, SHMCHAN_RECORD_MAX_BUFFER);
+	if (!shmchan__rring_memsize(b))
+		return shmchan__why(w, "buffer_size %u: not a power of two", b);
 	g->size = SHMCHAN_RECORD_MAX_LEN(cfg->buffer_size);
 	g->count = cfg->buffer_size;
 	g->flags = 0;
@@ -68,9 +82,9 @@ static int rec_depth(const struct shmchan__handle *ch)
 	return (int)rec_count(shmchan__hdr(ch));
 }
 
-static int rec_depth_bytes(const struct shmchan__handle *ch)
+static int64_t rec_depth_bytes(const struct shmchan__handle *ch)
 {
-	return (int)shmchan__rring_depth_bytes(&ch->ring);
+	return shmchan__rring_depth_bytes(&ch->ring);
 }
 
 static void rec_describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,

@@ -1,24 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /* Slot channels' operations (the slot ring, ring.c), and work-queue writers,
  * which are slot writers that step over held slots (wqueue.c). */
+#include "config_pvt.h"
 #include "kind_pvt.h"
 #include "ring_pvt.h"
 
 /* ---- the ring: geometry shared with broadcast rings (slots of a size) ---- */
 
-int shmchan__slot_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g)
+int shmchan__slot_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g,
+			   struct shmchan__why *w)
 {
-	if (cfg->buffer_size || shmchan_ring_memsize(cfg->slot_size, cfg->slot_count) == 0)
-		return -EINVAL;
+	uint32_t n = cfg->slot_count;
+
+	if (cfg->buffer_size)
+		return shmchan__why(w,
+				    "buffer_size %u: record channels only (slot channels take "
+				    "slot_size and slot_count)",
+				    cfg->buffer_size);
+	if (cfg->slot_size == 0 || cfg->slot_size > SHMCHAN_RING_MAX_SLOT_SIZE)
+		return shmchan__why(w, "slot_size %u: must be 1 to %u bytes", cfg->slot_size,
+				    SHMCHAN_RING_MAX_SLOT_SIZE);
+	if (n < 2 || n > SHMCHAN_RING_MAX_SLOTS)
+		return shmchan__why(w, "slot_count %u: must be 2 to %u", n, SHMCHAN_RING_MAX_SLOTS);
+	if (n & (n - 1))
+		return shmchan__why(w, "slot_count %u: not a power of two", n);
+	if (shmchan_ring_memsize(cfg->slot_size, n) == 0)
+		return shmchan__why(w,
+				    "slot_size %u x slot_count %u: more bytes than this "
+				    "machine can map",
+				    cfg->slot_size, n);
 	g->size = cfg->slot_size;
 	g->count = cfg->slot_count;
 	g->flags = 0;
 	return 0;
 }
 
-static int slot_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g)
+static int slot_geometry(const struct shmchan_config *cfg, struct shmchan__geom *g,
+			 struct shmchan__why *w)
 {
-	return cfg->policy ? -EINVAL : shmchan__slot_geometry(cfg, g);
+	if (cfg->policy)
+		return shmchan__why(w, "policy %u: broadcast channels only (0 for this kind)",
+				    cfg->policy);
+	return shmchan__slot_geometry(cfg, g, w);
 }
 
 static int slot_flags_ok(uint32_t flags)
@@ -55,11 +78,12 @@ static int slot_depth(const struct shmchan__handle *ch)
 	return shmchan_ring_depth(&ch->ring);
 }
 
-int shmchan__slot_depth_bytes(const struct shmchan__handle *ch)
+int64_t shmchan__slot_depth_bytes(const struct shmchan__handle *ch)
 {
-	uint64_t d = (uint64_t)shmchan__kind_of(ch->kind)->ring->depth(ch) * ch->ring.slot_size;
+	int d = shmchan__kind_of(ch->kind)->ring->depth(ch);
 
-	return d > INT32_MAX ? INT32_MAX : (int)d;
+	/* At most 2^24 slots of 2^30 bytes: within 63 bits. */
+	return d < 0 ? d : (int64_t)d * ch->ring.slot_size;
 }
 
 void shmchan__slot_describe(const struct shmchan__chan_hdr *h, const struct shmchan__id *id,

@@ -12,6 +12,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "config_pvt.h"
 #include "memory_pvt.h"
 #include "shmchan/segment.h"
 
@@ -43,19 +44,32 @@ static size_t pmd_size(void)
 	return v;
 }
 
-int shmchan__mem_check(const struct shmchan__mem *m, uint32_t allowed)
+int shmchan__mem_explain(const struct shmchan__mem *m, uint32_t allowed, struct shmchan__why *w)
 {
 	if (m->flags & ~allowed)
-		return -EINVAL;
+		return shmchan__why(w, "mem 0x%x: SHMCHAN_MEM_* bits 0x%x are not accepted %s",
+				    m->flags, m->flags & ~allowed,
+				    allowed == SHMCHAN__MEM_CREATE_FLAGS ? "when creating"
+									 : "when opening");
 	if (!(m->flags & SHMCHAN_MEM_NUMA_NODE) && m->node)
-		return -EINVAL;
+		return shmchan__why(w, "numa_node %u: set without SHMCHAN_MEM_NUMA_NODE in mem",
+				    m->node);
 	if (m->node >= SHMCHAN_MAX_NUMA_NODES)
-		return -EINVAL;
+		return shmchan__why(w, "numa_node %u: at most %u", m->node,
+				    SHMCHAN_MAX_NUMA_NODES - 1);
 	/* A THP request on hugetlbfs, or huge pages placed by first touch,
 	 * ask for two things at once: refuse rather than guess. */
 	if ((m->flags & SHMCHAN_MEM_THP) && (m->flags & SHMCHAN_MEM_HUGETLB))
-		return -EINVAL;
+		return shmchan__why(w,
+				    "mem 0x%x: SHMCHAN_MEM_THP and SHMCHAN_MEM_HUGETLB "
+				    "together (choose one)",
+				    m->flags);
 	return 0;
+}
+
+int shmchan__mem_check(const struct shmchan__mem *m, uint32_t allowed)
+{
+	return shmchan__mem_explain(m, allowed, NULL);
 }
 
 int shmchan__mem_is_hugetlb(int fd)

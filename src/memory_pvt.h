@@ -41,6 +41,9 @@ struct shmchan__mem {
 /* Check @m against the flags allowed (@allowed): -EINVAL for an unknown
  * flag, a node out of range, or a node without SHMCHAN_MEM_NUMA_NODE. */
 int shmchan__mem_check(const struct shmchan__mem *m, uint32_t allowed);
+/* The same, with the reason written into @w (config_pvt.h). */
+struct shmchan__why;
+int shmchan__mem_explain(const struct shmchan__mem *m, uint32_t allowed, struct shmchan__why *w);
 
 /* The size a file of @size bytes on descriptor @fd is given: rounded up to
  * the backing's huge page (hugetlbfs) or the PMD size (THP).

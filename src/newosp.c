@@ -274,7 +274,7 @@ int shmchan__osp_depth(const struct shmchan__handle *ch)
 	return ops(ch)->depth ? ops(ch)->depth(ch) : -ENOTSUP;
 }
 
-int shmchan__osp_depth_bytes(const struct shmchan__handle *ch)
+int64_t shmchan__osp_depth_bytes(const struct shmchan__handle *ch)
 {
 	return ops(ch)->depth_bytes(ch);
 }

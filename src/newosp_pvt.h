@@ -52,7 +52,7 @@ struct shmchan__osp_ops {
 	/* The write and read positions as the object holds them now. */
 	void (*positions)(const struct shmchan__handle *ch, uint32_t *w, uint32_t *r);
 	int (*depth)(const struct shmchan__handle *ch);
-	int (*depth_bytes)(const struct shmchan__handle *ch);
+	int64_t (*depth_bytes)(const struct shmchan__handle *ch);
 	int (*capacity)(const struct shmchan__handle *ch);
 };
 
@@ -75,7 +75,7 @@ static inline uint64_t shmchan__osp_page(uint64_t n)
  * handle. */
 int shmchan__osp_close(struct shmchan__handle *ch);
 int shmchan__osp_depth(const struct shmchan__handle *ch);
-int shmchan__osp_depth_bytes(const struct shmchan__handle *ch);
+int64_t shmchan__osp_depth_bytes(const struct shmchan__handle *ch);
 int shmchan__osp_capacity(const struct shmchan__handle *ch);
 
 #endif /* SHMCHAN_NEWOSP_PVT_H */

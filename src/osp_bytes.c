@@ -239,7 +239,7 @@ static void bytes_positions(const struct shmchan__handle *ch, uint32_t *w, uint3
 	*r = atomic_load_explicit(tail_w(ch), memory_order_relaxed);
 }
 
-static int bytes_depth_bytes(const struct shmchan__handle *ch)
+static int64_t bytes_depth_bytes(const struct shmchan__handle *ch)
 {
 	/* Relaxed: a snapshot (statistics). */
 	uint32_t n = atomic_load_explicit(head_w(ch), memory_order_relaxed) -

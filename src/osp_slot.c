@@ -442,12 +442,11 @@ static int slot_depth(const struct shmchan__handle *ch)
 	return d > ch->osp.slot_count ? -EBADMSG : (int)d;
 }
 
-static int slot_depth_bytes(const struct shmchan__handle *ch)
+static int64_t slot_depth_bytes(const struct shmchan__handle *ch)
 {
 	int d = slot_depth(ch);
-	uint64_t b = d < 0 ? 0 : (uint64_t)d * ch->osp.slot_size;
 
-	return d < 0 ? d : (b > INT32_MAX ? INT32_MAX : (int)b);
+	return d < 0 ? d : (int64_t)d * ch->osp.slot_size;
 }
 
 static int slot_capacity(const struct shmchan__handle *ch)

@@ -602,7 +602,7 @@ static void test_strerror(void)
 	/* Every error a call documents has its text (commit's -ECANCELED had
 	 * none). */
 	ASSERT_TRUE(strcmp(shmchan_strerror(-ECANCELED), "unknown error") != 0);
-	ASSERT_TRUE(strcmp(shmchan_version(), "0.3.0") == 0);
+	ASSERT_TRUE(strcmp(shmchan_version(), "0.4.0") == 0);
 }
 
 /* Move @from's bytes to @to and zero @from (a zeroed handle is closed):
@@ -674,6 +674,203 @@ static void test_relocated(void)
 	}
 }
 
+static uint32_t pick(uint32_t *x, uint32_t k)
+{
+	*x = *x * 1103515245u + 12345u;
+	return (*x >> 16) % k;
+}
+
+/* shmchan_config_check names the field it refuses, and agrees with the
+ * calls: a create or an open refuses a config with -EINVAL exactly when the
+ * check does (random configs of every field). */
+static void test_config_check(void)
+{
+	static const struct {
+		struct shmchan_config cfg;
+		uint32_t use;
+		const char *says;
+	} bad[] = {
+		{ { .slot_size = 64, .slot_count = 3 },
+		  SHMCHAN_CHECK_CREATE,
+		  "slot_count 3: not a power of two" },
+		{ { .slot_size = 64, .slot_count = 1 },
+		  SHMCHAN_CHECK_CREATE,
+		  "slot_count 1: must be" },
+		{ { .slot_size = 0, .slot_count = 8 },
+		  SHMCHAN_CHECK_CREATE,
+		  "slot_size 0: must be" },
+		{ { .slot_size = 64, .slot_count = 8, .buffer_size = 4096 },
+		  SHMCHAN_CHECK_CREATE,
+		  "buffer_size 4096: record channels only" },
+		{ { .kind = SHMCHAN_KIND_RECORD, .buffer_size = 1000 },
+		  SHMCHAN_CHECK_CREATE,
+		  "buffer_size 1000: not a power of two" },
+		{ { .kind = SHMCHAN_KIND_RECORD, .buffer_size = 32 },
+		  SHMCHAN_CHECK_CREATE,
+		  "buffer_size 32: must be 64 to" },
+		{ { .kind = SHMCHAN_KIND_RECORD, .buffer_size = 4096, .slot_count = 8 },
+		  SHMCHAN_CHECK_CREATE,
+		  "slot_size 0, slot_count 8: slot channels only" },
+		{ { .kind = 9, .slot_size = 64, .slot_count = 8 },
+		  SHMCHAN_CHECK_CREATE,
+		  "kind 9: not a SHMCHAN_KIND_*" },
+		{ { .kind = SHMCHAN_KIND_BROADCAST, .slot_size = 64, .slot_count = 8, .policy = 3 },
+		  SHMCHAN_CHECK_CREATE,
+		  "policy 3: not a SHMCHAN_POLICY_*" },
+		{ { .slot_size = 64, .slot_count = 8, .policy = 2 },
+		  SHMCHAN_CHECK_CREATE,
+		  "policy 2: broadcast channels only" },
+		{ { .slot_size = 64, .slot_count = 8, .mode = 010000 },
+		  SHMCHAN_CHECK_CREATE,
+		  "mode 010000: not a file mode" },
+		{ { .slot_size = 64, .slot_count = 8, .flags = 1 },
+		  SHMCHAN_CHECK_CREATE,
+		  "flags 0x1: SHMCHAN_OPEN_* flags are for opening" },
+		{ { .slot_size = 64, .slot_count = 8, .hold = 2 },
+		  SHMCHAN_CHECK_CREATE,
+		  "hold 2: only readers hold messages" },
+		{ { .hold = 2 }, SHMCHAN_CHECK_WRITER, "hold 2: only readers" },
+		{ { .hold = SHMCHAN_MAX_HOLD + 1 }, SHMCHAN_CHECK_READER, "hold 17: more than" },
+		{ { .flags = 6 },
+		  SHMCHAN_CHECK_READER,
+		  "flags 0x6: unknown SHMCHAN_OPEN_* bits 0x6" },
+		{ { .wait = 7 }, SHMCHAN_CHECK_READER, "wait 7: not a SHMCHAN_WAIT_*" },
+		{ { .spin_us = -2 }, SHMCHAN_CHECK_WRITER, "spin_us -2: out of range" },
+		{ { .reserved = { 0, 0, 5, 0 } },
+		  SHMCHAN_CHECK_READER,
+		  "reserved[2] 5: reserved fields must be 0" },
+		{ { .mem = SHMCHAN_MEM_HUGETLB },
+		  SHMCHAN_CHECK_READER,
+		  "mem 0x8: SHMCHAN_MEM_* bits 0x8 are not accepted when opening" },
+		{ { .slot_size = 64, .slot_count = 8, .numa_node = 1 },
+		  SHMCHAN_CHECK_CREATE,
+		  "numa_node 1: set without SHMCHAN_MEM_NUMA_NODE" },
+		{ { .slot_size = 64,
+		    .slot_count = 8,
+		    .mem = SHMCHAN_MEM_THP | SHMCHAN_MEM_HUGETLB },
+		  SHMCHAN_CHECK_CREATE,
+		  "mem 0xc: SHMCHAN_MEM_THP and SHMCHAN_MEM_HUGETLB together" },
+	};
+	const char *name = t_name("cfgcheck"), *other = t_name("cfgrand");
+	struct shmchan_config cfg = small;
+	struct shmchan_channel w, r;
+	char why[128], tiny[8];
+	uint32_t x = 12345;
+	int n, made = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = 'x';
+		ASSERT_ERR(shmchan_config_check(&bad[i].cfg, bad[i].use, why, sizeof(why)),
+			   -EINVAL);
+		if (strstr(why, bad[i].says) != why) {
+			fprintf(stderr, "config %zu: got \"%s\", want \"%s...\"\n", i, why,
+				bad[i].says);
+			ASSERT_TRUE(0);
+		}
+	}
+	ASSERT_OK(shmchan_config_check(&small, SHMCHAN_CHECK_CREATE, why, sizeof(why)));
+	ASSERT_TRUE(strcmp(why, "ok") == 0);
+	ASSERT_OK(shmchan_config_check(NULL, SHMCHAN_CHECK_READER, NULL, 0));
+	ASSERT_ERR(shmchan_config_check(NULL, SHMCHAN_CHECK_CREATE, why, sizeof(why)), -EINVAL);
+	ASSERT_TRUE(strstr(why, "no config") == why);
+	ASSERT_ERR(shmchan_config_check(&small, 3, why, sizeof(why)), -EINVAL);
+	/* Truncated, always terminated. */
+	ASSERT_ERR(shmchan_config_check(&bad[0].cfg, SHMCHAN_CHECK_CREATE, tiny, sizeof(tiny)),
+		   -EINVAL);
+	ASSERT_TRUE(strcmp(tiny, "slot_co") == 0);
+
+	/* The calls agree with the check, field by field. */
+	ASSERT_OK(shmchan_channel_create_writer(&w, name, &small));
+	for (n = 0; n < 3000; n++) {
+		static const uint32_t sizes[] = { 0, 1, 64, 3, 4096, 1000, 32, 1u << 31 };
+		struct shmchan_channel c;
+		int want, got;
+
+#define PICK(k) pick(&x, k)
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.kind = PICK(6);
+		cfg.slot_size = sizes[PICK(8)];
+		cfg.slot_count = sizes[PICK(8)] & 0xffff;
+		cfg.buffer_size = PICK(3) ? 0 : sizes[PICK(8)];
+		cfg.policy = PICK(4) ? 0 : PICK(4);
+		cfg.mode = PICK(8) ? 0600 : 070000;
+		cfg.wait = PICK(8) ? 0 : PICK(4);
+		cfg.spin_us = PICK(8) ? 0 : (int32_t)PICK(4) - 2;
+		cfg.flags = PICK(8) ? 0 : PICK(3);
+		cfg.mem =
+			PICK(8) ? 0 : (PICK(2) ? SHMCHAN_MEM_PREFAULT : SHMCHAN_MEM_NUMA_NODE << 8);
+		cfg.hold = PICK(8) ? 0 : PICK(20);
+		i = PICK(4);
+		cfg.reserved[i] = PICK(16) ? 0 : 1;
+#undef PICK
+		/* Creating: the check refuses exactly what create refuses
+		 * with -EINVAL (a create that succeeds is undone). */
+		want = shmchan_config_check(&cfg, SHMCHAN_CHECK_CREATE, why, sizeof(why));
+		got = shmchan_channel_create_writer(&c, other, &cfg);
+		if (got == 0) {
+			ASSERT_OK(shmchan_channel_close(&c));
+			ASSERT_OK(shmchan_channel_unlink(other));
+		}
+		made += got == 0;
+		if ((want == -EINVAL) != (got == -EINVAL)) {
+			fprintf(stderr, "create: check %d (%s), create_writer %d\n", want, why,
+				got);
+			ASSERT_TRUE(0);
+		}
+		ASSERT_TRUE(strlen(why) > 0);
+		/* Opening as a reader and as a writer: only the fields the
+		 * check judges (a geometry is matched against the channel). */
+		cfg.kind = cfg.slot_size = cfg.slot_count = cfg.buffer_size = cfg.policy = 0;
+		cfg.mode = 0;
+		want = shmchan_config_check(&cfg, SHMCHAN_CHECK_READER, why, sizeof(why));
+		got = shmchan_channel_open_reader(&r, name, &cfg);
+		if (got == 0)
+			ASSERT_OK(shmchan_channel_close(&r));
+		ASSERT_TRUE((want == -EINVAL) == (got == -EINVAL));
+		want = shmchan_config_check(&cfg, SHMCHAN_CHECK_WRITER, why, sizeof(why));
+		got = shmchan_channel_open_writer(&c, name, &cfg);
+		if (got == 0)
+			ASSERT_OK(shmchan_channel_close(&c));
+		ASSERT_TRUE((want == -EINVAL) == (got == -EINVAL));
+	}
+	/* Both answers were exercised. */
+	printf("config_check: %d of %d random configs created a channel\n", made, n);
+	ASSERT_TRUE(made > 10 && made < n - 10);
+	ASSERT_OK(shmchan_channel_close(&w));
+}
+
+/* depth_bytes is 64-bit: three messages in slots of 1 GiB are 3 GiB (the
+ * int it was saturated at 2^31 - 1). The file is sparse: only the pages
+ * written are memory. */
+static void test_depth_bytes_64(void)
+{
+	struct shmchan_config cfg = { .slot_size = 1u << 30, .slot_count = 4 };
+	const char *name = t_name("deep");
+	struct shmchan_channel w, r;
+	int i, err;
+
+	if (sizeof(void *) < 8) {
+		printf("depth_bytes_64: skipped (a 4 GiB mapping needs a 64-bit address space)\n");
+		exit(77);
+	}
+	err = shmchan_channel_create_writer(&w, name, &cfg);
+	if (err == -ENOSPC || err == -ENOMEM) {
+		printf("depth_bytes_64: skipped (/dev/shm cannot hold a sparse 4 GiB file: %s)\n",
+		       shmchan_strerror(err));
+		exit(77);
+	}
+	ASSERT_OK(err);
+	ASSERT_OK(shmchan_channel_open_reader(&r, name, NULL));
+	for (i = 0; i < 3; i++)
+		ASSERT_OK(shmchan_channel_write(&w, "deep", 4));
+	ASSERT_EQ(shmchan_channel_depth(&r), 3);
+	ASSERT_TRUE(shmchan_channel_depth_bytes(&r) == 3 * (int64_t)(1u << 30));
+	ASSERT_TRUE(shmchan_channel_depth_bytes(&w) == 3 * (int64_t)(1u << 30));
+	ASSERT_OK(shmchan_channel_close(&r));
+	ASSERT_OK(shmchan_channel_close(&w));
+}
+
 static const struct t_case cases[] = {
 	{ "create_args", test_create_args },
 	{ "roles", test_roles },
@@ -690,6 +887,8 @@ static const struct t_case cases[] = {
 	{ "info_sized", test_info_sized },
 	{ "strerror", test_strerror },
 	{ "relocated", test_relocated },
+	{ "config_check", test_config_check },
+	{ "depth_bytes_64", test_depth_bytes_64 },
 };
 
 int main(int argc, char **argv)

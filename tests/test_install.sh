@@ -27,7 +27,7 @@ if nm -D --defined-only "$libdir/libshmchan.so" | awk '{print $3}' | grep '^shmc
 	echo "internal symbols exported (above)" >&2
 	exit 1
 fi
-readelf -d "$libdir/libshmchan.so" | grep -q 'SONAME.*\[libshmchan.so.0.3\]'
+readelf -d "$libdir/libshmchan.so" | grep -q 'SONAME.*\[libshmchan.so.0.4\]'
 
 # 1. pkg-config
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
@@ -50,9 +50,9 @@ fi
 # 2. find_package
 mkdir "$work/cm"
 cat >"$work/cm/CMakeLists.txt" <<CM
-cmake_minimum_required(VERSION 3.20)
+cmake_minimum_required(VERSION 3.16)
 project(consumer C)
-find_package(shmchan 0.3 REQUIRED)
+find_package(shmchan 0.4 REQUIRED)
 add_executable(hello "$src/examples/hello_channel.c")
 target_link_libraries(hello PRIVATE shmchan::shmchan)
 CM

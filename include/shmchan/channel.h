@@ -161,6 +161,28 @@ struct shmchan_config {
 	uint32_t reserved[4];
 };
 
+/*
+ * shmchan_config_check - whether @cfg would be accepted for @use, and if not,
+ * why, in words that name the field: "slot_count 3: not a power of two".
+ *   @use: SHMCHAN_CHECK_CREATE (create_writer, create_or_replace_writer,
+ *         create_anon), SHMCHAN_CHECK_WRITER (open_writer's @expect) or
+ *         SHMCHAN_CHECK_READER (open_reader's and subscribe's @expect; a
+ *         NULL @cfg is accepted for both open uses).
+ *   @buf, @len: where the reason goes (truncated to @len - 1 bytes and
+ *         NUL-terminated; "ok" when accepted); NULL or 0 for none.
+ * These are the checks the calls make, in the same code, so a call refuses
+ * a config with -EINVAL exactly when this does. What depends on the channel
+ * or the machine is checked only by the call: an open's geometry against
+ * the channel's (SHMCHAN_EGEOMETRY), a work-queue reader's hold, whether
+ * huge pages or the NUMA node exist.
+ * Returns 0, or -EINVAL (the reason in @buf; also for an unknown @use).
+ */
+#define SHMCHAN_CHECK_CREATE 0u
+#define SHMCHAN_CHECK_WRITER 1u
+#define SHMCHAN_CHECK_READER 2u
+SHMCHAN_API int shmchan_config_check(const struct shmchan_config *cfg, uint32_t use, char *buf,
+				     size_t len);
+
 /* config.mem: SHMCHAN_MEM_* (segment.h, docs/memory.md). */
 
 /*
@@ -582,9 +604,10 @@ SHMCHAN_API int shmchan_channel_depth(const struct shmchan_channel *ch);
  * shmchan_channel_depth_bytes - bytes claimed and not consumed: for record
  * channels the span of the records in the buffer (headers and padding
  * included), for slot channels depth times the slot size. A snapshot.
- * Returns the count, or -EINVAL.
+ * Returns the count (64 bits: a slot channel may hold more than 2 GiB), or
+ * -EINVAL, or -EBADMSG (a newosp channel whose positions are corrupt).
  */
-SHMCHAN_API int shmchan_channel_depth_bytes(const struct shmchan_channel *ch);
+SHMCHAN_API int64_t shmchan_channel_depth_bytes(const struct shmchan_channel *ch);
 
 /* shmchan_channel_capacity - the slot count (record channels: the buffer
  * size in bytes), or -EINVAL. */

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define SHMCHAN_VERSION_MAJOR 0
-#define SHMCHAN_VERSION_MINOR 3
+#define SHMCHAN_VERSION_MINOR 4
 #define SHMCHAN_VERSION_PATCH 0
 
 /* Errors with a shmchan-specific meaning (all are negative errno values). */
