@@ -151,7 +151,12 @@ static int create(struct shmchan_channel *ch, const char *name)
 	struct shmchan_config cfg = { .slot_size = SLOT_SIZE, .slot_count = SLOT_COUNT };
 	int err = shmchan_channel_create_or_replace_writer(ch, name, &cfg);
 
-	if (err)
+	char why[128];
+
+	/* A refused config says which field (shmchan_config_check). */
+	if (err == -EINVAL && shmchan_config_check(&cfg, SHMCHAN_CHECK_CREATE, why, sizeof(why)))
+		fprintf(stderr, "writer: create %s: %s\n", name, why);
+	else if (err)
 		fprintf(stderr, "writer: create %s: %s\n", name, shmchan_strerror(err));
 	return err;
 }

@@ -125,6 +125,7 @@ static gboolean open_channel(ShmchanSink *s, gsize need)
 {
 	struct shmchan_config c = config_for(s, need);
 	struct shmchan_config expect = c;
+	char why[160];
 	int err;
 
 	if (!s->channel || !*s->channel) {
@@ -135,6 +136,13 @@ static gboolean open_channel(ShmchanSink *s, gsize need)
 	if (s->policy == SHMCHAN_SINK_POLICY_OVERWRITE && s->kind != SHMCHAN_KIND_BROADCAST) {
 		GST_ELEMENT_ERROR(s, RESOURCE, SETTINGS, ("policy=overwrite needs kind=broadcast"),
 				  ("slot and record channels have one reader: use leaky"));
+		return FALSE;
+	}
+	/* Settings the library refuses, named (slot-count 3: not a power of
+	 * two). */
+	if (shmchan_config_check(&c, SHMCHAN_CHECK_CREATE, why, sizeof(why)) != 0) {
+		GST_ELEMENT_ERROR(s, RESOURCE, SETTINGS, ("channel settings refused: %s", why),
+				  ("kind, slot-size, slot-count or buffer-size"));
 		return FALSE;
 	}
 	err = s->replace ? shmchan_channel_create_or_replace_writer(&s->w, s->channel, &c)

@@ -465,9 +465,11 @@ class channel
 	{
 		return count(shmchan_channel_depth(&ch_));
 	}
-	result<unsigned> depth_bytes() const noexcept
+	result<std::uint64_t> depth_bytes() const noexcept
 	{
-		return count(shmchan_channel_depth_bytes(&ch_));
+		std::int64_t n = shmchan_channel_depth_bytes(&ch_);
+		return n < 0 ? result<std::uint64_t>(make_error_code(static_cast<int>(n)))
+			     : result<std::uint64_t>(static_cast<std::uint64_t>(n));
 	}
 	result<unsigned> capacity() const noexcept
 	{

@@ -146,6 +146,18 @@ static PyObject *raise_msg(PyObject *type, int err, const char *msg)
 	return NULL;
 }
 
+/* Raise the exception for @rc of a create or an open with config @c (for
+ * @use, SHMCHAN_CHECK_*): a refused config says which field, in the
+ * library's words (shmchan_config_check). Returns NULL. */
+static PyObject *raise_cfg(int rc, const struct shmchan_config *c, uint32_t use)
+{
+	char why[160];
+
+	if (rc == -EINVAL && shmchan_config_check(c, use, why, sizeof(why)) == -EINVAL)
+		return raise_msg(err_type(rc, 0), EINVAL, why);
+	return raise_rc(rc, 0);
+}
+
 /* ---- timeouts ---- */
 
 static int64_t now_ns(void)
@@ -590,8 +602,18 @@ static PyObject *h_depth(PyObject *self, PyObject *unused)
 
 static PyObject *h_depth_bytes(PyObject *self, PyObject *unused)
 {
+	Handle *h = (Handle *)self;
+	int64_t n;
+
 	(void)unused;
-	return count_of((Handle *)self, shmchan_channel_depth_bytes);
+	if (!h->open) {
+		PyErr_SetString(PyExc_ValueError, "the handle is closed");
+		return NULL;
+	}
+	n = shmchan_channel_depth_bytes(&h->ch);
+	if (n < 0)
+		return raise_rc((int)n, 0);
+	return PyLong_FromLongLong((long long)n);
 }
 
 static PyObject *h_capacity(PyObject *self, PyObject *unused)
@@ -727,7 +749,7 @@ static int writer_init(PyObject *self, PyObject *args, PyObject *kw)
 	else
 		rc = shmchan_channel_open_writer(&h->ch, s, &c);
 	if (rc) {
-		raise_rc(rc, 0);
+		raise_cfg(rc, &c, replace || create ? SHMCHAN_CHECK_CREATE : SHMCHAN_CHECK_WRITER);
 		return -1;
 	}
 	opened(h, ROLE_WRITER, name);
@@ -1004,7 +1026,7 @@ static int reader_init(PyObject *self, PyObject *args, PyObject *kw)
 	else
 		rc = shmchan_channel_open_reader(&h->ch, s, &c);
 	if (rc) {
-		raise_rc(rc, 0);
+		raise_cfg(rc, &c, SHMCHAN_CHECK_READER);
 		return -1;
 	}
 	opened(h, ROLE_READER, name);

@@ -93,6 +93,17 @@ def test_memory_options(name):
     assert e.value.errno == errno.EINVAL
 
 
+def test_config_refused_says_which_field(name):
+    # The library's reason (shmchan_config_check), not a bare EINVAL.
+    with pytest.raises(shmchan.Error) as e:
+        shmchan.Writer.create(name, slot_size=64, slot_count=3)
+    assert e.value.errno == errno.EINVAL
+    assert "slot_count 3: not a power of two" in str(e.value)
+    with pytest.raises(shmchan.Error) as e:
+        shmchan.Reader(name, mem=shmchan.MEM_FIRST_TOUCH)
+    assert "not accepted when opening" in str(e.value)
+
+
 def test_context_managers_and_kinds(name):
     with shmchan.Writer(name, create=True, kind="record", buffer_size=4096) as w:
         assert w.max_message_size == 4096 // 2 - 8
