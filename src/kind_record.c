@@ -98,6 +98,9 @@ static void rec_describe(const struct shmchan__chan_hdr *h, const struct shmchan
 	(void)rows;
 	info->depth_bytes = (int32_t)d < 0 ? 0 : (d > id->slot_count ? id->slot_count : d);
 	info->depth = rec_count(h);
+	/* Relaxed, as above: the tail's byte position (wraps at 2^32), for
+	 * the tool's bytes/s. */
+	info->tail = atomic_load_explicit(&rh->tail, memory_order_relaxed);
 }
 
 /* ---- writers ---- */

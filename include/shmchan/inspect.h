@@ -72,7 +72,9 @@ struct shmchan_info {
 	uint32_t policy;       /* broadcast: SHMCHAN_POLICY_*; else 0 */
 	uint32_t nsubscribers; /* entries filled in subscribers[] (readers of a work queue) */
 	uint64_t lost;	       /* messages lost by subscribers, over the channel's life */
-	uint64_t tail;	       /* broadcast: positions claimed so far */
+	uint64_t tail;	       /* broadcast: positions claimed so far; record: the
+				* tail's byte position, modulo 2^32 (bytes
+				* claimed, headers and padding included) */
 	struct shmchan_peer_info subscribers[SHMCHAN_MAX_SUBSCRIBERS];
 };
 
