@@ -1,7 +1,9 @@
 #!/bin/sh
 # The shmchan command-line tool against channels in known states: a live
 # one, a stale one (its writer died by SIGKILL), a broadcast channel with an
-# overrun subscriber, a corrupt file and a foreign name under the prefix.
+# overrun subscriber, a record channel, random bytes (a segment, to the
+# tool), a channel whose header was corrupted, an empty file and a foreign
+# name under the prefix.
 # Usage: test_tool.sh TOOL FIXTURE
 set -u
 tool=$1
@@ -11,6 +13,9 @@ live="$tag.live"
 stale="$tag.stale"
 bcast="$tag.bcast"
 corrupt="$tag.corrupt"
+badhdr="$tag.badhdr"
+empty="$tag.empty"
+rec="$tag.rec"
 foreign="shmchan.$tag.bad name"
 # A planted name with terminal escape sequences (set the title, clear the
 # screen): the tool must never write them to the terminal.
@@ -18,12 +23,15 @@ planted="shmchan.$tag.$(printf '\033]0;owned\007\033[2J')"
 fail=0
 pid=
 bpid=
+rpid=
 socks=
 dir="/dev/shm/$tag.dir"
 
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	[ -n "$bpid" ] && kill -9 "$bpid" 2>/dev/null && wait "$bpid" 2>/dev/null
+	[ -n "$rpid" ] && kill -9 "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
+	rm -f "/dev/shm/shmchan.$badhdr" "/dev/shm/shmchan.$empty" "/dev/shm/shmchan.$rec"
 	rm -f "/dev/shm/shmchan.$live" "/dev/shm/shmchan.$stale" "/dev/shm/shmchan.$corrupt" \
 		"/dev/shm/shmchan.$bcast" "/dev/shm/shmchan.$tag.p1" "/dev/shm/shmchan.$tag.p2" \
 		"/dev/shm/$foreign" "/dev/shm/$planted"
@@ -57,7 +65,18 @@ bpid=$!
 read -r line <"$fifo"
 rm -f "$fifo"
 [ "$line" = ready ] || { echo "FAIL: broadcast fixture did not start" >&2; exit 1; }
+mkfifo "$fifo"
+"$fixture" record "$rec" >"$fifo" &
+rpid=$!
+read -r line <"$fifo"
+rm -f "$fifo"
+[ "$line" = ready ] || { echo "FAIL: record fixture did not start" >&2; exit 1; }
 head -c 20000 /dev/urandom >"/dev/shm/shmchan.$corrupt"
+# A channel whose header lies about its slot count (3: not a power of
+# two), at offset 52 of the header (src/channel_pvt.h).
+cp "/dev/shm/shmchan.$stale" "/dev/shm/shmchan.$badhdr"
+printf '\003\000\000\000' | dd of="/dev/shm/shmchan.$badhdr" bs=1 seek=52 conv=notrunc 2>/dev/null
+: >"/dev/shm/shmchan.$empty"
 : >"/dev/shm/$foreign"
 : >"/dev/shm/$planted"
 
@@ -67,11 +86,18 @@ err=$(cat /tmp/tool_err.$$)
 rm -f /tmp/tool_err.$$
 check "ls exits 1 when entries are skipped (got $rc)" [ "$rc" = 1 ]
 check "ls lists the live channel with its writer alive" \
-	sh -c "echo \"\$1\" | grep -E \"^$live +slot +256x8 +3 +- +- +$pid\$\" >/dev/null" _ "$out"
+	sh -c "echo \"\$1\" | grep -E \"^$live +slot +256x8 +3 +768 +- +- +$pid\$\" >/dev/null" _ "$out"
+check "ls shows a record channel's buffer, records and bytes" \
+	sh -c "echo \"\$1\" | grep -E \"^$rec +record +4096B +2 +136 +- +- +$rpid\$\" >/dev/null" _ "$out"
+check "ls lists bytes without a channel header as a segment" \
+	sh -c "echo \"\$1\" | grep -E \"^$corrupt +segment .*\\(20000 bytes, no channel header\\)\$\" >/dev/null" \
+	_ "$out"
+check "ls reports the channel whose header does not check" \
+	sh -c "echo \"\$1\" | grep \"skipping $badhdr: \" >/dev/null" _ "$err"
+check "ls reports the empty file as empty" \
+	sh -c "echo \"\$1\" | grep \"skipping $empty: empty file\" >/dev/null" _ "$err"
 check "ls marks the stale channel and its dead writer" \
 	sh -c "echo \"\$1\" | grep -E \"^$stale .* stale .*\\(dead\\)\" >/dev/null" _ "$out"
-check "ls reports the corrupt file" \
-	sh -c "echo \"\$1\" | grep \"skipping $corrupt: not a shmchan object\" >/dev/null" _ "$err"
 check "ls reports the foreign name" \
 	sh -c "echo \"\$1\" | grep \"skipping $tag.bad name: invalid argument\" >/dev/null" _ "$err"
 
@@ -86,12 +112,22 @@ json=$("$tool" ls --json 2>/dev/null)
 if command -v python3 >/dev/null 2>&1; then
 	check "ls --json is valid JSON with both channels" python3 -c '
 import json, sys
-v = json.loads(sys.argv[1]); names = {c["name"]: c for c in v}
-live, stale, pid = sys.argv[2], sys.argv[3], int(sys.argv[4])
+v = json.loads(sys.argv[1]); names = {c["name"]: c for c in v["channels"]}
+live, stale, pid, rec, corrupt, tag = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]
+assert v["schema"] == 1 and v["dir"] == "/dev/shm"
 assert names[live]["writers"][0] == {"pid": pid, "alive": True, "messages": 3, "events": 0}
 assert names[live]["depth"] == 3 and not names[live]["stale"]
+assert names[live]["depth_bytes"] == 768 and names[live]["slot_count"] == 8
 assert names[stale]["stale"] and not names[stale]["writers"][0]["alive"]
-' "$json" "$live" "$stale" "$pid"
+assert names[rec]["buffer_size"] == 4096 and names[rec]["depth"] == 2, names[rec]
+assert names[rec]["depth_bytes"] == 136 and "slot_count" not in names[rec]
+assert {"name": corrupt, "type": "segment", "size": 20000} in v["segments"]
+skipped = {s["name"]: s for s in v["skipped"]}
+assert skipped[tag + ".empty"]["error"].startswith("empty file"), skipped
+assert skipped[tag + ".empty"]["size"] == 0
+assert skipped[tag + ".bad name"]["errno"] == 22
+assert tag + ".badhdr" in skipped
+' "$json" "$live" "$stale" "$pid" "$rec" "$corrupt" "$tag"
 fi
 
 st=$("$tool" stat "$live")
@@ -99,6 +135,17 @@ check "stat shows the counters" sh -c "echo \"\$1\" | grep -E '^written +3$' >/d
 check "stat shows the live writer" \
 	sh -c "echo \"\$1\" | grep \"writer      pid $pid, alive, 3 written\" >/dev/null" _ "$st"
 check "stat --json parses" sh -c "\"$tool\" stat --json \"$live\" | grep -q '\"written\": 3'"
+check "stat --json carries the schema" sh -c "\"$tool\" stat --json \"$live\" | grep -q '^{\"schema\": 1, '"
+st=$("$tool" stat "$rec")
+check "stat shows a record channel's buffer" sh -c \
+	"echo \"\$1\" | grep -E '^geometry +a buffer of 4096 bytes, records of up to 2040 bytes' >/dev/null" _ "$st"
+check "stat shows a record channel's depth in records and bytes" sh -c \
+	"echo \"\$1\" | grep -E '^depth +2 records, 136 bytes of 4096' >/dev/null" _ "$st"
+st=$("$tool" stat "$corrupt")
+check "stat of a segment says what it is" sh -c \
+	"echo \"\$1\" | grep -E '^segment +$corrupt, 20000 bytes' >/dev/null" _ "$st"
+msg=$("$tool" stat "$empty" 2>&1)
+check "stat of an empty file says so" sh -c "echo \"\$1\" | grep -q 'empty file'" _ "$msg"
 "$tool" stat nonexistent.$$ 2>/dev/null
 check "stat of a missing channel exits 1" [ $? = 1 ]
 msg=$("$tool" stat nonexistent.$$ 2>&1)
@@ -111,11 +158,15 @@ st=$("$tool" stat "$bcast")
 check "stat shows a broadcast channel's policy and losses" sh -c \
 	"echo \"\$1\" | grep -E '^policy +overwrite, 12 positions written, 4 messages lost' >/dev/null" \
 	_ "$st"
+check "stat shows an overwrite channel's depth without a highest depth" sh -c \
+	"echo \"\$1\" | grep -E '^depth +[0-9]+ of 8, unread by the slowest live subscriber \\(overwrite' >/dev/null" \
+	_ "$st"
+check "stat shows no highest depth for broadcast" sh -c "! echo \"\$1\" | grep -q 'highest seen'" _ "$st"
 check "stat shows its subscriber: cursor and losses" sh -c \
 	"echo \"\$1\" | grep 'subscriber  pid $bpid, alive, 1 read, 0 abandoned skipped, at 5, 4 lost' >/dev/null" \
 	_ "$st"
 check "ls shows the broadcast kind and the subscriber" \
-	sh -c "echo \"\$1\" | grep -E \"^$bcast +broadcast +64x8 +[0-9]+ +- +$bpid +$bpid\$\" >/dev/null" _ "$out"
+	sh -c "echo \"\$1\" | grep -E \"^$bcast +broadcast +64x8 +[0-9]+ +[0-9]+ +- +$bpid +$bpid\$\" >/dev/null" _ "$out"
 check "stat --json has the policy and the subscriber" sh -c \
 	"\"$tool\" stat --json \"$bcast\" | grep -q '\"policy\": \"overwrite\", \"lost\": 4, \"subscribers\": \\[{\"pid\": $bpid'"
 
@@ -125,6 +176,12 @@ socks=$("$fixture" pollers "$tag.p1" "$tag.p2")
 nsocks=$(echo "$socks" | grep -c .)
 check "the pollers fixture made two sockets (got $nsocks)" [ "$nsocks" = 2 ]
 
+rmout=$("$tool" rm --stale --dry-run 2>&1)
+check "rm --stale --dry-run names the stale channel" \
+	sh -c "echo \"\$1\" | grep -q \"would remove $stale\"" _ "$rmout"
+check "rm --stale --dry-run removes nothing" [ -e "/dev/shm/shmchan.$stale" ]
+"$tool" rm --stale "nomatch.$$.*" >/dev/null 2>&1
+check "rm --stale PATTERN removes only what matches" [ -e "/dev/shm/shmchan.$stale" ]
 rmout=$("$tool" rm --stale 2>&1)
 check "rm --stale writes no escape byte" sh -c "! echo \"\$1\" | grep -q \"\$2\"" _ "$rmout" "$esc"
 check "rm --stale removes the stale channel" [ ! -e "/dev/shm/shmchan.$stale" ]
@@ -135,8 +192,19 @@ for sock in $socks; do
 	check "rm --stale removes the dead poller's socket $sock" [ ! -e "/dev/shm/$sock" ]
 done
 check "rm --stale removes the channel of the dead pollers" [ ! -e "/dev/shm/shmchan.$tag.p1" ]
-check "rm NAME removes a channel" "$tool" rm "$live" "$corrupt"
+msg=$("$tool" rm "$live" 2>&1)
+check "rm refuses a channel with a live peer (exit 1)" [ $? = 1 ]
+check "rm says who uses it and how to force" \
+	sh -c "echo \"\$1\" | grep -q \"in use by $pid (writer); 'shmchan rm --force\"" _ "$msg"
+check "rm kept it" [ -e "/dev/shm/shmchan.$live" ]
+"$tool" rm "$corrupt" 2>/dev/null
+check "rm refuses a segment without --force" [ $? = 1 ]
+check "rm --force --dry-run removes nothing" sh -c \
+	"\"$tool\" rm --force --dry-run \"$live\" | grep -q \"would remove $live\""
+check "rm --force NAME removes a live channel and a segment" \
+	"$tool" rm --force "$live" "$corrupt" "$badhdr" "$empty"
 check "rm removed it" [ ! -e "/dev/shm/shmchan.$live" ]
+check "rm removed the segment" [ ! -e "/dev/shm/shmchan.$corrupt" ]
 "$tool" rm "$live" 2>/dev/null
 check "rm of a missing channel exits 1" [ $? = 1 ]
 

@@ -9,15 +9,27 @@
  *                             subscribe, write 12 messages, read twice (the
  *                             first read reports 4 lost), print "ready",
  *                             then stay attached until killed
+ *   tool_fixture record NAME  create record NAME (a 4096-byte buffer), write
+ *                             records of 10 and 100 bytes (136 bytes of
+ *                             ring with headers and padding), print "ready",
+ *                             then stay attached until killed
+ *   tool_fixture ticker NAME N
+ *                             create broadcast NAME (BLOCK, 64 slots of 64
+ *                             bytes), print "ready", write "tick I" every
+ *                             5 ms, N times, then close (no reader needed:
+ *                             a broadcast writer never waits for none)
  *   tool_fixture pollers NAME1 NAME2
  *                             create NAME1 and NAME2, each with a reader
  *                             that has a pollable descriptor; remove NAME2's
  *                             file behind the library's back; print the
  *                             pollers' socket names, then die by SIGKILL
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,6 +59,46 @@ static int broadcast(const char *name)
 	fflush(stdout);
 	for (;;)
 		pause();
+}
+
+static int record(const char *name)
+{
+	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_RECORD, .buffer_size = 4096 };
+	static const char data[100];
+	struct shmchan_channel w;
+
+	if (shmchan_channel_create_writer(&w, name, &cfg) != 0 ||
+	    shmchan_channel_write(&w, data, 10) != 0 || shmchan_channel_write(&w, data, 100) != 0)
+		return 3;
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+static int ticker(const char *name, long n)
+{
+	struct shmchan_config cfg = { .kind = SHMCHAN_KIND_BROADCAST,
+				      .slot_size = 64,
+				      .slot_count = 64 };
+	struct timespec tick = { 0, 5 * 1000 * 1000 };
+	struct shmchan_channel w;
+	char msg[32];
+	long i;
+
+	if (shmchan_channel_create_writer(&w, name, &cfg) != 0)
+		return 3;
+	printf("ready\n");
+	fflush(stdout);
+	for (i = 0; i < n; i++) {
+		int len = snprintf(msg, sizeof(msg), "tick %ld", i);
+
+		if (shmchan_channel_write(&w, msg, (size_t)len) != 0)
+			return 4;
+		nanosleep(&tick, NULL);
+	}
+	shmchan_channel_close(&w);
+	return 0;
 }
 
 /* The shmchan-poll.* names in SHMCHAN_SHM_DIR not in @seen (a NUL-separated
@@ -132,10 +184,14 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && strcmp(argv[1], "pollers") == 0)
 		return pollers(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "ticker") == 0)
+		return ticker(argv[2], strtol(argv[3], NULL, 10));
 	if (argc != 3)
 		return 2;
 	if (strcmp(argv[1], "broadcast") == 0)
 		return broadcast(argv[2]);
+	if (strcmp(argv[1], "record") == 0)
+		return record(argv[2]);
 	if (strncmp(argv[1], "osp-", 4) == 0)
 		return osp(argv[1], argv[2]);
 	if (shmchan_channel_create_writer(&w, argv[2], &cfg) != 0)
