@@ -5,6 +5,8 @@
 #   make test     the whole suite: gcc, clang, ASan+UBSan and TSan builds, each
 #                 running every ctest test, plus the format check
 #   make check    only the gcc build's tests (quick, for development)
+#   make man      remake the manual pages in docs/man (make man-check, part
+#                 of make test, checks them)
 #   make abi-check  the exported symbols and the ABI against the dump kept
 #                 for the SONAME (needs abigail-tools; part of make test);
 #                 make abi-dump records that dump
@@ -34,7 +36,7 @@ define build
 endef
 
 
-.PHONY: all demo bench check test abi-check abi-dump test-gcc test-clang test-asan test-tsan test-cross \
+.PHONY: all demo bench check test abi-check abi-dump man man-check test-gcc test-clang test-asan test-tsan test-cross \
 	test-aarch64 test-armhf spin fuzz format format-check install clean
 
 # make test's gcc and clang builds require the Python module and its tests
@@ -104,7 +106,18 @@ fuzz:
 	$(CMAKE) --build build-fuzz -j$(JOBS)
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
-test: format-check abi-check test-gcc test-clang test-asan test-tsan
+# The manual pages (docs/man/README.md): made from the headers, the tool's
+# --help and docs/man/shmchan.7.in; man-check (part of make test) fails when
+# the committed pages are not what the sources make, when an exported symbol
+# has no page, or when a page has roff warnings.
+man: all
+	rm -rf docs/man/man1 docs/man/man3 docs/man/man7
+	$(PYTHON) docs/man/genman.py . docs/man build/tools/shmchan
+
+man-check: all
+	$(PYTHON) docs/man/genman.py --check . build/tools/shmchan
+
+test: format-check abi-check man-check test-gcc test-clang test-asan test-tsan
 	@echo "make test: every build passed (gcc, clang, asan+ubsan, tsan), ABI unchanged"
 
 # The ABI check (tests/abi/check.sh, docs/abi.md): symbols, and abidiff
