@@ -17,6 +17,20 @@ test -x "$prefix/bin/shmchan"
 "$prefix/bin/shmchan" --version | grep -q '^shmchan '
 test -f "$libdir/pkgconfig/shmchan.pc"
 ls "$libdir"/libshmchan.so.0* >/dev/null
+# The manual, the completion, the docs and the licence.
+test -f "$prefix/share/man/man1/shmchan.1"
+test -f "$prefix/share/man/man7/shmchan.7"
+test -f "$prefix/share/man/man3/shmchan_channel_write.3"
+test -f "$prefix/share/man/man3/shmchan_config_check.3"
+test -f "$prefix/share/doc/shmchan/LICENSE"
+test -f "$prefix/share/doc/shmchan/CHANGELOG.md"
+test -f "$prefix/share/doc/shmchan/docs/guarantees.md"
+comp="$prefix/share/bash-completion/completions/shmchan"
+test -f "$comp"
+if command -v bash >/dev/null; then
+	got=$(bash -c '. "$1"; COMP_WORDS=(shmchan wa); COMP_CWORD=1; _shmchan; echo "${COMPREPLY[*]}"' _ "$comp")
+	[ "$got" = watch ] || { echo "completion of 'shmchan wa': got '$got'" >&2; exit 1; }
+fi
 
 # Exported symbols: only the public API.
 if nm -D --defined-only "$libdir/libshmchan.so" | awk '{print $3}' | grep -v '^shmchan_[a-z]' | grep -v '^SHMCHAN_' | grep .; then
