@@ -89,7 +89,7 @@ int shmchan__config_check(const struct shmchan_config *cfg, uint32_t use, uint32
 	kd = shmchan__kind_resolve(cfg->kind);
 	k = shmchan__kind_find(kd);
 	if (!k)
-		return shmchan__why(w, "kind %u: not a SHMCHAN_KIND_* this library serves",
+		return shmchan__why(w, "kind %u: not a channel kind this library serves",
 				    cfg->kind);
 	if (kind)
 		*kind = kd;

@@ -713,7 +713,7 @@ static void test_config_check(void)
 		  "slot_size 0, slot_count 8: slot channels only" },
 		{ { .kind = 9, .slot_size = 64, .slot_count = 8 },
 		  SHMCHAN_CHECK_CREATE,
-		  "kind 9: not a SHMCHAN_KIND_*" },
+		  "kind 9: not a channel kind this library serves" },
 		{ { .kind = SHMCHAN_KIND_BROADCAST, .slot_size = 64, .slot_count = 8, .policy = 3 },
 		  SHMCHAN_CHECK_CREATE,
 		  "policy 3: not a SHMCHAN_POLICY_*" },
