@@ -4,6 +4,7 @@
 #define SHMCHAN_H
 
 #include "shmchan/common.h"
+#include "shmchan/config.h"
 #include "shmchan/segment.h"
 #include "shmchan/ring.h"
 #include "shmchan/channel.h"

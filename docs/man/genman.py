@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-HEADERS = ["common.h", "segment.h", "ring.h", "channel.h", "anon.h", "inspect.h",
+HEADERS = ["common.h", "segment.h", "ring.h", "config.h", "channel.h", "anon.h", "inspect.h",
            "waitset.h", "fdpass.h", "newosp.h"]
 
 
