@@ -50,27 +50,25 @@ check() { # check DESCRIPTION COMMAND...: the command must succeed
 	fi
 }
 
-# Fixtures.
-fifo=$(mktemp -u)
-mkfifo "$fifo"
-"$fixture" live "$live" >"$fifo" &
-pid=$!
-read -r line <"$fifo" # bounded: the fixture prints at once or exits
-rm -f "$fifo"
-[ "$line" = ready ] || { echo "FAIL: fixture did not start" >&2; exit 1; }
+# Fixtures. started MODE NAME: run a fixture that stays attached, in the
+# background, until it says "ready" (bounded: it prints at once or exits);
+# its pid in $started_pid.
+started() {
+	fifo=$(mktemp -u)
+	mkfifo "$fifo"
+	"$fixture" "$1" "$2" >"$fifo" &
+	started_pid=$!
+	read -r line <"$fifo"
+	rm -f "$fifo"
+	[ "$line" = ready ] || { echo "FAIL: the $1 fixture did not start" >&2; exit 1; }
+}
+started live "$live"
+pid=$started_pid
 "$fixture" stale "$stale"
-mkfifo "$fifo"
-"$fixture" broadcast "$bcast" >"$fifo" &
-bpid=$!
-read -r line <"$fifo"
-rm -f "$fifo"
-[ "$line" = ready ] || { echo "FAIL: broadcast fixture did not start" >&2; exit 1; }
-mkfifo "$fifo"
-"$fixture" record "$rec" >"$fifo" &
-rpid=$!
-read -r line <"$fifo"
-rm -f "$fifo"
-[ "$line" = ready ] || { echo "FAIL: record fixture did not start" >&2; exit 1; }
+started broadcast "$bcast"
+bpid=$started_pid
+started record "$rec"
+rpid=$started_pid
 head -c 20000 /dev/urandom >"/dev/shm/shmchan.$corrupt"
 # A channel whose header lies about its slot count (3: not a power of
 # two), at offset 52 of the header (src/channel_pvt.h).
