@@ -12,7 +12,7 @@
  * carried, not the lengths written, which no counter keeps). The age of the
  * last write is what watch saw: the time since the written count last
  * changed between its samples (">N s" when it has not changed since watch
- * started).
+ * started, or since it first saw the channel).
  *
  * hz follows one channel: on a broadcast channel as a read-only observer
  * (it takes nothing from anyone), timing every message, as ros2 topic hz
@@ -36,6 +36,7 @@ struct row {
 	struct shmchan_info info;
 	double t;
 	double last_change; /* when written was last seen to change (0: not seen) */
+	double first_seen;  /* when watch first saw this incarnation */
 	int prev;	    /* a previous sample of the same incarnation exists */
 	uint64_t written0;  /* the previous sample's counters */
 	uint64_t tail0;
@@ -99,6 +100,7 @@ static int sample_one(const struct entry *e, void *ctx)
 	snprintf(r->name, sizeof(r->name), "%s", e->name);
 	r->info = *e->info;
 	r->t = now_s();
+	r->first_seen = r->t;
 	before = find_row(p->old, e->name);
 	/* The same incarnation: same kind and geometry, counters that did
 	 * not go back (a replacement starts them again). */
@@ -109,6 +111,7 @@ static int sample_one(const struct entry *e, void *ctx)
 		r->written0 = before->info.written;
 		r->tail0 = before->info.tail;
 		r->t0 = before->t;
+		r->first_seen = before->first_seen;
 		r->last_change =
 			r->info.written != before->info.written ? r->t : before->last_change;
 	}
@@ -153,14 +156,14 @@ static uint64_t sub_lag(const struct shmchan_info *in, const struct shmchan_peer
 }
 
 /* Seen changing in the last interval: "<0.5 s" (watch cannot tell more). */
-static void age_text(const struct row *r, double start, char *out, size_t cap)
+static void age_text(const struct row *r, char *out, size_t cap)
 {
 	if (r->last_change > 0 && r->last_change == r->t)
 		snprintf(out, cap, "<%.1f s", r->t - r->t0);
 	else if (r->last_change > 0)
 		snprintf(out, cap, "%.1f s", r->t - r->last_change);
 	else
-		snprintf(out, cap, ">%.0f s", r->t - start);
+		snprintf(out, cap, ">%.0f s", r->t - r->first_seen);
 }
 
 static void rate_text(double v, double scale, char *out, size_t cap)
@@ -171,7 +174,7 @@ static void rate_text(double v, double scale, char *out, size_t cap)
 		snprintf(out, cap, "%.1f", v / scale);
 }
 
-static void print_text(const struct table *tb, const struct opts *o, double start)
+static void print_text(const struct table *tb, const struct opts *o)
 {
 	char esc[SHOWN_MAX], mps[24], mbs[24], age[24], depth[32];
 	size_t i;
@@ -193,7 +196,7 @@ static void print_text(const struct table *tb, const struct opts *o, double star
 
 		rate_text(msg_rate(r), 1, mps, sizeof(mps));
 		rate_text(byte_rate(r), 1e6, mbs, sizeof(mbs));
-		age_text(r, start, age, sizeof(age));
+		age_text(r, age, sizeof(age));
 		snprintf(depth, sizeof(depth), "%u/%u", in->depth,
 			 in->kind == SHMCHAN_KIND_RECORD ? in->depth : in->slot_count);
 		if (in->kind == SHMCHAN_KIND_RECORD)
@@ -228,7 +231,7 @@ static void json_num(const char *key, double v)
 		printf("\"%s\": %.3f", key, v);
 }
 
-static void print_json(const struct table *tb, const struct opts *o, double start)
+static void print_json(const struct table *tb, const struct opts *o)
 {
 	struct timespec wall;
 	size_t i;
@@ -254,7 +257,7 @@ static void print_json(const struct table *tb, const struct opts *o, double star
 			printf("\"last_write_age_s\": %.3f", r->t - r->last_change);
 		else
 			printf("\"last_write_age_s\": null, \"no_write_for_s\": %.3f",
-			       r->t - start);
+			       r->t - r->first_seen);
 		printf(", \"writers\": %u, \"writers_alive\": %u, \"readers\": [", in->nwriters,
 		       alive_count(in->writers, in->nwriters));
 		for (k = 0; k < in->nsubscribers; k++)
@@ -299,9 +302,9 @@ int cmd_watch(const struct opts *o)
 		next += o->interval;
 		sample(old, now, o);
 		if (o->json)
-			print_json(now, o, start);
+			print_json(now, o);
 		else
-			print_text(now, o, start);
+			print_text(now, o);
 		t = old;
 		old = now;
 		now = t;
@@ -317,11 +320,13 @@ int cmd_watch(const struct opts *o)
 struct window {
 	double *t; /* arrival times, a ring of @cap */
 	size_t cap, n, at;
+	unsigned long long seen, reported; /* messages in all, at the last report */
 };
 
 static void window_add(struct window *w, double t)
 {
 	w->t[w->at] = t;
+	w->seen++;
 	w->at = (w->at + 1) % w->cap;
 	if (w->n < w->cap)
 		w->n++;
@@ -329,13 +334,17 @@ static void window_add(struct window *w, double t)
 
 /* ros2 topic hz's report over the window: rate, min, max, std dev of the
  * intervals. */
-static void window_report(const struct window *w, const char *name, long lost)
+static void window_report(struct window *w, const char *name, uint64_t lost)
 {
 	double mean, var = 0, lo = 1e300, hi = 0, first, last;
 	size_t i, m;
 	char esc[SHOWN_MAX];
+	int fresh = w->seen != w->reported;
 
-	if (w->n < 2) {
+	w->reported = w->seen;
+	/* As ros2 topic hz: nothing since the last report is said so, not
+	 * reported at the old rate. */
+	if (w->n < 2 || !fresh) {
 		printf("%s: no new messages\n", shown(name, esc));
 		fflush(stdout);
 		return;
@@ -357,17 +366,18 @@ static void window_report(const struct window *w, const char *name, long lost)
 	printf("average rate: %.3f\n\tmin: %.6fs max: %.6fs std dev: %.6fs window: %zu%s",
 	       1.0 / mean, lo, hi, sqrt(var), w->n, lost ? "" : "\n");
 	if (lost)
-		printf(" (%ld lost to overwriting)\n", lost);
+		printf(" (%llu lost to overwriting)\n", (unsigned long long)lost);
 	fflush(stdout);
 }
 
 /* A broadcast channel: every message timed by a read-only observer. */
 static int hz_observe(const struct opts *o, const char *name)
 {
-	struct window w = { NULL, 10000, 0, 0 };
+	struct window w = { NULL, 10000, 0, 0, 0, 0 };
 	struct shmchan_channel ch;
+	uint64_t lost = 0;
 	double next;
-	long done = 0, lost = 0;
+	long done = 0;
 	int err = shmchan_channel_subscribe(&ch, name, NULL, SHMCHAN_SUB_OBSERVE);
 
 	if (err) {
@@ -390,7 +400,9 @@ static int hz_observe(const struct opts *o, const char *name)
 			window_add(&w, now_s());
 			shmchan_channel_release(&ch);
 		} else if (err == SHMCHAN_ELOST) {
-			lost++;
+			/* One SHMCHAN_ELOST for a run of messages: the count is
+			 * the handle's. */
+			shmchan_channel_lost(&ch, &lost);
 		} else if (err == -ESTALE) {
 			fprintf(stderr, "shmchan: hz %s: the channel was replaced; run hz again\n",
 				name);
