@@ -34,7 +34,7 @@ cleanup() {
 	rm -f "/dev/shm/shmchan.$badhdr" "/dev/shm/shmchan.$empty" "/dev/shm/shmchan.$rec"
 	rm -f "/dev/shm/shmchan.$live" "/dev/shm/shmchan.$stale" "/dev/shm/shmchan.$corrupt" \
 		"/dev/shm/shmchan.$bcast" "/dev/shm/shmchan.$tag.p1" "/dev/shm/shmchan.$tag.p2" \
-		"/dev/shm/$foreign" "/dev/shm/$planted"
+		"/dev/shm/$foreign" "/dev/shm/$planted" "/dev/shm/shmchan.$tag.tmp~123.ab"
 	for sock in $socks; do rm -f "/dev/shm/$sock"; done
 	rm -rf "$dir"
 	rm -f "/dev/shm/osp_shm_$tag.os" "/dev/shm/osp_shm_$tag.ob"
@@ -76,6 +76,8 @@ cp "/dev/shm/shmchan.$stale" "/dev/shm/shmchan.$badhdr"
 printf '\003\000\000\000' | dd of="/dev/shm/shmchan.$badhdr" bs=1 seek=52 conv=notrunc 2>/dev/null
 : >"/dev/shm/shmchan.$empty"
 : >"/dev/shm/$foreign"
+# What a replacement leaves when its creator dies before the rename.
+head -c 100 /dev/zero >"/dev/shm/shmchan.$tag.tmp~123.ab"
 : >"/dev/shm/$planted"
 
 out=$("$tool" ls 2>/tmp/tool_err.$$)
@@ -97,13 +99,15 @@ check "ls reports the empty file as empty" \
 check "ls marks the stale channel and its dead writer" \
 	sh -c "echo \"\$1\" | grep -E \"^$stale .* stale .*\\(dead\\)\" >/dev/null" _ "$out"
 check "ls reports the foreign name" \
-	sh -c "echo \"\$1\" | grep \"skipping $tag.bad name: invalid argument\" >/dev/null" _ "$err"
+	sh -c "echo \"\$1\" | grep \"skipping $tag.bad name: not a name the library opens\" >/dev/null" _ "$err"
+check "ls names a dead replacement's temporary file" \
+	sh -c "echo \"\$1\" | grep \"skipping $tag.tmp~123.ab: a replacement's temporary file\" >/dev/null" _ "$err"
 
 esc=$(printf '\033')
 check "ls writes no escape byte, on stdout or stderr" \
 	sh -c "! printf '%s%s' \"\$1\" \"\$2\" | grep -q \"\$3\"" _ "$out" "$err" "$esc"
 check "ls shows the planted name escaped" \
-	sh -c "echo \"\$1\" | grep -F 'skipping $tag.\\x1b]0;owned\\x07\\x1b[2J: invalid argument' >/dev/null" \
+	sh -c "echo \"\$1\" | grep -F 'skipping $tag.\\x1b]0;owned\\x07\\x1b[2J: not a name the library opens' >/dev/null" \
 	_ "$err"
 
 json=$("$tool" ls --json 2>/dev/null)
@@ -203,6 +207,10 @@ check "rm --force NAME removes a live channel and a segment" \
 	"$tool" rm --force "$live" "$corrupt" "$badhdr" "$empty"
 check "rm removed it" [ ! -e "/dev/shm/shmchan.$live" ]
 check "rm removed the segment" [ ! -e "/dev/shm/shmchan.$corrupt" ]
+"$tool" rm "$tag.tmp~123.ab" 2>/dev/null
+check "rm refuses a file it cannot open without --force" [ $? = 1 ]
+check "rm --force removes a replacement's temporary file" "$tool" rm --force "$tag.tmp~123.ab"
+check "it is gone" [ ! -e "/dev/shm/shmchan.$tag.tmp~123.ab" ]
 "$tool" rm "$live" 2>/dev/null
 check "rm of a missing channel exits 1" [ $? = 1 ]
 

@@ -49,8 +49,19 @@ static int remove_entry(const struct opts *o, const struct entry *e, const char 
 		printf("would remove %s%s\n", what, shown(e->name, esc));
 		return EXIT_OK;
 	}
-	err = e->type == ENTRY_CHANNEL ? shmchan_channel_unlink(e->name)
-				       : shmchan_segment_unlink(e->name);
+	if (e->type == ENTRY_CHANNEL) {
+		err = shmchan_channel_unlink(e->name);
+	} else if (e->type == ENTRY_SEGMENT) {
+		err = shmchan_segment_unlink(e->name);
+	} else {
+		/* Skipped: perhaps a name the library does not open (a dead
+		 * replacement's temporary file): the file itself. */
+		char path[PATH_MAX_TOOL];
+
+		err = file_path(e->name, path, sizeof(path));
+		if (!err && unlink(path) != 0)
+			err = -errno;
+	}
 	if (err) {
 		report("rm", e->name, err);
 		return EXIT_FAIL;
@@ -72,8 +83,8 @@ static int rm_named(const struct opts *o, const char *name)
 		report("rm", name, e.err);
 		return EXIT_FAIL;
 	}
-	if (e.type == ENTRY_SKIPPED && (e.err == -EINVAL || e.err == -ENAMETOOLONG)) {
-		report("rm", name, e.err);
+	if (e.type == ENTRY_SKIPPED && strchr(name, '/') && name[0] != '/') {
+		report("rm", name, -EINVAL); /* "a/b": not a name, not /DIR/NAME */
 		return EXIT_FAIL;
 	}
 	if (!o->force) {

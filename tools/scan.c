@@ -39,19 +39,27 @@ int name_selected(const struct opts *o, const char *name)
 	return 0;
 }
 
-/* The file behind @name: DIR/PREFIXNAME for "/DIR/NAME", else in the
- * channels' directory. Its size, or -1. */
-static long long file_size(const char *name)
+int file_path(const char *name, char *path, size_t cap)
 {
-	char path[4096 + SHOWN_MAX];
 	const char *slash = name[0] == '/' ? strrchr(name, '/') : NULL;
-	struct stat st;
+	int n;
 
 	if (slash)
-		snprintf(path, sizeof(path), "%.*s/" SHMCHAN_PREFIX "%s", (int)(slash - name), name,
-			 slash + 1);
+		n = snprintf(path, cap, "%.*s/" SHMCHAN_PREFIX "%s", (int)(slash - name), name,
+			     slash + 1);
 	else
-		snprintf(path, sizeof(path), "%s/" SHMCHAN_PREFIX "%s", chan_dir(), name);
+		n = snprintf(path, cap, "%s/" SHMCHAN_PREFIX "%s", chan_dir(), name);
+	return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+/* The size of the file behind @name, or -1. */
+static long long file_size(const char *name)
+{
+	char path[PATH_MAX_TOOL];
+	struct stat st;
+
+	if (file_path(name, path, sizeof(path)) != 0)
+		return -1;
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
@@ -80,8 +88,13 @@ void describe(const char *name, struct entry *e, struct shmchan_info *info)
 		return;
 	}
 	if (err == -EINVAL || err == -ENAMETOOLONG) {
-		e->type = ENTRY_SKIPPED; /* a name the library would never make */
-		e->why = shmchan_strerror(err);
+		/* A name the library does not open: a foreign file, or the
+		 * temporary file of a replacement whose creator died (its name
+		 * has a '~'; segment_pvt.h). */
+		e->type = ENTRY_SKIPPED;
+		e->why = strchr(name, '~') ? "a replacement's temporary file (its creator died "
+					     "before renaming it)"
+					   : "not a name the library opens (a foreign file)";
 		return;
 	}
 	if (e->size == 0) {
@@ -128,7 +141,10 @@ int for_each(const struct opts *o, int (*fn)(const struct entry *e, void *ctx), 
 			struct entry e;
 
 			describe(name + plen, &e, &info);
-			if (fn(&e, ctx) != EXIT_OK)
+			/* Removed since the directory was read: gone, not
+			 * skipped. */
+			if (!(e.type == ENTRY_SKIPPED && e.err == -ENOENT) &&
+			    fn(&e, ctx) != EXIT_OK)
 				rc = EXIT_FAIL;
 		}
 		free(list[i]);

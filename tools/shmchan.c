@@ -203,6 +203,12 @@ int main(int argc, char **argv)
 		argc -= 2;
 		argv += 2;
 	}
+	/* $SHMCHAN_DIR as the library reads it: an absolute path. */
+	if (getenv(SHMCHAN_DIR_ENV) && getenv(SHMCHAN_DIR_ENV)[0] &&
+	    getenv(SHMCHAN_DIR_ENV)[0] != '/') {
+		fprintf(stderr, "shmchan: $" SHMCHAN_DIR_ENV " must be an absolute path\n");
+		return EXIT_USAGE;
+	}
 	cmd = argc > 1 ? argv[1] : NULL;
 	if (!cmd) {
 		fputs(usage_text, stderr);

@@ -8,6 +8,7 @@
 #ifndef SHMCHAN_TOOL_H
 #define SHMCHAN_TOOL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -77,6 +78,10 @@ struct entry {
 const char *chan_dir(void);
 /* Whether @name matches one of @o's patterns (fnmatch; none: all). */
 int name_selected(const struct opts *o, const char *name);
+/* The file behind @name: DIR/PREFIXNAME for "/DIR/NAME", else in the
+ * channels' directory. Returns 0, or -ENAMETOOLONG if it does not fit. */
+#define PATH_MAX_TOOL (4096 + SHOWN_MAX)
+int file_path(const char *name, char *path, size_t cap);
 /* Describe the object @name (bare or /DIR/NAME) into @e, using @info. */
 void describe(const char *name, struct entry *e, struct shmchan_info *info);
 /* Calls @fn for each object under the prefix in the channels' directory
