@@ -67,11 +67,6 @@ int shmchan__mem_explain(const struct shmchan__mem *m, uint32_t allowed, struct 
 	return 0;
 }
 
-int shmchan__mem_check(const struct shmchan__mem *m, uint32_t allowed)
-{
-	return shmchan__mem_explain(m, allowed, NULL);
-}
-
 int shmchan__mem_is_hugetlb(int fd)
 {
 	struct statfs sf;

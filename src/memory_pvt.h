@@ -39,9 +39,8 @@ struct shmchan__mem {
 #define SHMCHAN__MEM_OPEN_FLAGS (SHMCHAN_MEM_PREFAULT | SHMCHAN_MEM_LOCK | SHMCHAN_MEM_THP)
 
 /* Check @m against the flags allowed (@allowed): -EINVAL for an unknown
- * flag, a node out of range, or a node without SHMCHAN_MEM_NUMA_NODE. */
-int shmchan__mem_check(const struct shmchan__mem *m, uint32_t allowed);
-/* The same, with the reason written into @w (config_pvt.h). */
+ * flag, a node out of range, or a node without SHMCHAN_MEM_NUMA_NODE, with
+ * the reason written into @w (config_pvt.h; @w may be NULL). */
 struct shmchan__why;
 int shmchan__mem_explain(const struct shmchan__mem *m, uint32_t allowed, struct shmchan__why *w);
 

@@ -245,7 +245,7 @@ static int64_t bytes_depth_bytes(const struct shmchan__handle *ch)
 	uint32_t n = atomic_load_explicit(head_w(ch), memory_order_relaxed) -
 		     atomic_load_explicit(tail_w(ch), memory_order_relaxed);
 
-	return n > ch->osp.capacity ? -EBADMSG : (int)n;
+	return n > ch->osp.capacity ? -EBADMSG : (int64_t)n;
 }
 
 static int bytes_capacity(const struct shmchan__handle *ch)
