@@ -3,11 +3,13 @@
 # compiled as given (C11, the build's warnings as errors) against this
 # tree's headers and static library, and run (bounded), so that the
 # examples people copy compile and do what they say.
-# Usage: readme_c.sh SOURCE_DIR CC LIBRARY (libshmchan.a)
+# Usage: readme_c.sh SOURCE_DIR CC LIBRARY (libshmchan.a) [CFLAGS (a
+# sanitizer build's)]
 set -eu
 src=$1
 cc=$2
 lib=$3
+extra=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -23,8 +25,9 @@ for f in "$tmp"/*.c; do
 	[ -e "$f" ] || continue
 	grep -q '^int main(' "$f" || continue
 	n=$((n + 1))
-	if ! "$cc" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$src/include" -o "$f.bin" "$f" \
-		"$lib" -lpthread -lrt; then
+	# shellcheck disable=SC2086
+	if ! "$cc" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $extra -I"$src/include" -o "$f.bin" \
+		"$f" "$lib" -lpthread -lrt; then
 		echo "readme_c: $(basename "$f") does not compile (above)" >&2
 		exit 1
 	fi
