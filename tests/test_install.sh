@@ -11,7 +11,9 @@ trap 'rm -rf "$work"' EXIT INT TERM
 prefix=$work/prefix
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
-libdir=$(ls -d "$prefix"/lib* | head -n 1)
+# The library directory as the build named it: lib, lib64, or a multiarch
+# one (Debian's lib/x86_64-linux-gnu).
+libdir=$(dirname "$(find "$prefix" -name 'libshmchan.so.0.*' | head -n 1)")
 test -f "$prefix/include/shmchan.h"
 test -x "$prefix/bin/shmchan"
 "$prefix/bin/shmchan" --version | grep -q '^shmchan '
