@@ -1,23 +1,31 @@
 #!/bin/sh
 # The Debian package, as CI builds it (.ci/run, docs/packaging.md): build
-# the source and binary packages from this tree with dpkg-buildpackage
+# the source and binary packages from a clean copy of this tree (its build
+# directories left out: CI has built everything in it by then) with
+# dpkg-buildpackage
 # (nocheck: the suite has run already), lintian with no error allowed (its
 # warnings and notes are printed), the contents of each package, then the
 # packages unpacked into a scratch root: a program built there through
 # pkg-config runs against the packaged library, the packaged tool runs, the
 # manual pages are there.
-# Usage: deb_check.sh SOURCE_DIR (its parent directory receives the packages)
+# Usage: deb_check.sh SOURCE_DIR
 set -eu
-src=$(cd "$1" && pwd)
-out=$(dirname "$src")
-ver=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
+tree=$(cd "$1" && pwd)
+ver=$(dpkg-parsechangelog -l "$tree/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)
+out=$(mktemp -d)
 root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+trap 'rm -rf "$root" "$out"' EXIT
+# The sources alone: no build directory, no install prefix, no package
+# build's leftovers (lintian would find them in the source package).
+src="$out/shmchan-$ver"
+mkdir "$src"
+tar -C "$tree" --exclude='./build' --exclude='./build-*' --exclude='./ci-prefix' \
+	--exclude='./obj-*' --exclude='./.git' -cf - . | tar -x -C "$src"
 
 (cd "$src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc >"$out/dpkg-buildpackage.log" 2>&1) || {
 	tail -40 "$out/dpkg-buildpackage.log"
-	echo "deb check: dpkg-buildpackage failed (log: $out/dpkg-buildpackage.log)" >&2
+	echo "deb check: dpkg-buildpackage failed (log above)" >&2
 	exit 1
 }
 changes="$out/shmchan_${ver}_${arch}.changes"
