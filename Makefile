@@ -40,11 +40,13 @@ endef
 	test-aarch64 test-armhf spin fuzz format format-check install clean
 
 # make test's gcc and clang builds require the Python module and its tests
-# (python/), the C++ header's tests (cpp/) and the GStreamer plugin and its
-# tests (gst/), so that CI cannot skip them for want of a package; a plain
-# make builds them where the interpreter's headers, a C++ compiler and
-# GStreamer's development files are installed.
-BINDING_FLAGS ?= -DSHMCHAN_BUILD_PYTHON=ON -DSHMCHAN_BUILD_CPP=ON -DSHMCHAN_BUILD_GST=ON
+# (python/), the C++ header's tests (cpp/), the GStreamer plugin and its
+# tests (gst/) and the DDS bridge and its tests (bridge/), so that CI cannot
+# skip them for want of a package; a plain make builds them where the
+# interpreter's headers, a C++ compiler, GStreamer's and Cyclone DDS's
+# development files are installed.
+BINDING_FLAGS ?= -DSHMCHAN_BUILD_PYTHON=ON -DSHMCHAN_BUILD_CPP=ON -DSHMCHAN_BUILD_GST=ON \
+	-DSHMCHAN_BUILD_BRIDGE=ON
 
 all:
 	$(call build,build,)
