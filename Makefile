@@ -139,7 +139,7 @@ abi-dump: all
 # never an empty list (clang-format would read its standard input).
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' '*.cpp' '*.hpp' 2>/dev/null)
 ifeq ($(strip $(FORMAT_FILES)),)
-FORMAT_FILES = $(shell find include src tests tools examples bench python cpp gst -name '*.[ch]' -o -name '*.[ch]pp' 2>/dev/null | sort)
+FORMAT_FILES = $(shell find include src tests tools examples bench python cpp gst bridge -name '*.[ch]' -o -name '*.[ch]pp' 2>/dev/null | sort)
 endif
 
 format:
