@@ -29,7 +29,8 @@
 #include "shmchan/channel.h"
 
 #define SHMCHAN__MAGIC 0x314e4148434d4853ull /* "SHMCHAN1" little-endian */
-#define SHMCHAN__LAYOUT_VERSION 3u	     /* 3: pollers (poll.c); 2: lock bytes */
+#define SHMCHAN__LAYOUT_VERSION                                                                    \
+	4u /* 4: record rings map their headers; 3: pollers; 2: lock bytes */
 #define SHMCHAN__PAGE 4096u
 
 /* Lifecycle states (hdr.state); the public names are in inspect.h. */
@@ -190,7 +191,7 @@ _Static_assert(sizeof(struct shmchan__poller) == 16, "a poller entry is 16 bytes
 _Static_assert(sizeof(struct shmchan__chan_hdr) ==
 		       ((8512 + 16 * SHMCHAN__NPEERS + SHMCHAN__CACHELINE - 1) &
 			~(SHMCHAN__CACHELINE - 1)),
-	       "header size is part of layout 3");
+	       "header size is part of the layout");
 _Static_assert(sizeof(struct shmchan__chan_hdr) <= 3 * SHMCHAN__PAGE, "the header fits 3 pages");
 
 /* Bytes before the ring: the header rounded up to a page. */

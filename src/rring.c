@@ -8,21 +8,41 @@
  * stride, so the span can be stepped over if the producer dies); write the
  * payload; store the header as COMMITTED. A record that would cross the end of
  * the buffer claims the rest of the buffer as well, and fills it with a PAD
- * record first.
- * Consumer: read the header at head; step over PAD and DISCARDED records;
- * deliver a COMMITTED one; then zero its span and move head past it.
+ * record first. Each header written is marked in the header map (M1).
+ * Consumer: read the header at head if the map marks it (M2); step over PAD
+ * and DISCARDED records; deliver a COMMITTED one; then free its span: clear
+ * its map byte and move head past it. The rest of the span is not touched,
+ * so freeing costs the same for 8 bytes and for 512 MiB.
  *
  * Ordering (the labels match ring.c where the roles are the same):
  *  R1  producer load-acquire of head. Pairs with R4: the consumer's reads of
- *      the span, and its zeroing of it, happen before our writes to it.
+ *      the span, and its clearing of the span's map byte, happen before our
+ *      writes to it (so our M1 there comes after that clearing).
+ *  M1  producer store of a header's map byte, after the header word (the
+ *      CLAIMED header of a record, the committed header of a PAD): release,
+ *      publishing that word. seq_cst for a PAD, which has no commit of its
+ *      own (see M2).
+ *  M2  consumer load of the map byte, acquire, before the header word: pairs
+ *      with M1, so the word read is this record's header and never bytes an
+ *      older record left at that place, whatever they look like. A map byte
+ *      of 0 reads as a header of 0, "not written yet". Before answering 0,
+ *      the consumer loads the header word seq_cst and the map byte again,
+ *      seq_cst: the sleep protocol's re-check half (wait.c). If that word
+ *      load reads a commit (P3), it synchronises with it, and the second map
+ *      load sees the M1 sequenced before P3; if it does not, it precedes P3
+ *      in the single total order, and so does the consumer's sleeping flag,
+ *      which the producer checks after P3. For a PAD, a second map load that
+ *      misses its seq_cst M1 precedes that M1, and so the producer's check
+ *      after the commit that follows, in the total order.
  *  P2  producer CAS of tail, release on success: publishes the claim words
  *      stored before it (position, extent) to whoever load-acquires tail.
  *  P3  producer store of the COMMITTED header (seq_cst: the publish half of
  *      the sleep protocol, see wait.c). Publishes the payload to R3.
- *  R3  consumer load of the header at head (seq_cst: the re-check half).
- *  R4  consumer store of head after zeroing the span (seq_cst: the publish
- *      half of the writers' sleep protocol). Pairs with R1, and with the
- *      load-acquire of head in attach (a new consumer).
+ *  R3  consumer load of the header at head, after M2 (seq_cst: the re-check
+ *      half).
+ *  R4  consumer store of head after clearing the span's map byte (seq_cst:
+ *      the publish half of the writers' sleep protocol). Pairs with R1, and
+ *      with the load-acquire of head in attach (a new consumer).
  *  R6  a consumer holding records (hold_pvt.h) does not free what it is
  *      done with while an older record is held: it marks the record's
  *      header done (COMMITTED|DISCARDED, release) and goes on; the release
@@ -57,7 +77,7 @@ static int size_ok(uint32_t size)
 
 size_t shmchan__rring_memsize(uint32_t size)
 {
-	return size_ok(size) ? sizeof(struct shmchan__rring_hdr) + (size_t)size : 0;
+	return size_ok(size) ? sizeof(struct shmchan__rring_hdr) + (size_t)size + size / 8 : 0;
 }
 
 static struct shmchan__rring_hdr *rhdr(const struct shmchan_ring *r)
@@ -68,6 +88,40 @@ static struct shmchan__rring_hdr *rhdr(const struct shmchan_ring *r)
 static _Atomic uint64_t *word_at(const struct shmchan_ring *r, uint32_t pos)
 {
 	return (_Atomic uint64_t *)(void *)(r->base + (pos & r->mask));
+}
+
+/* The header map's byte for the word at @pos (rring_pvt.h): the map follows
+ * the buffer, one byte per 8 bytes of it. */
+static _Atomic unsigned char *map_byte(const struct shmchan_ring *r, uint32_t pos)
+{
+	return (_Atomic unsigned char *)(r->base + r->slot_count + ((pos & r->mask) >> 3));
+}
+
+/* M1 for the header just written at @pos (see the top of this file). */
+static void map_set(struct shmchan_ring *r, uint32_t pos, memory_order mo)
+{
+	atomic_store_explicit(map_byte(r, pos), 1, mo);
+}
+
+/*
+ * The header word at @pos as the consumer may trust it: the word, loaded
+ * with @mo, if the map marks it (M2), else 0 ("not written yet"). A map byte
+ * other than 0 or 1 exists only in a damaged segment and counts as marked:
+ * the word is then checked like any other.
+ */
+static uint64_t hdr_load(const struct shmchan_ring *r, uint32_t pos, memory_order mo)
+{
+	_Atomic uint64_t *w = word_at(r, pos);
+
+	/* M2: pairs with M1. */
+	if (!atomic_load_explicit(map_byte(r, pos), memory_order_acquire)) {
+		/* The re-check of M2: the word's value does not matter, only
+		 * the order (see the top of this file). */
+		(void)atomic_load_explicit(w, memory_order_seq_cst);
+		if (!atomic_load_explicit(map_byte(r, pos), memory_order_seq_cst))
+			return 0;
+	}
+	return atomic_load_explicit(w, mo);
 }
 
 /* Bytes a record of @len takes: header and payload, rounded up to 8. */
@@ -83,7 +137,10 @@ int shmchan__rring_init_at(void *mem, size_t mem_size, uint32_t size, uint32_t s
 	if (!mem || ((uintptr_t)mem % SHMCHAN__CACHELINE) || !size_ok(size) ||
 	    mem_size < shmchan__rring_memsize(size) || (start & 7))
 		return -EINVAL;
-	memset(h, 0, sizeof(*h) + size); /* free space is all zero */
+	/* The header and the map: no header is marked. The buffer's bytes do
+	 * not matter (rring_pvt.h), and are left as they are. */
+	memset(h, 0, sizeof(*h));
+	memset(h->buf + size, 0, size / 8);
 	h->magic = SHMCHAN__RRING_MAGIC;
 	h->version = SHMCHAN__RRING_VERSION;
 	h->size = size;
@@ -219,12 +276,15 @@ int shmchan__rring_reserve(struct shmchan_ring *r, size_t len, void **data)
 			word_at(r, pos),
 			SHMCHAN__REC_WORD(0, pad, SHMCHAN__REC_COMMITTED | SHMCHAN__REC_PAD),
 			memory_order_seq_cst);
+		map_set(r, pos, memory_order_seq_cst); /* M1 of a PAD */
 		pos += pad;
 	}
-	/* The stride is known from now on, should we die: relaxed, as the
-	 * claim words are what a reader trusts for a dead producer's span. */
+	/* The stride is known from now on, should we die. Relaxed: M1 right
+	 * after publishes it; the claim words are what a reader trusts for a
+	 * dead producer's span when the map does not mark it yet. */
 	atomic_store_explicit(word_at(r, pos), SHMCHAN__REC_WORD(0, stride, SHMCHAN__REC_CLAIMED),
 			      memory_order_relaxed);
+	map_set(r, pos, memory_order_release); /* M1 */
 	r->rsv_pos = pos;
 	r->rsv_len = stride;
 	r->rsv_max = (uint32_t)len;
@@ -288,22 +348,21 @@ int shmchan__rring_push(struct shmchan_ring *r, const void *data, size_t len)
 }
 
 /*
- * Zero @span bytes at @pos, the ring's head, and move the ring's head past
- * them (R4). A consumer killed between zeroing and moving head would leave
- * its successor at a zeroed record of unknown span: so it first notes
- * (pos, span) in its registry entry (consume_mark, release: a successor
- * reads it with acquire), and it zeroes the header word before the rest,
- * so that the record is either whole (delivered again) or marked gone.
+ * Free @span bytes at @pos, the ring's head: clear the header's map byte and
+ * move the ring's head past them (R4), in O(1). A consumer killed between
+ * the two would leave its successor at an unmarked header of unknown span:
+ * so it first notes (pos, span) in its registry entry (consume_mark,
+ * release: a successor reads it with acquire). The record is thus either
+ * whole (marked: delivered again) or noted gone.
  */
 static void free_span(struct shmchan_ring *r, uint32_t pos, uint32_t span)
 {
-	unsigned char *p = r->base + (pos & r->mask);
-
 	if (r->consume_mark)
 		atomic_store_explicit((_Atomic uint64_t *)r->consume_mark,
 				      SHMCHAN__REC_MARK(pos, span), memory_order_release);
-	atomic_store_explicit((_Atomic uint64_t *)(void *)p, 0, memory_order_relaxed);
-	memset(p + SHMCHAN__REC_HDR, 0, span - SHMCHAN__REC_HDR);
+	/* Relaxed: R4 below publishes it (release), and it is this consumer's
+	 * own byte until then. */
+	atomic_store_explicit(map_byte(r, pos), 0, memory_order_relaxed);
 	/* R4: pairs with R1 of producers and with attach. seq_cst, not just
 	 * release: it is the publish half of the writers' sleep protocol
 	 * (wait.c), whose re-check loads head in shmchan__rring_writable(). */
@@ -369,8 +428,8 @@ static int inspect(struct shmchan_ring *r, uint64_t *w_out)
 		 * itself: nothing to read until it is released. */
 		if (shmchan__hold_lapped(r, r->slot_count))
 			return -EAGAIN;
-		/* R3: pairs with P3 (and with the PAD store). */
-		uint64_t w = atomic_load_explicit(word_at(r, r->head), memory_order_seq_cst);
+		/* R3 after M2: pairs with P3 (and with the PAD store). */
+		uint64_t w = hdr_load(r, r->head, memory_order_seq_cst);
 
 		if (!(w & SHMCHAN__REC_COMMITTED)) {
 			/* Free, claimed, or claimed and being written, or
@@ -486,7 +545,7 @@ int shmchan__rring_publish(struct shmchan_ring *r, const uint32_t *oldest)
 	 * checks one: the walk never leaves the buffer, and is bounded by it. */
 	while (at != to && walked <= r->slot_count) {
 		/* Acquire: our own R6 store, or a PAD a producer published. */
-		uint64_t w = atomic_load_explicit(word_at(r, at), memory_order_acquire);
+		uint64_t w = hdr_load(r, at, memory_order_acquire);
 		uint32_t stride = SHMCHAN__REC_STRIDE(w);
 
 		if (!(w & SHMCHAN__REC_COMMITTED) ||
@@ -545,7 +604,7 @@ uint32_t shmchan__rring_depth_bytes(const struct shmchan_ring *r)
 
 int shmchan__rring_head(const struct shmchan_ring *r, uint32_t *pos)
 {
-	uint64_t w = atomic_load_explicit(word_at(r, r->head), memory_order_seq_cst);
+	uint64_t w = hdr_load(r, r->head, memory_order_seq_cst);
 	uint32_t tail;
 
 	*pos = r->head;
@@ -572,7 +631,7 @@ int shmchan__rring_recover(struct shmchan_ring *r, uint64_t mark)
 
 	if (!(mark & SHMCHAN__REC_COMMITTED) || pos != r->head || span < SHMCHAN__REC_HDR ||
 	    span > r->slot_count - (pos & r->mask) || (int32_t)(tail - pos) < (int32_t)span ||
-	    atomic_load_explicit(word_at(r, pos), memory_order_acquire) != 0)
+	    hdr_load(r, pos, memory_order_acquire) != 0)
 		return 0;
 	consume(r, span); /* finish what the dead consumer started */
 	return 1;
@@ -580,7 +639,7 @@ int shmchan__rring_recover(struct shmchan_ring *r, uint64_t mark)
 
 int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride)
 {
-	uint64_t w = atomic_load_explicit(word_at(r, r->head), memory_order_acquire);
+	uint64_t w = hdr_load(r, r->head, memory_order_acquire);
 	uint32_t s = SHMCHAN__REC_STRIDE(w);
 
 	if (!(w & SHMCHAN__REC_CLAIMED) || (w & SHMCHAN__REC_COMMITTED) || s < SHMCHAN__REC_HDR ||
@@ -593,8 +652,8 @@ int shmchan__rring_claimed_stride(const struct shmchan_ring *r, uint32_t *stride
 int shmchan__rring_step(struct shmchan_ring *r, uint32_t pos)
 {
 	_Atomic uint64_t *w = word_at(r, pos);
-	/* seq_cst like R3. */
-	uint64_t seen = atomic_load_explicit(w, memory_order_seq_cst);
+	/* seq_cst like R3, after M2. */
+	uint64_t seen = hdr_load(r, pos, memory_order_seq_cst);
 	uint32_t stride = SHMCHAN__REC_STRIDE(seen);
 
 	if (r->head != pos || seen != SHMCHAN__REC_WORD(0, stride, SHMCHAN__REC_CLAIMED) ||
@@ -613,7 +672,7 @@ int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t
 	uint32_t tail = atomic_load_explicit(&rhdr(r)->tail, memory_order_acquire);
 	/* Look again (seq_cst like R3): the producer may have committed before
 	 * it died, and then the record is delivered, not skipped. */
-	uint64_t w = atomic_load_explicit(word_at(r, pos), memory_order_seq_cst);
+	uint64_t w = hdr_load(r, pos, memory_order_seq_cst);
 
 	/* Its own header, once written, knows the record's span best. */
 	if ((w & SHMCHAN__REC_CLAIMED) && SHMCHAN__REC_STRIDE(w) >= SHMCHAN__REC_HDR &&
@@ -622,7 +681,7 @@ int shmchan__rring_skip_abandoned(struct shmchan_ring *r, uint32_t pos, uint32_t
 	if (r->head != pos || (extent & 7) || extent == 0 || extent > r->slot_count ||
 	    (int32_t)(tail - pos) < (int32_t)extent || (w & SHMCHAN__REC_COMMITTED))
 		return -EAGAIN;
-	/* The span may wrap past the end (a PAD that was never written): zero
+	/* The span may wrap past the end (a PAD that was never written): free
 	 * it in two parts. */
 	while (extent) {
 		uint32_t room = r->slot_count - (r->head & r->mask);

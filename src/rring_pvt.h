@@ -13,8 +13,17 @@
  *   bits 59..63  flags (SHMCHAN__REC_*)
  * followed by the payload. A record never crosses the end of the buffer: a
  * producer whose record would, claims the rest of the buffer too and fills it
- * with a PAD record. Free space is all zero (the consumer zeroes what it
- * consumed before giving it back), so a zero header means "not written yet".
+ * with a PAD record.
+ *
+ * After the buffer comes the header map: one byte per 8-byte word of the
+ * buffer (size / 8 bytes). A map byte is 1 from the moment a producer has
+ * written a record's header at that word until the consumer frees the
+ * record, and 0 otherwise. Free space keeps whatever bytes it held: a word
+ * where a header is about to go may hold an older record's payload, which
+ * can look like any header, so the consumer trusts a header word only when
+ * its map byte says it was written for this record (rring.c, M1/M2). Freeing
+ * a record is thus one byte store and the head store, whatever its length.
+ * Version 1 (0.4 and earlier) had no map and zeroed every freed byte.
  */
 #ifndef SHMCHAN_RRING_PVT_H
 #define SHMCHAN_RRING_PVT_H
@@ -27,7 +36,7 @@
 #include "ring_pvt.h"
 
 #define SHMCHAN__RRING_MAGIC 0x676e7272u /* "rrng" */
-#define SHMCHAN__RRING_VERSION 1u
+#define SHMCHAN__RRING_VERSION 2u	 /* 2: the header map; 1: zeroed free space */
 #define SHMCHAN__RRING_MIN_SIZE 64u
 #define SHMCHAN__RRING_MAX_SIZE (1u << 30)
 

@@ -183,6 +183,39 @@ static void test_frame_in_place(void)
 #define MP_BUF (64 * 1024)
 
 static const char *g_name;
+/* Payloads made of words that read as committed record headers (len and
+ * stride vary): what a consumer trusting stale bytes would deliver. */
+static int g_fake_headers;
+
+static uint64_t fake_header(unsigned id, unsigned seq, size_t k)
+{
+	unsigned x = (unsigned)(seq + id * 5u + (unsigned)k);
+
+	return SHMCHAN__REC_WORD(x % 8, 16 + 8 * (x % 4), SHMCHAN__REC_COMMITTED);
+}
+
+static void mp_fill(unsigned char *m, size_t n, unsigned id, unsigned seq)
+{
+	size_t k;
+
+	if (!g_fake_headers) {
+		t_raw_fill(m, n, id * 1000003u + seq);
+		return;
+	}
+	for (k = 0; k < n; k++) {
+		uint64_t w = fake_header(id, seq, k / 8);
+
+		m[k] = ((const unsigned char *)&w)[k % 8];
+	}
+}
+
+static int mp_same(const unsigned char *m, size_t n, unsigned id, unsigned seq)
+{
+	static unsigned char want[MP_BUF / 2];
+
+	mp_fill(want, n, id, seq);
+	return memcmp(m, want, n) == 0;
+}
 
 static size_t mp_len(unsigned id, unsigned seq)
 {
@@ -209,7 +242,7 @@ static int mp_producer(void *arg)
 		if (n >= 8) {
 			memcpy(m, &id, 4);
 			memcpy(m + 4, &seq, 4);
-			t_raw_fill(m + 8, n - 8, id * 1000003u + seq);
+			mp_fill(m + 8, n - 8, id, seq);
 		} else {
 			memset(m, (int)('a' + id), n);
 		}
@@ -263,16 +296,90 @@ static void test_producers(void)
 		if (seq != next[id])
 			T_FAIL("producer %u: seq %u, expected %u", id, seq, next[id]);
 		ASSERT_EQ(len, mp_len(id, seq));
-		ASSERT_TRUE(t_raw_same(buf + 8, len - 8, id * 1000003u + seq));
+		ASSERT_TRUE(mp_same(buf + 8, len - 8, id, seq));
 		next[id]++;
 	}
 	for (i = 0; i < MP_PRODUCERS; i++)
 		ASSERT_EQ(t_wait_child(pids[i], 10000), 0);
 	ASSERT_EQ(got, MP_PRODUCERS * MP_EACH);
-	printf("record producers: %u messages from %d processes, sizes 0 to %u, all checked\n", got,
-	       MP_PRODUCERS, SHMCHAN_RECORD_MAX_LEN(MP_BUF));
+	printf("record producers: %u messages from %d processes, sizes 0 to %u, %s, all "
+	       "checked\n",
+	       got, MP_PRODUCERS, SHMCHAN_RECORD_MAX_LEN(MP_BUF),
+	       g_fake_headers ? "payloads of fake headers" : "pseudo-random payloads");
 	shmchan_channel_close(&r);
 	shmchan_channel_unlink(g_name);
+}
+
+/* The same with payloads that look like headers: freed space keeps them
+ * (rring_pvt.h), and the next lap's headers land on them; only what the
+ * header map marks may be read as a header. */
+static void test_producers_fake_headers(void)
+{
+	g_fake_headers = 1;
+	test_producers();
+	g_fake_headers = 0;
+}
+
+/*
+ * The window between a producer's claim and its header: the place holds a
+ * word an older record left, which reads as a committed header. The
+ * consumer must wait there, not deliver it.
+ */
+static void test_stale_header_window(void)
+{
+	const uint32_t size = 256;
+	size_t mem = shmchan__rring_memsize(size), len, k;
+	struct shmchan_ring r;
+	unsigned char out[256], fill[56];
+	_Atomic uint64_t *w;
+	uint64_t fake = SHMCHAN__REC_WORD(8, 16, SHMCHAN__REC_COMMITTED), claimed;
+	_Atomic unsigned char *map;
+	void *m = NULL, *slot;
+	int i;
+
+	ASSERT_EQ(posix_memalign(&m, 64, mem), 0);
+	ASSERT_OK(shmchan__rring_init(m, mem, size));
+	ASSERT_OK(shmchan__rring_attach(&r, m, mem));
+	map = (_Atomic unsigned char *)(r.base + size);
+	for (k = 0; k < sizeof(fill); k += 8)
+		memcpy(fill + k, &fake, 8);
+	/* A lap of 56-byte records (stride 64), every payload word a fake. */
+	for (i = 0; i < 4; i++) {
+		ASSERT_OK(shmchan__rring_push(&r, fill, sizeof(fill)));
+		ASSERT_OK(shmchan__rring_pop(&r, out, sizeof(out), &len));
+		ASSERT_EQ(len, sizeof(fill));
+	}
+	/* Freeing touched no payload byte: the fakes are still there. */
+	ASSERT_TRUE(memcmp(r.base + 8, &fake, 8) == 0 && memcmp(r.base + 32, &fake, 8) == 0);
+	/* Next lap, stride 32: the second record's header goes at offset 32,
+	 * inside the first lap's payload. */
+	ASSERT_OK(shmchan__rring_push(&r, "first record of 20 b", 20));
+	ASSERT_OK(shmchan__rring_reserve(&r, 20, &slot));
+	ASSERT_TRUE((unsigned char *)slot == r.base + 32 + SHMCHAN__REC_HDR);
+	w = (_Atomic uint64_t *)(void *)(r.base + 32);
+	claimed = atomic_load(w);
+	/* Back to the moment after the claim, before the header: the old word
+	 * in place, the map not marking it. */
+	atomic_store(w, fake);
+	atomic_store(&map[32 / 8], 0);
+	ASSERT_OK(shmchan__rring_pop(&r, out, sizeof(out), &len));
+	ASSERT_TRUE(len == 20 && memcmp(out, "first record of 20 b", 20) == 0);
+	ASSERT_ERR(shmchan__rring_pop(&r, out, sizeof(out), &len), -EAGAIN);
+	ASSERT_EQ(shmchan__rring_readable(&r), 0);
+	/* The producer goes on: header, map, payload, commit. */
+	atomic_store(w, claimed);
+	atomic_store(&map[32 / 8], 1);
+	memcpy(slot, "the real second one!", 20);
+	ASSERT_OK(shmchan__rring_commit(&r, 20));
+	ASSERT_EQ(shmchan__rring_readable(&r), 1);
+	ASSERT_OK(shmchan__rring_pop(&r, out, sizeof(out), &len));
+	ASSERT_TRUE(len == 20 && memcmp(out, "the real second one!", 20) == 0);
+	ASSERT_ERR(shmchan__rring_pop(&r, out, sizeof(out), &len), -EAGAIN);
+	/* Every header freed is unmarked; nothing else in the map is set. */
+	for (k = 0; k < size / 8; k++)
+		if (atomic_load(&map[k]))
+			T_FAIL("map byte %zu (offset %zu) still marked", k, 8 * k);
+	free(m);
 }
 
 /* Corrupt record headers, flags and positions of a real segment. */
@@ -383,8 +490,8 @@ static void test_skip_rules(void)
 	free(m);
 }
 
-/* A reader killed between zeroing a record and moving head past it: its
- * note lets the next reader step over the zeroed span. */
+/* A reader killed between unmarking a record (its header map byte) and
+ * moving head past it: its note lets the next reader step over the span. */
 static const char *g_rname;
 
 static int reader_hangs(void *arg)
@@ -416,9 +523,10 @@ static void test_reader_died_while_freeing(void)
 	rh = (void *)((char *)T_H(&w)->hdr + SHMCHAN__HDR_SPACE);
 	pid = t_fork(reader_hangs, NULL);
 	T_WAIT_UNTIL(SHMCHAN__OWN_PID(atomic_load(&h->reader.owner)) != 0, 10000);
-	/* What the reader would have done before dying: note, then zero. */
+	/* What the reader would have done before dying: note, then clear the
+	 * header's map byte (rring_pvt.h: the map follows the buffer). */
 	atomic_store(&h->reader.aux, SHMCHAN__REC_MARK(0, 24));
-	memset(rh->buf, 0, 24);
+	rh->buf[1024] = 0;
 	kill(pid, SIGKILL);
 	ASSERT_EQ(t_wait_child(pid, 10000), 128 + SIGKILL);
 	ASSERT_OK(shmchan_channel_open_reader(&r, g_rname, NULL));
@@ -469,6 +577,8 @@ static const struct t_case cases[] = {
 	{ "wrap_everywhere", test_wrap_everywhere },
 	{ "frame_in_place", test_frame_in_place },
 	{ "producers", test_producers },
+	{ "producers_fake_headers", test_producers_fake_headers },
+	{ "stale_header_window", test_stale_header_window },
 	{ "hostile", test_hostile },
 	{ "reader_died_while_freeing", test_reader_died_while_freeing },
 	{ "skip_rules", test_skip_rules },
