@@ -165,7 +165,9 @@ static int chan_setup_kind(struct mech_ctx *c, uint32_t kind)
 	if (kind == SHMCHAN_KIND_RECORD) {
 		uint32_t b = 64;
 
-		while (b < 4 * (c->size + 16) || (c->size <= 4096 && b < 64 * (c->size + 16)))
+		/* Room for as many messages as the slot channel has slots, so
+		 * that the kinds are compared at the same depth. */
+		while (b < slots_for(c->size) * (c->size + 16))
 			b *= 2;
 		cfg.buffer_size = b;
 	} else {
