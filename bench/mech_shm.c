@@ -28,13 +28,28 @@ static void relax(unsigned *n)
 static int anon_map(struct mech_ctx *c, size_t size)
 {
 	c->shm_size = size;
-	c->shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* Populated: pre-faulted like the channels, before the clock starts. */
+	c->shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE,
+		      -1, 0);
 	return c->shm == MAP_FAILED ? -errno : 0;
 }
 
 static void anon_unmap(struct mech_ctx *c)
 {
 	munmap(c->shm, c->shm_size);
+}
+
+/* Each process faults the pages in before the clock starts: a forked
+ * child does not inherit the parent's page tables of a shared mapping. */
+static int anon_open(struct mech_ctx *c, int side)
+{
+	volatile unsigned char *p = c->shm;
+	size_t i;
+
+	(void)side;
+	for (i = 0; i < c->shm_size; i += 4096)
+		(void)p[i];
+	return 0;
 }
 
 static int nothing(struct mech_ctx *c, int side)
@@ -159,7 +174,8 @@ static struct chan_priv g_ch; /* per process */
 
 static int chan_setup_kind(struct mech_ctx *c, uint32_t kind)
 {
-	struct shmchan_config cfg = { .kind = kind };
+	/* Pre-faulted: no page fault on the clock (both sides, see chan_open). */
+	struct shmchan_config cfg = { .kind = kind, .mem = SHMCHAN_MEM_PREFAULT };
 	int i, err;
 
 	if (kind == SHMCHAN_KIND_RECORD) {
@@ -195,7 +211,7 @@ static int rec_setup(struct mech_ctx *c)
 
 static int chan_open(struct mech_ctx *c, int side)
 {
-	struct shmchan_config w = { .wait = c->wait };
+	struct shmchan_config w = { .wait = c->wait, .mem = SHMCHAN_MEM_PREFAULT };
 	int err = shmchan_channel_open_writer(&g_ch.out, c->name[side], &w);
 
 	return err ? err : shmchan_channel_open_reader(&g_ch.in, c->name[!side], &w);
@@ -262,14 +278,14 @@ static void chan_teardown(struct mech_ctx *c)
 }
 
 const struct mech mech_spinline = {
-	"cache line (floor)", 0,	  line_setup, nothing, line_send, line_recv,
+	"cache line (floor)", 0,	  line_setup, anon_open, line_send, line_recv,
 	nothing_close,	      anon_unmap, 1,	      0
 };
 const struct mech mech_memcpy = {
 	"memcpy (floor)", 0, memcpy_setup, nothing, NULL, NULL, nothing_close, NULL, 0, 1
 };
 const struct mech mech_spsc = {
-	"raw spsc ring", 0,	     spsc_setup, nothing, spsc_send, spsc_recv,
+	"raw spsc ring", 0,	     spsc_setup, anon_open, spsc_send, spsc_recv,
 	nothing_close,	 anon_unmap, 0,		 0
 };
 const struct mech mech_slot_copy = {
