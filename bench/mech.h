@@ -14,7 +14,7 @@
 
 struct mech_ctx {
 	size_t size;   /* message size of this run */
-	int zero_copy; /* shmchan: build and read messages in place */
+	int zero_copy; /* shmchan: in place; MECH_STAMPS or MECH_EVERY_BYTE */
 	uint32_t wait; /* shmchan: wait strategy */
 	int fd[4];     /* descriptors of kernel mechanisms */
 	void *shm;     /* shared memory of shm mechanisms */
@@ -41,14 +41,24 @@ struct mech {
 	int throughput_only;
 };
 
+/* In-place modes: only the two stamps are written and read, or every byte
+ * is (the sender fills the message, the receiver checks all of it). */
+#define MECH_STAMPS 1
+#define MECH_EVERY_BYTE 2
+
 /* Stamp and check: the first and last 8 bytes of every message carry its
  * sequence number, so the receiver must look at both ends. */
 void mech_stamp(unsigned char *m, size_t size, uint64_t seq);
 int64_t mech_check(const unsigned char *m, size_t size);
+/* Every byte: fill the message with the low byte of @seq, then stamp it;
+ * check all of it (returns the stamp, or -1 if a byte differs). */
+void mech_fill(unsigned char *m, size_t size, uint64_t seq);
+int64_t mech_check_all(const unsigned char *m, size_t size);
 
 /* The mechanisms, in table order. */
 extern const struct mech mech_spinline, mech_memcpy, mech_spsc, mech_slot_copy, mech_slot_zc,
-	mech_slot_spin, mech_slot_backoff, mech_rec_copy, mech_rec_zc, mech_pipe, mech_unix_stream,
-	mech_unix_seqpacket, mech_mqueue, mech_tcp, mech_eventfd;
+	mech_slot_fill, mech_slot_spin, mech_slot_backoff, mech_rec_copy, mech_rec_zc,
+	mech_rec_fill, mech_pipe, mech_unix_stream, mech_unix_seqpacket, mech_mqueue, mech_tcp,
+	mech_eventfd;
 
 #endif /* BENCH_MECH_H */

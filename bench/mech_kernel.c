@@ -33,6 +33,31 @@ int64_t mech_check(const unsigned char *m, size_t size)
 	return a == b ? (int64_t)a : -1;
 }
 
+void mech_fill(unsigned char *m, size_t size, uint64_t seq)
+{
+	memset(m, (int)(seq & 0xFF), size);
+	mech_stamp(m, size, seq);
+}
+
+int64_t mech_check_all(const unsigned char *m, size_t size)
+{
+	int64_t v = mech_check(m, size);
+	uint64_t want = 0x0101010101010101ull * ((uint64_t)v & 0xFF), w, bad = 0;
+	size_t i = 8, end = size > 16 ? size - 8 : 8;
+
+	if (v < 0)
+		return -1;
+	/* Words while they fit (one branch at the end, so the loop streams),
+	 * then the bytes left before the last stamp. */
+	for (; i + 8 <= end; i += 8) {
+		memcpy(&w, m + i, 8);
+		bad |= w ^ want;
+	}
+	for (; i < end; i++)
+		bad |= m[i] ^ (want & 0xFF);
+	return bad ? -1 : v;
+}
+
 static int full_write(int fd, const void *p, size_t n)
 {
 	const unsigned char *b = p;

@@ -227,13 +227,16 @@ static int chan_send(struct mech_ctx *c, int side, uint64_t seq)
 		mech_stamp(c->buf, c->size, seq);
 		return shmchan_channel_send(&g_ch.out, c->buf, c->size, -1);
 	}
-	/* In place: stamp the message where it lies; no payload copy. */
+	/* In place: stamp (or fill) the message where it lies; no copy. */
 	while ((err = shmchan_channel_reserve(&g_ch.out, c->size, &slot)) == -EAGAIN)
 		if ((err = shmchan_channel_wait_writable(&g_ch.out, -1)) != 0)
 			return err;
 	if (err)
 		return err;
-	mech_stamp(slot, c->size, seq);
+	if (c->zero_copy == MECH_EVERY_BYTE)
+		mech_fill(slot, c->size, seq);
+	else
+		mech_stamp(slot, c->size, seq);
 	return shmchan_channel_commit(&g_ch.out, c->size);
 }
 
@@ -254,7 +257,7 @@ static int64_t chan_recv(struct mech_ctx *c, int side)
 			return -1;
 	if (err || len != c->size)
 		return -1;
-	v = mech_check(view, len);
+	v = c->zero_copy == MECH_EVERY_BYTE ? mech_check_all(view, len) : mech_check(view, len);
 	shmchan_channel_release(&g_ch.in);
 	return v;
 }
@@ -292,10 +295,26 @@ const struct mech mech_slot_copy = {
 	"shmchan slot", 0,	    slot_setup,	   chan_open, chan_send,
 	chan_recv,	chan_close, chan_teardown, 0,	      0
 };
-const struct mech mech_slot_zc = {
-	"shmchan slot zc", 0,	       slot_setup,    chan_open, chan_send,
-	chan_recv,	   chan_close, chan_teardown, 0,	 0
-};
+const struct mech mech_slot_zc = { "shmchan slot zc (stamps)",
+				   0,
+				   slot_setup,
+				   chan_open,
+				   chan_send,
+				   chan_recv,
+				   chan_close,
+				   chan_teardown,
+				   0,
+				   0 };
+const struct mech mech_slot_fill = { "shmchan slot zc (every byte)",
+				     0,
+				     slot_setup,
+				     chan_open,
+				     chan_send,
+				     chan_recv,
+				     chan_close,
+				     chan_teardown,
+				     0,
+				     0 };
 const struct mech mech_slot_spin = {
 	"shmchan slot SPIN", 0,		 slot_setup,	chan_open, chan_send,
 	chan_recv,	     chan_close, chan_teardown, 0,	   0
@@ -308,7 +327,23 @@ const struct mech mech_rec_copy = {
 	"shmchan record", 0,	      rec_setup,     chan_open, chan_send,
 	chan_recv,	  chan_close, chan_teardown, 0,		0
 };
-const struct mech mech_rec_zc = {
-	"shmchan record zc", 0,		 rec_setup,	chan_open, chan_send,
-	chan_recv,	     chan_close, chan_teardown, 0,	   0
-};
+const struct mech mech_rec_zc = { "shmchan record zc (stamps)",
+				  0,
+				  rec_setup,
+				  chan_open,
+				  chan_send,
+				  chan_recv,
+				  chan_close,
+				  chan_teardown,
+				  0,
+				  0 };
+const struct mech mech_rec_fill = { "shmchan record zc (every byte)",
+				    0,
+				    rec_setup,
+				    chan_open,
+				    chan_send,
+				    chan_recv,
+				    chan_close,
+				    chan_teardown,
+				    0,
+				    0 };
