@@ -6,10 +6,17 @@
  *
  *   latency     ping-pong round trips: p50, p90, p99, p99.9, max
  *   throughput  one producer to one consumer: messages/s and MB/s; the
- *               consumer checks a stamp at both ends of every message
+ *               consumer checks a stamp at both ends of every message (the
+ *               "every byte" rows: every byte of it)
  *
  * usage: shmchan-bench [--cpus A,B | --no-pin] [--sizes 8,64,...] [--only SUBSTR]
- *                      [--latency-count N] [--bytes B] [--quick] [--csv F] [--json F]
+ *                      [--latency-count N] [--bytes B] [--rounds N] [--quick]
+ *                      [--csv F] [--json F]
+ * Every mechanism runs once per round, all of them interleaved within the
+ * round; a figure is the median over the rounds (5 by default), and its
+ * spread, (max - min) / median over the rounds, is reported with it. The
+ * shared memory of every shared-memory mechanism is pre-faulted by both
+ * processes before the clock starts.
  * Results also appear as ratios to the floor (a cache-line ping-pong for
  * latency, memcpy for throughput) and, for shmchan, to a raw SPSC ring.
  */
@@ -61,7 +68,7 @@ struct opts {
 	int cpu[2];
 	size_t sizes[16];
 	int nsizes;
-	unsigned lat_count;
+	unsigned lat_count, rounds;
 	uint64_t bytes;
 	const char *only, *csv, *json;
 	int quick;
@@ -74,8 +81,13 @@ struct result {
 	unsigned lat_n;
 	double msgs_s, mb_s;
 	uint64_t tp_n;
+	double spread; /* medians only: (max - min) / median over the rounds */
 };
 
+/* Each round's results, and their medians (what the tables show). */
+#define MAX_ROUNDS 15
+#define SPREAD_MARK 0.20 /* a spread above this is marked "!" */
+static struct result g_lat_r[MAX_ROUNDS][NVAR][16], g_tp_r[MAX_ROUNDS][NVAR][16];
 static struct result g_lat[NVAR][16], g_tp[NVAR][16];
 
 /* Shared between the two processes of a run. */
@@ -286,33 +298,123 @@ static int selected(const struct opts *o, const struct variant *v)
 	return match || v->m == &mech_spinline || v->m == &mech_memcpy || v->m == &mech_spsc;
 }
 
+/* Every round runs every selected mechanism at every size, in table order,
+ * so that a slow phase of the machine falls on all of them alike. */
 static void measure(const struct opts *o)
+{
+	unsigned rd;
+	size_t vi;
+	int si;
+
+	for (rd = 0; rd < o->rounds; rd++)
+		for (si = 0; si < o->nsizes; si++)
+			for (vi = 0; vi < NVAR; vi++) {
+				const struct variant *v = &variants[vi];
+				struct result *l = &g_lat_r[rd][vi][si], *t = &g_tp_r[rd][vi][si];
+				size_t size = o->sizes[si];
+
+				if (!selected(o, v))
+					continue;
+				fprintf(stderr, "\r  round %u/%u %7zu B  %-32s", rd + 1, o->rounds,
+					size, v->m->name);
+				if (v->m == &mech_memcpy) {
+					run_memcpy(o, size, t);
+					continue;
+				}
+				if (!v->m->throughput_only) {
+					l->err = run_one(v, o, size, 1, l);
+					l->ran = !l->err;
+				}
+				if (!v->m->latency_only) {
+					t->err = run_one(v, o, size, 0, t);
+					t->ran = !t->err;
+				}
+			}
+	fprintf(stderr, "\r%78s\r", "");
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of @n values (sorts them); *spread: (max - min) / median. */
+static double median(double *v, unsigned n, double *spread)
+{
+	double m;
+
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	if (spread)
+		*spread = m > 0 ? (v[n - 1] - v[0]) / m : 0;
+	return m;
+}
+
+/* One cell's medians over the rounds. A round that failed makes the cell
+ * fail, with its error: a mechanism must work every time. */
+static void combine(struct result rounds[][NVAR][16], unsigned nr, size_t vi, int si, int latency,
+		    double size, struct result *out)
+{
+	double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS], e[MAX_ROUNDS];
+	unsigned i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < nr; i++) {
+		const struct result *r = &rounds[i][vi][si];
+
+		if (!r->ran) {
+			out->err = r->err;
+			return;
+		}
+		a[i] = latency ? (double)r->lat.p50 : r->msgs_s;
+		b[i] = (double)r->lat.p90;
+		c[i] = (double)r->lat.p99;
+		d[i] = (double)r->lat.p999;
+		e[i] = (double)r->lat.max;
+		out->lat_n += r->lat_n;
+		out->tp_n += r->tp_n;
+	}
+	out->ran = nr > 0;
+	if (!out->ran)
+		return;
+	if (latency) {
+		out->lat.p50 = (uint64_t)median(a, nr, &out->spread);
+		out->lat.p90 = (uint64_t)median(b, nr, NULL);
+		out->lat.p99 = (uint64_t)median(c, nr, NULL);
+		out->lat.p999 = (uint64_t)median(d, nr, NULL);
+		median(e, nr, NULL);
+		out->lat.max = (uint64_t)e[nr - 1]; /* the worst of all rounds */
+	} else {
+		out->msgs_s = median(a, nr, &out->spread);
+		out->mb_s = out->msgs_s * size / 1e6;
+	}
+}
+
+static void aggregate(const struct opts *o)
 {
 	size_t vi;
 	int si;
 
 	for (si = 0; si < o->nsizes; si++)
 		for (vi = 0; vi < NVAR; vi++) {
-			const struct variant *v = &variants[vi];
-			size_t size = o->sizes[si];
-
-			if (!selected(o, v))
+			if (!selected(o, &variants[vi]))
 				continue;
-			fprintf(stderr, "\r  %7zu B  %-22s", size, v->m->name);
-			if (v->m == &mech_memcpy) {
-				run_memcpy(o, size, &g_tp[vi][si]);
-				continue;
-			}
-			if (!v->m->throughput_only) {
-				g_lat[vi][si].err = run_one(v, o, size, 1, &g_lat[vi][si]);
-				g_lat[vi][si].ran = !g_lat[vi][si].err;
-			}
-			if (!v->m->latency_only) {
-				g_tp[vi][si].err = run_one(v, o, size, 0, &g_tp[vi][si]);
-				g_tp[vi][si].ran = !g_tp[vi][si].err;
-			}
+			if (!variants[vi].m->throughput_only)
+				combine(g_lat_r, o->rounds, vi, si, 1, (double)o->sizes[si],
+					&g_lat[vi][si]);
+			if (!variants[vi].m->latency_only)
+				combine(g_tp_r, o->rounds, vi, si, 0, (double)o->sizes[si],
+					&g_tp[vi][si]);
 		}
-	fprintf(stderr, "\r%60s\r", "");
+}
+
+/* "12%", or "34%!" above SPREAD_MARK. */
+static const char *spread_str(double s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.0f%%%s", s * 100, s > SPREAD_MARK ? "!" : "");
+	return buf;
 }
 
 static size_t var_index(const struct mech *m)
@@ -334,44 +436,54 @@ static void print_tables(const struct opts *o)
 	for (si = 0; si < o->nsizes; si++) {
 		const struct result *fl = &g_lat[floor_i][si];
 
-		printf("\n== %zu-byte messages: round trip (ns), ratio to the cache-line floor\n",
-		       o->sizes[si]);
-		printf("%-22s %9s %9s %9s %9s %10s %8s %8s\n", "mechanism", "p50", "p90", "p99",
-		       "p99.9", "max", "p50/fl", "p99/fl");
+		printf("\n== %zu-byte messages: round trip (ns, medians of %u rounds), ratio to "
+		       "the "
+		       "cache-line floor and to the raw SPSC ring\n",
+		       o->sizes[si], o->rounds);
+		printf("%-32s %8s %8s %8s %8s %9s %7s %7s %7s %7s\n", "mechanism", "p50", "p90",
+		       "p99", "p99.9", "max", "p50/fl", "p50/spsc", "p99/spsc", "spread");
 		for (vi = 0; vi < NVAR; vi++) {
-			const struct result *r = &g_lat[vi][si];
+			const struct result *r = &g_lat[vi][si], *sp = &g_lat[spsc][si];
+			char sb[16];
 
 			if (!selected(o, &variants[vi]) || variants[vi].m->throughput_only)
 				continue;
 			if (!r->ran) {
-				printf("%-22s skipped: %s\n", variants[vi].m->name,
+				printf("%-32s skipped: %s\n", variants[vi].m->name,
 				       strerror(-r->err));
 				continue;
 			}
-			printf("%-22s %9llu %9llu %9llu %9llu %10llu %8.2f %8.2f\n",
+			printf("%-32s %8llu %8llu %8llu %8llu %9llu %7.2f %8.2f %8.2f %7s\n",
 			       variants[vi].m->name, (unsigned long long)r->lat.p50,
 			       (unsigned long long)r->lat.p90, (unsigned long long)r->lat.p99,
 			       (unsigned long long)r->lat.p999, (unsigned long long)r->lat.max,
 			       fl->ran ? (double)r->lat.p50 / (double)fl->lat.p50 : 0,
-			       fl->ran ? (double)r->lat.p99 / (double)fl->lat.p99 : 0);
+			       sp->ran ? (double)r->lat.p50 / (double)sp->lat.p50 : 0,
+			       sp->ran ? (double)r->lat.p99 / (double)sp->lat.p99 : 0,
+			       spread_str(r->spread, sb, sizeof(sb)));
 		}
-		printf("-- throughput, one producer to one consumer (zc: in place, only the stamps "
-		       "are written and read)\n");
-		printf("%-22s %13s %11s %9s %9s\n", "mechanism", "messages/s", "MB/s", "x memcpy",
-		       "x spsc");
+		printf("-- throughput, one producer to one consumer (zc (stamps): in place, only "
+		       "the "
+		       "two 8-byte stamps written and read; zc (every byte): in place, every byte "
+		       "written and checked)\n");
+		printf("%-32s %13s %11s %9s %9s %7s\n", "mechanism", "messages/s", "MB/s",
+		       "x memcpy", "x spsc", "spread");
 		for (vi = 0; vi < NVAR; vi++) {
 			const struct result *r = &g_tp[vi][si];
+			char sb[16];
 
 			if (!selected(o, &variants[vi]) || variants[vi].m->latency_only)
 				continue;
 			if (!r->ran) {
-				printf("%-22s skipped: %s\n", variants[vi].m->name,
+				printf("%-32s skipped: %s\n", variants[vi].m->name,
 				       strerror(-r->err));
 				continue;
 			}
-			printf("%-22s %13.0f %11.1f %9.3f %9.3f\n", variants[vi].m->name, r->msgs_s,
-			       r->mb_s, g_tp[mc][si].ran ? r->mb_s / g_tp[mc][si].mb_s : 0,
-			       g_tp[spsc][si].ran ? r->mb_s / g_tp[spsc][si].mb_s : 0);
+			printf("%-32s %13.0f %11.1f %9.3f %9.3f %7s\n", variants[vi].m->name,
+			       r->msgs_s, r->mb_s,
+			       g_tp[mc][si].ran ? r->mb_s / g_tp[mc][si].mb_s : 0,
+			       g_tp[spsc][si].ran ? r->mb_s / g_tp[spsc][si].mb_s : 0,
+			       spread_str(r->spread, sb, sizeof(sb)));
 		}
 	}
 }
@@ -382,7 +494,7 @@ static void write_csv(const struct opts *o, FILE *f)
 	int si;
 
 	fprintf(f, "test,mechanism,size,count,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,msgs_per_s,"
-		   "mb_per_s,status\n");
+		   "mb_per_s,status,rounds,spread_pct\n");
 	for (si = 0; si < o->nsizes; si++)
 		for (vi = 0; vi < NVAR; vi++) {
 			const struct result *l = &g_lat[vi][si], *t = &g_tp[vi][si];
@@ -391,18 +503,21 @@ static void write_csv(const struct opts *o, FILE *f)
 			if (!selected(o, &variants[vi]))
 				continue;
 			if (!variants[vi].m->throughput_only)
-				fprintf(f, "latency,%s,%zu,%u,%llu,%llu,%llu,%llu,%llu,,,%s\n",
+				fprintf(f,
+					"latency,%s,%zu,%u,%llu,%llu,%llu,%llu,%llu,,,%s,%u,%.1f\n",
 					name, o->sizes[si], l->lat_n,
 					(unsigned long long)l->lat.p50,
 					(unsigned long long)l->lat.p90,
 					(unsigned long long)l->lat.p99,
 					(unsigned long long)l->lat.p999,
 					(unsigned long long)l->lat.max,
-					l->ran ? "ok" : strerror(-l->err));
+					l->ran ? "ok" : strerror(-l->err), o->rounds,
+					l->spread * 100);
 			if (!variants[vi].m->latency_only)
-				fprintf(f, "throughput,%s,%zu,%llu,,,,,,%.0f,%.1f,%s\n", name,
-					o->sizes[si], (unsigned long long)t->tp_n, t->msgs_s,
-					t->mb_s, t->ran ? "ok" : strerror(-t->err));
+				fprintf(f, "throughput,%s,%zu,%llu,,,,,,%.0f,%.1f,%s,%u,%.1f\n",
+					name, o->sizes[si], (unsigned long long)t->tp_n, t->msgs_s,
+					t->mb_s, t->ran ? "ok" : strerror(-t->err), o->rounds,
+					t->spread * 100);
 		}
 }
 
@@ -424,23 +539,24 @@ static void write_json(const struct opts *o, FILE *f)
 					"%s\n  {\"test\": \"latency\", \"mechanism\": \"%s\", "
 					"\"size\": %zu, \"count\": %u, \"ok\": %s, \"p50_ns\": "
 					"%llu, \"p90_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": "
-					"%llu, \"max_ns\": %llu}",
+					"%llu, \"max_ns\": %llu, \"rounds\": %u, \"spread\": %.3f}",
 					first ? "" : ",", name, o->sizes[si], l->lat_n,
 					l->ran ? "true" : "false", (unsigned long long)l->lat.p50,
 					(unsigned long long)l->lat.p90,
 					(unsigned long long)l->lat.p99,
 					(unsigned long long)l->lat.p999,
-					(unsigned long long)l->lat.max);
+					(unsigned long long)l->lat.max, o->rounds, l->spread);
 				first = 0;
 			}
 			if (!variants[vi].m->latency_only) {
 				fprintf(f,
 					"%s\n  {\"test\": \"throughput\", \"mechanism\": \"%s\", "
 					"\"size\": %zu, \"count\": %llu, \"ok\": %s, "
-					"\"msgs_per_s\": %.0f, \"mb_per_s\": %.1f}",
+					"\"msgs_per_s\": %.0f, \"mb_per_s\": %.1f, \"rounds\": %u, "
+					"\"spread\": %.3f}",
 					first ? "" : ",", name, o->sizes[si],
 					(unsigned long long)t->tp_n, t->ran ? "true" : "false",
-					t->msgs_s, t->mb_s);
+					t->msgs_s, t->mb_s, o->rounds, t->spread);
 				first = 0;
 			}
 		}
@@ -523,13 +639,18 @@ static void print_machine(const struct opts *o)
 	printf("POSIX mqueue limits: msgsize_max %ld, msg_max %ld (larger messages are skipped)\n",
 	       read_long("/proc/sys/fs/mqueue/msgsize_max"),
 	       read_long("/proc/sys/fs/mqueue/msg_max"));
+	printf("%u rounds, every mechanism interleaved within each; medians; spread = (max - min) "
+	       "/ median over the rounds, marked ! above %.0f%%; shared memory pre-faulted by both "
+	       "processes before the clock starts\n",
+	       o->rounds, SPREAD_MARK * 100);
 }
 
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--cpus A,B | --no-pin] [--sizes 8,64,...] [--only SUBSTR]\n"
-		"          [--latency-count N] [--bytes B] [--quick] [--csv FILE] [--json FILE]\n",
+		"          [--latency-count N] [--bytes B] [--rounds N] [--quick] [--csv FILE]\n"
+		"          [--json FILE]\n",
 		argv0);
 	exit(2);
 }
@@ -544,6 +665,7 @@ static void parse(int argc, char **argv, struct opts *o)
 	o->cpu[1] = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
 	o->lat_count = 20000;
 	o->bytes = 256u << 20;
+	o->rounds = 5;
 	for (i = 0; i < 5; i++)
 		o->sizes[o->nsizes++] = defaults[i];
 	for (i = 1; i < argc; i++) {
@@ -570,6 +692,10 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->lat_count = (unsigned)strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--bytes") && i + 1 < argc) {
 			o->bytes = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
+			o->rounds = (unsigned)strtoul(argv[++i], NULL, 0);
+			if (o->rounds < 1 || o->rounds > MAX_ROUNDS)
+				usage(argv[0]);
 		} else if (!strcmp(argv[i], "--quick")) {
 			o->quick = 1;
 		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
@@ -586,6 +712,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		o->nsizes = 2;
 		o->sizes[0] = 64;
 		o->sizes[1] = 76816;
+		o->rounds = o->rounds < 3 ? o->rounds : 3;
 	}
 	if (o->lat_count < 10)
 		usage(argv[0]);
@@ -645,6 +772,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_fatal);
 	print_machine(&o);
 	measure(&o);
+	aggregate(&o);
 	print_tables(&o);
 	print_targets(&o);
 	rc |= failures(&o);
