@@ -607,6 +607,79 @@ static void print_targets(const struct opts *o)
 	}
 }
 
+/* A ratio of two cells of this run against a target; "n/a" when either
+ * did not run. @ge: the target is a floor (else a ceiling). */
+static void ratio_line(const char *what, const struct result *a, const struct result *b, double av,
+		       double bv, double target, int ge)
+{
+	double r;
+
+	if (!a->ran || !b->ran || bv <= 0) {
+		printf("  %-58s n/a\n", what);
+		return;
+	}
+	r = av / bv;
+	printf("  %-58s %6.2fx (target %s %.2fx) %s\n", what, r, ge ? ">=" : "<=", target,
+	       (ge ? r >= target : r <= target) ? "met" : "MISSED");
+}
+
+/* Issue 15's targets: ratios to the raw SPSC ring and between kinds. */
+static void print_floor_targets(const struct opts *o)
+{
+	size_t spsc = var_index(&mech_spsc), spin = var_index(&mech_slot_spin);
+	size_t futex = var_index(&mech_slot_copy), rc = var_index(&mech_rec_copy);
+	size_t szc = var_index(&mech_slot_zc), rzc = var_index(&mech_rec_zc);
+	size_t sfill = var_index(&mech_slot_fill), rfill = var_index(&mech_rec_fill);
+	char what[96];
+	int si;
+
+	printf("\n== floor targets (issue 15; ratios of this run's medians)\n");
+	for (si = 0; si < o->nsizes; si++) {
+		size_t s = o->sizes[si];
+		const struct result *sp = &g_lat[spsc][si], *tsp = &g_tp[spsc][si];
+
+		if (s == 8 || s == 64) {
+			size_t v[2] = { spin, futex };
+			int k;
+
+			for (k = 0; k < 2; k++) {
+				const struct result *r = &g_lat[v[k]][si];
+
+				snprintf(what, sizeof(what), "%zu B round trip p50, %s / raw ring",
+					 s, variants[v[k]].m->name);
+				ratio_line(what, r, sp, (double)r->lat.p50, (double)sp->lat.p50,
+					   1.2, 0);
+				snprintf(what, sizeof(what), "%zu B round trip p99, %s / raw ring",
+					 s, variants[v[k]].m->name);
+				ratio_line(what, r, sp, (double)r->lat.p99, (double)sp->lat.p99,
+					   1.5, 0);
+			}
+		}
+		if (s == 64)
+			ratio_line("64 B messages/s, shmchan slot / raw ring", &g_tp[futex][si],
+				   tsp, g_tp[futex][si].msgs_s, tsp->msgs_s, 1.0, 1);
+		snprintf(what, sizeof(what), "%zu B copy, shmchan slot / raw ring", s);
+		ratio_line(what, &g_tp[futex][si], tsp, g_tp[futex][si].msgs_s, tsp->msgs_s, 0.95,
+			   1);
+		snprintf(what, sizeof(what), "%zu B copy, shmchan record / shmchan slot", s);
+		ratio_line(what, &g_tp[rc][si], &g_tp[futex][si], g_tp[rc][si].msgs_s,
+			   g_tp[futex][si].msgs_s, 0.9, 1);
+		if (s == 1048576) {
+			const struct result *r = &g_tp[rzc][si];
+
+			if (r->ran)
+				printf("  %-58s %6.2f M/s (target >= 1 M/s) %s\n",
+				       "1 MiB records in place (stamps)", r->msgs_s / 1e6,
+				       r->msgs_s >= 1e6 ? "met" : "MISSED");
+			ratio_line("1 MiB in place (stamps), record / slot", r, &g_tp[szc][si],
+				   r->msgs_s, g_tp[szc][si].msgs_s, 0.9, 1);
+			ratio_line("1 MiB in place (every byte), record / slot", &g_tp[rfill][si],
+				   &g_tp[sfill][si], g_tp[rfill][si].msgs_s, g_tp[sfill][si].msgs_s,
+				   0.9, 1);
+		}
+	}
+}
+
 static long read_long(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -775,6 +848,7 @@ int main(int argc, char **argv)
 	aggregate(&o);
 	print_tables(&o);
 	print_targets(&o);
+	print_floor_targets(&o);
 	rc |= failures(&o);
 	if (o.csv)
 		rc |= write_file(o.csv, write_csv, &o);
