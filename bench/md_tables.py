@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """Print shmchan-bench CSV results as the Markdown tables of docs/benchmarks.md.
+A cell whose spread over the rounds exceeds 20% (the CSV's spread_pct, of
+the row's p50 for latency, of its messages/s for throughput) is marked "!".
 usage: md_tables.py RESULTS.csv"""
 import csv
 import sys
@@ -17,7 +19,8 @@ def cell(test, mech, size, field, fmt):
         if r["test"] == test and r["mechanism"] == mech and int(r["size"]) == size:
             if r["status"] != "ok":
                 return "(limit)" if "Invalid" in r["status"] else "(" + r["status"] + ")"
-            return fmt(float(r[field]))
+            mark = "!" if float(r.get("spread_pct") or 0) > 20 else ""
+            return fmt(float(r[field])) + mark
     return None
 
 

@@ -2,8 +2,10 @@
 # Turn shmchan-bench's CSV into plots (PNG, or SVG with FORMAT=svg):
 #   OUT/latency-SIZE.png   round-trip p50 and p99 per mechanism, SIZE bytes
 #   OUT/throughput.png     MB/s against message size, one line per mechanism
-#                          that moves every byte
-#   OUT/throughput-inplace.png  the in-place rows (stamps only), apart
+#                          that moves every byte (the copies, and the in-place
+#                          rows that fill and check every byte)
+#   OUT/throughput-inplace.png  the in-place rows that touch only the stamps,
+#                          apart
 # usage: plot.sh RESULTS.csv [OUT_DIR] [SIZE]
 # gnuplot is installed (Debian package gnuplot-nox) if it is missing.
 set -eu
@@ -44,8 +46,8 @@ plot "$tmp/lat.dat" using 2:xtic(1) title "p50", "" using 3 title "p99"
 GP
 
 # Throughput against size, one data block per mechanism, in two plots:
-# the mechanisms that move every byte, and the in-place ("zc") rows, which
-# write and read only two 8-byte stamps of each message: their MB/s are
+# the mechanisms that move every byte, and the in-place "zc (stamps)" rows,
+# which write and read only two 8-byte stamps of each message: their MB/s are
 # bytes made available, not bytes moved, and would dwarf the others.
 # Every series has its own colour, point and dash (no colour repeats within
 # a plot).
@@ -67,8 +69,8 @@ set linetype 14 lc rgb "#ff9896" lw 2
 '
 awk -F, '$1 == "throughput" && $12 == "ok" { print $2 "," $3 "," $11 }' "$csv" |
 	sort -t, -k1,1 -k2,2n >"$tmp/tp.csv"
-grep -v ' zc,' "$tmp/tp.csv" >"$tmp/copy.csv" || true
-grep ' zc,' "$tmp/tp.csv" >"$tmp/zc.csv" || true
+grep -v ' zc (stamps),' "$tmp/tp.csv" >"$tmp/copy.csv" || true
+grep ' zc (stamps),' "$tmp/tp.csv" >"$tmp/zc.csv" || true
 for part in copy zc; do
 	awk -F, 'BEGIN { m = "" } { if ($1 != m) { if (m != "") printf "\n\n"; m = $1; printf "\"%s\"\n", m } print $2, $3 }' \
 		"$tmp/$part.csv" >"$tmp/$part.dat"
@@ -92,7 +94,7 @@ if [ "$n" -gt 0 ]; then
 set terminal $term
 set output "$out/throughput-inplace.$fmt"
 $styles
-set title "In place (zc): stamps only, 16 bytes of each message written and read"
+set title "In place, stamps only (zc (stamps)): 16 bytes of each message written and read"
 set xlabel "message size (bytes)"
 set ylabel "MB/s of messages made available (not bytes moved)"
 set logscale xy
