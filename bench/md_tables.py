@@ -39,4 +39,5 @@ def table(test, field, fmt, title):
 table("latency", "p50_ns", lambda v: f"{v:,.0f}", "round trip p50 (ns)")
 table("latency", "p99_ns", lambda v: f"{v:,.0f}", "round trip p99 (ns)")
 table("throughput", "mb_per_s", lambda v: f"{v:,.1f}" if v < 100 else f"{v:,.0f}", "MB/s")
-table("throughput", "msgs_per_s", lambda v: f"{v / 1e6:,.2f} M", "messages/s")
+table("throughput", "msgs_per_s", lambda v: f"{v / 1e6:,.2f} M" if v >= 1e6 else f"{v / 1e3:,.1f} k",
+      "messages/s")
