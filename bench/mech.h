@@ -58,7 +58,14 @@ int64_t mech_check_all(const unsigned char *m, size_t size);
 /* The mechanisms, in table order. */
 extern const struct mech mech_spinline, mech_memcpy, mech_spsc, mech_slot_copy, mech_slot_zc,
 	mech_slot_fill, mech_slot_spin, mech_slot_backoff, mech_rec_copy, mech_rec_zc,
-	mech_rec_fill, mech_pipe, mech_unix_stream, mech_unix_seqpacket, mech_mqueue, mech_tcp,
-	mech_eventfd;
+	mech_rec_fill, mech_iox_copy, mech_iox_zc, mech_iox_fill, mech_iox_spin, mech_eventfd,
+	mech_pipe, mech_unix_stream, mech_unix_seqpacket, mech_mqueue, mech_tcp;
+
+/* iceoryx (mech_iox.c, optional): why its rows are skipped (NULL: not an
+ * iceoryx mechanism, or no reason beyond the errno), and the signal path's
+ * cleanup (async-signal-safe: kills the RouDi the bench started and removes
+ * what it leaves behind; nothing in a child of the bench). */
+const char *mech_iox_reason(const struct mech *m);
+void mech_iox_fatal(void);
 
 #endif /* BENCH_MECH_H */
