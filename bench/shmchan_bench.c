@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * shmchan-bench: shmchan against pipes, Unix sockets, message queues, TCP
- * loopback, eventfd and the physical floor, all measured in the same run,
- * between two processes.
+ * loopback, eventfd, iceoryx (where built with it: mech_iox.c) and the
+ * physical floor, all measured in the same run, between two processes.
  *
  *   latency     ping-pong round trips: p50, p90, p99, p99.9, max
  *   throughput  one producer to one consumer: messages/s and MB/s; the
@@ -55,6 +55,11 @@ static const struct variant variants[] = {
 	{ &mech_rec_copy, 0, SHMCHAN_WAIT_FUTEX },
 	{ &mech_rec_zc, MECH_STAMPS, SHMCHAN_WAIT_FUTEX },
 	{ &mech_rec_fill, MECH_EVERY_BYTE, SHMCHAN_WAIT_FUTEX },
+	/* iceoryx (optional): receives block in a wait set, or poll (SPIN). */
+	{ &mech_iox_copy, 0, SHMCHAN_WAIT_FUTEX },
+	{ &mech_iox_zc, MECH_STAMPS, SHMCHAN_WAIT_FUTEX },
+	{ &mech_iox_fill, MECH_EVERY_BYTE, SHMCHAN_WAIT_FUTEX },
+	{ &mech_iox_spin, 0, SHMCHAN_WAIT_SPIN },
 	{ &mech_eventfd, 0, 0 },
 	{ &mech_pipe, 0, 0 },
 	{ &mech_unix_stream, 0, 0 },
@@ -119,6 +124,7 @@ static void on_fatal(int sig)
 		mq_unlink(c->name[0]); /* mqueue runs */
 		mq_unlink(c->name[1]);
 	}
+	mech_iox_fatal(); /* the RouDi the bench started */
 	_exit(1);
 }
 
@@ -433,6 +439,17 @@ static size_t var_index(const struct mech *m)
 	return 0;
 }
 
+/* Why a cell did not run: the errno, and the mechanism's own reason. */
+static const char *skip_reason(const struct mech *m, int err, char *buf, size_t len)
+{
+	const char *why = mech_iox_reason(m);
+
+	if (!why)
+		return strerror(-err);
+	snprintf(buf, len, "%s (%s)", strerror(-err), why);
+	return buf;
+}
+
 static void print_tables(const struct opts *o)
 {
 	size_t floor_i = var_index(&mech_spinline), mc = var_index(&mech_memcpy);
@@ -450,13 +467,13 @@ static void print_tables(const struct opts *o)
 		       "p99", "p99.9", "max", "p50/fl", "p50/spsc", "p99/spsc", "spread");
 		for (vi = 0; vi < NVAR; vi++) {
 			const struct result *r = &g_lat[vi][si], *sp = &g_lat[spsc][si];
-			char sb[16];
+			char sb[16], why[256];
 
 			if (!selected(o, &variants[vi]) || variants[vi].m->throughput_only)
 				continue;
 			if (!r->ran) {
 				printf("%-32s skipped: %s\n", variants[vi].m->name,
-				       strerror(-r->err));
+				       skip_reason(variants[vi].m, r->err, why, sizeof(why)));
 				continue;
 			}
 			printf("%-32s %8llu %8llu %8llu %8llu %9llu %7.2f %8.2f %8.2f %7s\n",
@@ -476,13 +493,13 @@ static void print_tables(const struct opts *o)
 		       "x memcpy", "x spsc", "spread");
 		for (vi = 0; vi < NVAR; vi++) {
 			const struct result *r = &g_tp[vi][si];
-			char sb[16];
+			char sb[16], why[256];
 
 			if (!selected(o, &variants[vi]) || variants[vi].m->latency_only)
 				continue;
 			if (!r->ran) {
 				printf("%-32s skipped: %s\n", variants[vi].m->name,
-				       strerror(-r->err));
+				       skip_reason(variants[vi].m, r->err, why, sizeof(why)));
 				continue;
 			}
 			printf("%-32s %13.0f %11.1f %9.3f %9.3f %7s\n", variants[vi].m->name,
