@@ -646,6 +646,52 @@ static void ratio_line(const char *what, const struct result *a, const struct re
 	       (ge ? r >= target : r <= target) ? "met" : "MISSED");
 }
 
+/* Issue 15's targets against iceoryx, where its rows ran: how many times
+ * iceoryx's round trip (or how many times shmchan's rate) at a like mode. */
+static void print_iox_targets(const struct opts *o)
+{
+	size_t spin = var_index(&mech_slot_spin), futex = var_index(&mech_slot_copy);
+	size_t ic = var_index(&mech_iox_copy), is = var_index(&mech_iox_spin);
+	size_t szc = var_index(&mech_slot_zc), izc = var_index(&mech_iox_zc);
+	size_t sfill = var_index(&mech_slot_fill), ifill = var_index(&mech_iox_fill);
+	char what[96];
+	int si;
+
+	for (si = 0; si < o->nsizes; si++) {
+		size_t s = o->sizes[si];
+		const struct result *a, *b;
+
+		if (s == 8 || s == 64) {
+			a = &g_lat[is][si];
+			b = &g_lat[spin][si];
+			snprintf(what, sizeof(what),
+				 "%zu B round trip p50, iceoryx SPIN / shmchan SPIN", s);
+			ratio_line(what, a, b, (double)a->lat.p50, (double)b->lat.p50, 5, 1);
+			a = &g_lat[ic][si];
+			b = &g_lat[futex][si];
+			snprintf(what, sizeof(what),
+				 "%zu B round trip p50, iceoryx / shmchan (blocking)", s);
+			ratio_line(what, a, b, (double)a->lat.p50, (double)b->lat.p50, 5, 1);
+			a = &g_tp[futex][si];
+			b = g_tp[is][si].msgs_s > g_tp[ic][si].msgs_s ? &g_tp[is][si]
+								      : &g_tp[ic][si];
+			snprintf(what, sizeof(what),
+				 "%zu B messages/s, shmchan slot / best iceoryx", s);
+			ratio_line(what, a, b, a->msgs_s, b->msgs_s, 5, 1);
+		}
+		if (s == 76816 || s == 1048576) {
+			snprintf(what, sizeof(what), "%zu B in place (stamps), shmchan / iceoryx",
+				 s);
+			ratio_line(what, &g_tp[szc][si], &g_tp[izc][si], g_tp[szc][si].msgs_s,
+				   g_tp[izc][si].msgs_s, 3, 1);
+			snprintf(what, sizeof(what),
+				 "%zu B in place (every byte), shmchan / iceoryx", s);
+			ratio_line(what, &g_tp[sfill][si], &g_tp[ifill][si], g_tp[sfill][si].msgs_s,
+				   g_tp[ifill][si].msgs_s, 3, 1);
+		}
+	}
+}
+
 /* Issue 15's targets: ratios to the raw SPSC ring and between kinds. */
 static void print_floor_targets(const struct opts *o)
 {
@@ -701,6 +747,7 @@ static void print_floor_targets(const struct opts *o)
 				   0.9, 1);
 		}
 	}
+	print_iox_targets(o);
 }
 
 static long read_long(const char *path)
